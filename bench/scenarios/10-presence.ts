@@ -1,0 +1,171 @@
+// Presence benchmark: 500 users in 50 rooms, caret updates at 5/s each (open loop).
+// Reports delivered updates/s, sender→receiver latency p50/p99/p99.9 (from the intended send
+// time, so a lagging generator cannot hide latency) and server memory per idle connection.
+// Server on core 0, this generator on core 1 (taskset), loopback only, bounded in time.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { io, type Socket } from 'socket.io-client';
+import { type BenchServer, cpuTicks, createBenchDatabase, median as medianOf, mintToken, pct, pinGenerator, rssKb, sleep, startServer } from '../lib.js';
+import type { BenchReport } from '../run.js';
+
+const USERS = 500;
+const ROOMS = 50;
+const RATE = 5; // caret updates per user per second
+const RUN_SECONDS = 6;
+const RUNS = 3;
+
+export default async function presenceBench(): Promise<BenchReport> {
+  const notes: string[] = [];
+  if (!pinGenerator()) notes.push('taskset not found: server and generator share cores');
+  // A real Postgres when there is one: PGlite's WASM heap moves RSS by tens of MB and hides the per-connection cost.
+  let db: Awaited<ReturnType<typeof createBenchDatabase>> | undefined;
+  try {
+    db = await createBenchDatabase(`tandem_bench_${process.pid}`);
+  } catch {
+    notes.push('no PostgreSQL on loopback: PGlite, memory per connection is noisy');
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
+  let server: BenchServer | undefined;
+  const sockets: Socket[] = [];
+  try {
+    server = await startServer({
+      DATA_DIR: dataDir,
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      PRESENCE_IDLE_MS: '3600000',
+      REDIS_URL: '',
+      DATABASE_URL: db?.url ?? '',
+    });
+    const base = server.url;
+    const pid = server.pid;
+
+    const tokens = await Promise.all(
+      Array.from({ length: USERS }, (_, i) => mintToken(base, { sub: `u${i}`, name: `User ${i}`, perms: { '*': ['read', 'write'] } })),
+    );
+    const roomIds: string[] = new Array(USERS);
+    // Memory per connection is the marginal cost: RSS after the first 100 joined (startup,
+    // PGlite and JIT settled) versus after all of them.
+    const WARM = 100;
+    let rssBefore = 0;
+    for (let i = 0; i < USERS; i += 50) {
+      if (i === WARM) {
+        await sleep(2000);
+        rssBefore = rssKb(pid);
+      }
+      await Promise.all(
+        Array.from({ length: Math.min(50, USERS - i) }, async (_, j) => {
+          const n = i + j;
+          const s = io(base, { transports: ['websocket'], auth: { token: tokens[n], protocol: 1 }, reconnection: false, forceNew: true });
+          await new Promise<void>((resolve, reject) => {
+            s.once('session', () => resolve());
+            s.once('connect_error', reject);
+          });
+          const r = (await s.timeout(10_000).emitWithAck('room:join', {
+            context: { url: `/admin/shop/order/${n % ROOMS}/change/`, title: `Order ${n % ROOMS}`, fields: [{ name: 'notes', kind: 'textarea' }] },
+          })) as { ok: boolean; roomId: string };
+          if (!r.ok) throw new Error(`join failed: ${JSON.stringify(r)}`);
+          roomIds[n] = r.roomId;
+          sockets[n] = s;
+        }),
+      );
+    }
+    await sleep(2000);
+    const rssIdle = rssKb(pid);
+    const perConnKb = (rssIdle - rssBefore) / (USERS - WARM);
+
+    // Intended send times, by user and sequence number (the caret `head` carries the sequence).
+    const sentAt = new Map<string, Float64Array>();
+    const latencies: number[] = [];
+    let delivered = 0;
+    sockets.forEach((s) =>
+      s.on('presence:caret', (e: { userId: string; head: number }) => {
+        const at = sentAt.get(e.userId)?.[e.head];
+        if (at === undefined || at === 0) return;
+        delivered++;
+        latencies.push(performance.now() - at);
+      }),
+    );
+
+    const runs: Array<{ rate: number; p50: number; p99: number; p999: number; ratio: number; cpu: number; serverUs: number }> = [];
+    const perRun = RUN_SECONDS * RATE;
+    for (let run = 0; run < RUNS; run++) {
+      latencies.length = 0;
+      delivered = 0;
+      for (let n = 0; n < USERS; n++) sentAt.set(`u${n}`, new Float64Array(perRun * RUNS + 1));
+      const t0 = performance.now() + 200;
+      const ticks0 = cpuTicks(pid);
+      const cpu0 = process.cpuUsage();
+      const wall0 = performance.now();
+      // Open loop: one ticker walks a schedule of intended send times.
+      const schedule: Array<[number, number, number]> = []; // [time, user, seq]
+      for (let n = 0; n < USERS; n++) {
+        const offset = (n / USERS) * (1000 / RATE);
+        for (let k = 0; k < perRun; k++) schedule.push([t0 + offset + (k * 1000) / RATE, n, run * perRun + k + 1]);
+      }
+      schedule.sort((a, b) => a[0] - b[0]);
+      let next = 0;
+      await new Promise<void>((resolve) => {
+        const tick = () => {
+          const now = performance.now();
+          while (next < schedule.length && schedule[next]![0] <= now) {
+            const [at, n, seq] = schedule[next++]!;
+            sentAt.get(`u${n}`)![seq] = at;
+            sockets[n]!.emit('presence:caret', { roomId: roomIds[n], field: 'notes', anchor: seq, head: seq });
+          }
+          if (next >= schedule.length) resolve();
+          else setTimeout(tick, 1);
+        };
+        tick();
+      });
+      await sleep(1000); // drain
+      const wall = (performance.now() - wall0) / 1000;
+      const serverCpuS = (cpuTicks(pid) - ticks0) / 100;
+      const cpu = process.cpuUsage(cpu0);
+      const expected = schedule.length * (USERS / ROOMS - 1);
+      latencies.sort((a, b) => a - b);
+      runs.push({
+        rate: delivered / RUN_SECONDS,
+        p50: pct(latencies, 50),
+        p99: pct(latencies, 99),
+        p999: pct(latencies, 99.9),
+        ratio: delivered / expected,
+        cpu: (cpu.user + cpu.system) / 1e6 / wall,
+        serverUs: (serverCpuS * 1e6) / Math.max(1, delivered),
+      });
+    }
+    const median = (f: (r: (typeof runs)[number]) => number) => medianOf(runs.map(f));
+    const p99 = median((r) => r.p99);
+    const genCpu = Math.max(...runs.map((r) => r.cpu));
+    if (genCpu > 0.9) notes.push(`generator CPU ${(genCpu * 100).toFixed(0)}% > 90%: run INVALID`);
+    notes.push(`${RUNS} runs of ${RUN_SECONDS} s; medians shown; p99 per run: ${runs.map((r) => r.p99.toFixed(1)).join(', ')} ms`);
+    return {
+      scenario: '10-presence',
+      figures: {
+        'users / rooms': `${USERS} / ${ROOMS}`,
+        'caret updates sent /s': USERS * RATE,
+        'delivered updates /s': Math.round(median((r) => r.rate)),
+        'delivered ratio': median((r) => r.ratio).toFixed(4),
+        'latency p50 ms': median((r) => r.p50).toFixed(2),
+        'latency p99 ms': p99.toFixed(2),
+        'latency p99.9 ms': median((r) => r.p999).toFixed(2),
+        'server RSS at 100 / 500 idle conns (MB)': `${(rssBefore / 1024).toFixed(1)} / ${(rssIdle / 1024).toFixed(1)}`,
+        'memory per idle connection KB': perConnKb.toFixed(1),
+        'generator CPU %': (genCpu * 100).toFixed(0),
+        'server CPU µs per delivered update': median((r) => r.serverUs).toFixed(1),
+        'machine load average (1 min)': readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!,
+      },
+      targets: [
+        { name: 'caret delivery p99', target: '< 50 ms', measured: `${p99.toFixed(1)} ms`, met: p99 < 50 },
+        { name: 'memory per idle connection', target: '< 50 KB', measured: `${perConnKb.toFixed(1)} KB`, met: perConnKb > 0 && perConnKb < 50 },
+        { name: 'delivered ratio', target: '≥ 0.999', measured: median((r) => r.ratio).toFixed(4), met: median((r) => r.ratio) >= 0.999 },
+      ],
+      notes,
+    };
+  } finally {
+    for (const s of sockets) s?.close();
+    await server?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    await db?.drop();
+  }
+}

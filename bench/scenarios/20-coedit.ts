@@ -1,0 +1,195 @@
+// Co-editing benchmark: N clients across M rooms type into one textarea per room at a steady
+// rate (open loop, intended keystroke times stamped), through real Socket.IO into real Postgres.
+// Reports durable acked ops/s, ack latency (keystroke → ack), delivery latency (keystroke → seen
+// by the other clients in the room), ops per database transaction and server memory.
+// Server on core 0, this generator on core 1 (taskset); 3 runs per load, medians reported.
+import { performance } from 'node:perf_hooks';
+import { io, type Socket } from 'socket.io-client';
+import { TextFieldClient } from '../../src/ot/client.js';
+import { type BenchServer, cpuTicks, createBenchDatabase, median, mintToken, pct, pinGenerator, rssKb, sleep, startServer } from '../lib.js';
+import type { BenchReport } from '../run.js';
+
+const RUN_SECONDS = 5;
+const RUNS = 3;
+const LOADS = [
+  { name: '1k', clients: 100, rooms: 25, rate: 10 }, // 1,000 keystrokes/s
+  { name: '6k', clients: 400, rooms: 100, rate: 15 }, // 6,000 keystrokes/s
+];
+
+async function metric(base: string, name: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : NaN;
+}
+
+interface Typist {
+  socket: Socket;
+  roomId: string;
+  client: TextFieldClient;
+  /** Intended time of the first keystroke in each op, by seq. */
+  firstKey: Map<number, number>;
+  keysSinceSend: number[];
+  sending: boolean;
+}
+
+export default async function coeditBench(): Promise<BenchReport> {
+  const notes: string[] = [];
+  if (!pinGenerator()) notes.push('taskset not found: server and generator share cores');
+  const db = await createBenchDatabase(`tandem_bench_coedit_${process.pid}`);
+  let server: BenchServer | undefined;
+  const figures: BenchReport['figures'] = {};
+  const targets: BenchReport['targets'] = [];
+  const typists: Typist[] = [];
+  try {
+    server = await startServer({ RATE_LIMIT_PER_MINUTE: '1000000', REDIS_URL: '', DATABASE_URL: db.url });
+    const base = server.url;
+    const pid = server.pid;
+    const maxClients = Math.max(...LOADS.map((l) => l.clients));
+    const tokens = await Promise.all(
+      Array.from({ length: maxClients }, (_, i) => mintToken(base, { sub: `u${i}`, name: `User ${i}`, perms: { '*': ['read', 'write'] } })),
+    );
+
+    for (const load of LOADS) {
+      for (const t of typists.splice(0)) t.socket.close();
+      const byRoom = new Map<string, Typist[]>();
+      const ackLat: number[] = [];
+      const delLat: number[] = [];
+      let acked = 0;
+      const tag = `${load.name}-${Date.now()}`;
+      for (let i = 0; i < load.clients; i += 50) {
+        await Promise.all(
+          Array.from({ length: Math.min(50, load.clients - i) }, async (_, j) => {
+            const n = i + j;
+            const s = io(base, { transports: ['websocket'], auth: { token: tokens[n], protocol: 1 }, reconnection: false, forceNew: true });
+            await new Promise<void>((resolve, reject) => (s.once('session', () => resolve()), s.once('connect_error', reject)));
+            const r = (await s.timeout(10_000).emitWithAck('room:join', {
+              context: { url: `/admin/bench/doc/${tag}-${n % load.rooms}/change/`, title: 'Bench', fields: [{ name: 'notes', kind: 'textarea', value: '' }] },
+            })) as { ok: boolean; roomId: string; document: { fields: { notes: { value: string; version: number } } } };
+            if (!r.ok) throw new Error(`join failed: ${JSON.stringify(r)}`);
+            const f = r.document.fields.notes;
+            const t: Typist = { socket: s, roomId: r.roomId, client: new TextFieldClient({ clientId: `b${n}x${tag.replace(/\W/g, '')}`.slice(0, 60), text: f.value, version: f.version }), firstKey: new Map(), keysSinceSend: [], sending: false };
+            typists[n] = t;
+            const list = byRoom.get(r.roomId) ?? [];
+            list.push(t);
+            byRoom.set(r.roomId, list);
+          }),
+        );
+      }
+      // Keystroke times by (clientId, seq), for delivery latency at the receivers.
+      const firstKeyOf = new Map<string, number>();
+      const send = (t: Typist) => {
+        if (t.sending) return;
+        const out = t.client.takeOutgoing();
+        if (!out) return;
+        const first = t.keysSinceSend[0]!;
+        t.keysSinceSend = [];
+        firstKeyOf.set(`${out.clientId}:${out.seq}`, first);
+        t.sending = true;
+        t.socket.emit('field:op', { roomId: t.roomId, field: 'notes', ...out }, (r: { ok: boolean; version: number; error?: unknown }) => {
+          t.sending = false;
+          if (!r.ok) {
+            notes.push(`op refused: ${JSON.stringify(r.error)}`);
+            return;
+          }
+          ackLat.push(performance.now() - first);
+          acked++;
+          t.client.ack(r.version, out.seq);
+          send(t);
+        });
+      };
+      for (const t of typists) {
+        t.socket.on('field:ops', (m: { ops: Array<{ version: number; op: never; clientId: string; seq: number }> }) => {
+          const now = performance.now();
+          for (const o of m.ops) {
+            if (o.clientId !== t.client.clientId) {
+              const at = firstKeyOf.get(`${o.clientId}:${o.seq}`);
+              if (at !== undefined) delLat.push(now - at);
+            }
+            t.client.receive({ version: o.version, op: o.op, clientId: o.clientId, seq: o.seq });
+          }
+          send(t);
+        });
+      }
+      const runs: Array<{ ops: number; keys: number; ackP50: number; ackP99: number; delP50: number; delP99: number; perTx: number; txMs: number; srvCpu: number; genCpu: number }> = [];
+      for (let run = 0; run < RUNS; run++) {
+        ackLat.length = 0;
+        delLat.length = 0;
+        acked = 0;
+        const ops0 = await metric(base, 'tandem_oplog_ops_total');
+        const tx0 = await metric(base, 'tandem_oplog_transactions_total');
+        const cs0 = await metric(base, 'tandem_oplog_commit_seconds_total');
+        const srvCpu0 = cpuTicks(pid);
+        const t0 = performance.now() + 100;
+        const schedule: Array<[number, number]> = [];
+        for (let n = 0; n < load.clients; n++) {
+          const offset = (n / load.clients) * (1000 / load.rate);
+          for (let k = 0; k < RUN_SECONDS * load.rate; k++) schedule.push([t0 + offset + (k * 1000) / load.rate, n]);
+        }
+        schedule.sort((a, b) => a[0] - b[0]);
+        const cpu0 = process.cpuUsage();
+        const wall0 = performance.now();
+        let next = 0;
+        await new Promise<void>((resolve) => {
+          const tick = () => {
+            const now = performance.now();
+            while (next < schedule.length && schedule[next]![0] <= now) {
+              const [at, n] = schedule[next++]!;
+              const t = typists[n]!;
+              const len = [...t.client.text].length;
+              t.client.applyLocal(len > 0 ? [len, 'k'] : ['k'], { undoable: false });
+              t.keysSinceSend.push(at);
+              send(t);
+            }
+            if (next >= schedule.length) resolve();
+            else setTimeout(tick, 1);
+          };
+          tick();
+        });
+        const wall = (performance.now() - wall0) / 1000;
+        const cpu = process.cpuUsage(cpu0);
+        await sleep(1000); // drain
+        const ops = (await metric(base, 'tandem_oplog_ops_total')) - ops0;
+        const txs = (await metric(base, 'tandem_oplog_transactions_total')) - tx0;
+        const commitS = (await metric(base, 'tandem_oplog_commit_seconds_total')) - cs0;
+        const srvCpu = (cpuTicks(pid) - srvCpu0) / 100 / (wall + 1);
+        ackLat.sort((a, b) => a - b);
+        delLat.sort((a, b) => a - b);
+        runs.push({
+          ops: acked / RUN_SECONDS,
+          keys: schedule.length / RUN_SECONDS,
+          ackP50: pct(ackLat, 50),
+          ackP99: pct(ackLat, 99),
+          delP50: pct(delLat, 50),
+          delP99: pct(delLat, 99),
+          perTx: ops / Math.max(1, txs),
+          txMs: (commitS * 1000) / Math.max(1, txs),
+          srvCpu,
+          genCpu: (cpu.user + cpu.system) / 1e6 / wall,
+        });
+      }
+      const m = (k: keyof (typeof runs)[number]) => median(runs.map((r) => r[k]));
+      const p = `${load.name} (${load.clients} clients, ${load.rooms} rooms, ${load.rate}/s each)`;
+      figures[`${p} keystrokes/s`] = m('keys').toFixed(0);
+      figures[`${p} durable acked ops/s`] = m('ops').toFixed(0);
+      figures[`${p} ack p50 / p99 ms`] = `${m('ackP50').toFixed(2)} / ${m('ackP99').toFixed(2)}`;
+      figures[`${p} delivery p50 / p99 ms`] = `${m('delP50').toFixed(2)} / ${m('delP99').toFixed(2)}`;
+      figures[`${p} ops per transaction`] = m('perTx').toFixed(1);
+      figures[`${p} ms per transaction`] = m('txMs').toFixed(2);
+      figures[`${p} server CPU`] = `${(m('srvCpu') * 100).toFixed(0)}%`;
+      figures[`${p} generator CPU`] = `${(m('genCpu') * 100).toFixed(0)}%`;
+      figures[`${p} server RSS MB`] = (rssKb(pid) / 1024).toFixed(0);
+      if (m('genCpu') > 0.9) notes.push(`${load.name}: generator above 90% CPU, run invalid`);
+      if (load.name === '1k') {
+        targets.push({ name: 'p99 ack latency at 1,000 ops/s', target: '< 25 ms', measured: `${m('ackP99').toFixed(2)} ms`, met: m('ackP99') < 25 });
+      } else {
+        targets.push({ name: 'durable acked ops/s', target: '>= 5,000', measured: m('ops').toFixed(0), met: m('ops') >= 5000 });
+        targets.push({ name: `p99 ack latency at ${m('ops').toFixed(0)} ops/s`, target: '< 50 ms', measured: `${m('ackP99').toFixed(2)} ms`, met: m('ackP99') < 50 });
+      }
+    }
+    return { scenario: 'coedit', figures, targets, notes };
+  } finally {
+    for (const t of typists) t?.socket.close();
+    await server?.stop();
+    await db.drop();
+  }
+}

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import authPlugin from './auth/plugin.js';
+import authRoutes from './auth/routes.js';
+import type { Config } from './config.js';
+import core from './core.js';
+import type { Database } from './db/client.js';
+import devRoutes from './dev/demo.js';
+import streamRoutes from './features/stream/routes.js';
+import http from './http/http.js';
+import gateway from './realtime/gateway.js';
+import rooms from './features/rooms/plugin.js';
+import work from './features/delegation/plugin.js';
+import workRoutes from './features/delegation/routes.js';
+import fields from './features/fields/plugin.js';
+import fieldRoutes from './features/fields/routes.js';
+import presence from './features/presence/plugin.js';
+import presenceRoutes from './features/presence/routes.js';
+import timers from './features/timers/plugin.js';
+import events from './features/events/plugin.js';
+import notifications from './features/notifications/plugin.js';
+import notificationRoutes from './features/notifications/routes.js';
+import chat from './features/chat/plugin.js';
+import chatRoutes from './features/chat/routes.js';
+import webhooks from './features/webhooks/plugin.js';
+import webhookRoutes from './features/webhooks/routes.js';
+import comments from './features/comments/plugin.js';
+import commentRoutes from './features/comments/routes.js';
+
+export interface AppOverrides {
+  /** An already open database (tests share one PGlite); the app will not close it. */
+  db?: Database;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export const publicDir = fileURLToPath(new URL('../public', import.meta.url));
+
+/**
+ * The composition root: infrastructure, then our shared services, then features, in a
+ * fixed order. Returns a ready instance and never listens.
+ */
+export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: overrides.logger ?? { level: config.logLevel },
+    bodyLimit: config.limits.bodyBytes,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    trustProxy: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<ZodTypeProvider>();
+
+  await app.register(core, { config, ...(overrides.db ? { db: overrides.db } : {}) });
+  await app.register(http);
+  await app.register(authPlugin);
+  await app.register(websocket, { options: { maxPayload: config.limits.socketMessageBytes, perMessageDeflate: false } });
+  await app.register(gateway);
+
+  // Features, each one folder. Later features may depend on earlier ones.
+  await app.register(rooms);
+  await app.register(presence);
+  await app.register(timers);
+  await app.register(events);
+  await app.register(fields);
+  await app.register(notifications);
+  await app.register(chat);
+  await app.register(webhooks);
+  await app.register(comments);
+  // Delegation and assistance come last: they use presence, fields, events and notifications.
+  await app.register(work);
+
+  await app.register(
+    async (api) => {
+      await api.register(authRoutes);
+      await api.register(streamRoutes);
+      await api.register(workRoutes);
+      await api.register(fieldRoutes);
+      await api.register(presenceRoutes);
+      await api.register(notificationRoutes);
+      await api.register(chatRoutes);
+      await api.register(webhookRoutes);
+      await api.register(commentRoutes);
+      if (config.devMode) await api.register(devRoutes);
+    },
+    { prefix: '/api/v1' },
+  );
+
+  if (existsSync(publicDir)) {
+    // The overlay bundle is public; the demo pages exist only in development mode.
+    await app.register(fastifyStatic, {
+      root: publicDir,
+      allowedPath: (path) => config.devMode || !path.startsWith('/demo'),
+    });
+    if (config.devMode) app.get('/', (_req, reply) => reply.redirect('/demo/'));
+  }
+
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,251 @@
+import { z } from 'zod';
+
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const seconds = (def: number) => z.coerce.number().int().positive().default(def);
+
+/** Every environment variable Tandem reads, with its default. The README's table mirrors this. */
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PUBLIC_URL: z.url().optional(),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
+      .optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    DATA_DIR: z.string().min(1).default('./data'),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+      .optional(),
+    DEV_MODE: bool.optional(),
+    JWT_ISSUER: z.string().min(1).default('tandem'),
+    JWT_AUDIENCE: z.string().min(1).default('tandem'),
+    TOKEN_TTL_SECONDS: seconds(3600),
+    ALLOWED_ORIGINS: list.default([]),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_000_000).default(256 * 1024),
+    SOCKET_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(1_000_000).default(64 * 1024),
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+    ROOMS_PER_CONNECTION: z.coerce.number().int().min(1).max(100).default(10),
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+    // Presence (issue 3).
+    PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(300_000).default(15_000),
+    PRESENCE_IDLE_MS: z.coerce.number().int().min(100).max(86_400_000).default(5 * 60_000),
+    PRESENCE_TTL_MS: z.coerce.number().int().min(500).max(60_000).default(9_000),
+    PRESENCE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(30_000).default(3_000),
+    PRESENCE_SWEEP_MS: z.coerce.number().int().min(50).max(30_000).default(1_000),
+    CARET_UPDATES_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(20),
+    MAX_ROOMS_PER_USER: z.coerce.number().int().min(1).max(1000).default(30),
+    // Delegation and assistance (issue 6).
+    DELEGATION_APPROVER_ROLE: z.string().min(1).max(64).default('approver'),
+    ASSISTANCE_HELPER_ROLE: z.string().min(1).max(64).default('helper'),
+    ASSISTANCE_FALLBACK_ROLE: z.string().min(1).max(64).default('admin'),
+    ASSISTANCE_OFFER_TIMEOUT_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
+    TIMER_SWEEP_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+    // Co-editing of forms (issue 4).
+    FIELD_MAX_LENGTH: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
+    FIELD_SNAPSHOT_INTERVAL: z.coerce.number().int().min(1).max(1_000_000).default(100),
+    FIELD_CATCHUP_MAX_OPS: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+    DRAFT_RETENTION_SECONDS: seconds(7 * 24 * 3600),
+    GROUP_COMMIT_MAX_OPS: z.coerce.number().int().min(1).max(100_000).default(2000),
+    GROUP_COMMIT_MAX_WAIT_MS: z.coerce.number().int().min(0).max(1000).default(0),
+    /** Test-of-the-tests only: honoured with NODE_ENV=test, refused otherwise. */
+    TANDEM_TEST_BREAK: z.enum(['ack-before-commit', 'no-dedup']).optional(),
+    // Chat, comments, notifications, webhooks, service stream (issue 5).
+    CHAT_MESSAGE_MAX_CHARS: z.coerce.number().int().min(1).max(100_000).default(4000),
+    COMMENT_MAX_CHARS: z.coerce.number().int().min(1).max(100_000).default(4000),
+    CHAT_MENTIONS_MAX: z.coerce.number().int().min(0).max(500).default(20),
+    CHAT_TAIL_SIZE: z.coerce.number().int().min(0).max(500).default(50),
+    CHAT_SEND_BURST: z.coerce.number().int().min(1).max(100_000).default(20),
+    CHAT_SEND_PER_SECOND: z.coerce.number().positive().max(100_000).default(2),
+    WEBHOOK_RETRY_SCHEDULE: z
+      .string()
+      .default('1,5,30,120,600,1800,3600')
+      .transform((s) => s.split(',').map((x) => Number(x.trim())))
+      .refine((xs) => xs.length > 0 && xs.length <= 50 && xs.every((x) => Number.isFinite(x) && x >= 0), 'comma-separated seconds, e.g. 1,5,30'),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+    EVENTS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+    STREAM_RETENTION_SECONDS: seconds(7 * 24 * 3600),
+  })
+  .superRefine((env, ctx) => {
+    const dev = env.DEV_MODE ?? env.NODE_ENV !== 'production';
+    if (env.TANDEM_TEST_BREAK !== undefined && env.NODE_ENV !== 'test') {
+      ctx.addIssue({ code: 'custom', path: ['TANDEM_TEST_BREAK'], message: 'breaks the server on purpose; only allowed with NODE_ENV=test' });
+    }
+    if (dev && env.NODE_ENV === 'production') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DEV_MODE'],
+        message: 'development mode issues demo tokens and must not run with NODE_ENV=production',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  port: number;
+  host: string;
+  publicUrl: string;
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  dataDir: string;
+  redisUrl: string | undefined;
+  devMode: boolean;
+  jwt: { issuer: string; audience: string; ttlSeconds: number };
+  allowedOrigins: string[];
+  logLevel: Env['LOG_LEVEL'];
+  limits: { bodyBytes: number; socketMessageBytes: number; ratePerMinute: number; roomsPerConnection: number };
+  shutdownGraceMs: number;
+  presence: {
+    /** A dropped participant is kept this long before "left" is announced. */
+    graceMs: number;
+    /** No activity for this long turns `available` into `away`. */
+    idleMs: number;
+    /** With Redis: a connection entry expires this long after its instance's last heartbeat. */
+    ttlMs: number;
+    heartbeatMs: number;
+    /** How often expired entries and idle users are looked for. */
+    sweepMs: number;
+    caretPerSecond: number;
+    maxRoomsPerUser: number;
+  };
+  work: {
+    /** Users with this role approve, reject and cancel any delegation. */
+    approverRole: string;
+    /** Routing offers requests without a matching expert to this role… */
+    helperRole: string;
+    /** …then to this one, before the queue. */
+    fallbackRole: string;
+    /** An offer not accepted within this time escalates to the next candidate. */
+    offerTimeoutMs: number;
+    /** How often each instance sweeps the durable timers. */
+    timerSweepMs: number;
+  };
+  fields: {
+    /** Longest text a field may hold, in code points. */
+    maxLength: number;
+    /** A text field's snapshot is refreshed every this many ops. */
+    snapshotInterval: number;
+    /** A client further behind than this gets a snapshot instead of the ops it missed. */
+    catchUpMaxOps: number;
+    draftRetentionSeconds: number;
+    groupCommitMaxOps: number;
+    /** 0: adaptive (flush at once when idle, the rest rides the next batch). */
+    groupCommitMaxWaitMs: number;
+    /** A deliberately broken server, for tests that must be shown to catch it. */
+    testBreak: 'ack-before-commit' | 'no-dedup' | undefined;
+  };
+  collab: {
+    messageMaxChars: number;
+    commentMaxChars: number;
+    mentionsMax: number;
+    tailSize: number;
+    sendBurst: number;
+    sendPerSecond: number;
+    /** Seconds to wait before each retry; a delivery fails after the last one. */
+    webhookRetrySchedule: number[];
+    webhookTimeoutMs: number;
+    /** false: webhook endpoints must be (and resolve to) public addresses — no loopback, private, link-local (SSRF). */
+    webhookAllowPrivateNetworks: boolean;
+    /** Dispatchers poll this often besides being woken after commits. */
+    eventsPollMs: number;
+    streamRetentionSeconds: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once and reports every bad variable together. */
+export function loadConfig(source: Record<string, string | undefined>): Config {
+  // Empty strings count as unset, the way docker compose passes `FOO=`.
+  const cleaned = Object.fromEntries(
+    Object.entries(source).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`),
+    );
+  }
+  const e = parsed.data;
+  const publicUrl = e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`;
+  const devMode = e.DEV_MODE ?? e.NODE_ENV !== 'production';
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    dataDir: e.DATA_DIR,
+    redisUrl: e.REDIS_URL,
+    devMode,
+    jwt: { issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, ttlSeconds: e.TOKEN_TTL_SECONDS },
+    // In dev mode the server's own origin is always allowed so the demo pages work.
+    allowedOrigins: devMode ? [...new Set([...e.ALLOWED_ORIGINS, new URL(publicUrl).origin])] : e.ALLOWED_ORIGINS,
+    logLevel: e.LOG_LEVEL,
+    limits: {
+      bodyBytes: e.BODY_LIMIT_BYTES,
+      socketMessageBytes: e.SOCKET_MAX_MESSAGE_BYTES,
+      ratePerMinute: e.RATE_LIMIT_PER_MINUTE,
+      roomsPerConnection: e.ROOMS_PER_CONNECTION,
+    },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    presence: {
+      graceMs: e.PRESENCE_GRACE_MS,
+      idleMs: e.PRESENCE_IDLE_MS,
+      ttlMs: e.PRESENCE_TTL_MS,
+      heartbeatMs: e.PRESENCE_HEARTBEAT_MS,
+      sweepMs: e.PRESENCE_SWEEP_MS,
+      caretPerSecond: e.CARET_UPDATES_PER_SECOND,
+      maxRoomsPerUser: e.MAX_ROOMS_PER_USER,
+    },
+    work: {
+      approverRole: e.DELEGATION_APPROVER_ROLE,
+      helperRole: e.ASSISTANCE_HELPER_ROLE,
+      fallbackRole: e.ASSISTANCE_FALLBACK_ROLE,
+      offerTimeoutMs: e.ASSISTANCE_OFFER_TIMEOUT_MS,
+      timerSweepMs: e.TIMER_SWEEP_MS,
+    },
+    fields: {
+      maxLength: e.FIELD_MAX_LENGTH,
+      snapshotInterval: e.FIELD_SNAPSHOT_INTERVAL,
+      catchUpMaxOps: e.FIELD_CATCHUP_MAX_OPS,
+      draftRetentionSeconds: e.DRAFT_RETENTION_SECONDS,
+      groupCommitMaxOps: e.GROUP_COMMIT_MAX_OPS,
+      groupCommitMaxWaitMs: e.GROUP_COMMIT_MAX_WAIT_MS,
+      testBreak: e.TANDEM_TEST_BREAK,
+    },
+    collab: {
+      messageMaxChars: e.CHAT_MESSAGE_MAX_CHARS,
+      commentMaxChars: e.COMMENT_MAX_CHARS,
+      mentionsMax: e.CHAT_MENTIONS_MAX,
+      tailSize: e.CHAT_TAIL_SIZE,
+      sendBurst: e.CHAT_SEND_BURST,
+      sendPerSecond: e.CHAT_SEND_PER_SECOND,
+      webhookRetrySchedule: e.WEBHOOK_RETRY_SCHEDULE,
+      webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      webhookAllowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+      eventsPollMs: e.EVENTS_POLL_MS,
+      streamRetentionSeconds: e.STREAM_RETENTION_SECONDS,
+    },
+  };
+}

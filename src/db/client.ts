@@ -1,0 +1,132 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import * as schema from './schema/index.js';
+
+export type Schema = typeof schema;
+export type Orm = PgDatabase<PgQueryResultHKT, Schema>;
+
+/** The smallest raw-SQL surface both drivers share; the hot paths use it instead of the query builder. */
+export interface Queryable {
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  readonly orm: Orm;
+  /** Runs fn in one transaction on one connection; commits if it resolves, rolls back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+// Any constant: instances starting together take turns migrating.
+const MIGRATION_LOCK = 72_461;
+
+export interface DatabaseOptions {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  poolSize: number;
+  log: Logger;
+}
+
+export function openDatabase(opts: DatabaseOptions): Database {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts) : openPglite(opts);
+}
+
+function openPostgres(url: string, { poolSize, log }: DatabaseOptions): Database {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000 });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', (err) => log.warn({ err }, 'postgres idle client error'));
+  const orm = drizzlePg(pool, { schema }) as unknown as Orm;
+  return {
+    kind: 'postgres',
+    orm,
+    query: (text, params) => pool.query(text, params as unknown[]) as never,
+    async transaction(fn) {
+      const { client, lost, release } = await checkout(pool, log);
+      try {
+        await client.query('BEGIN');
+        const result = await fn({ query: (t, p) => client.query(t, p as unknown[]) as never });
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(lost);
+        throw err;
+      } finally {
+        release();
+      }
+    },
+    async migrate() {
+      const { client, lost, release } = await checkout(pool, log);
+      try {
+        await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+        await migratePg(drizzlePg(client), { migrationsFolder });
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(lost);
+        release();
+      }
+    },
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * A client checked out of the pool for several statements. pg emits 'error' on a checked-out
+ * client whose connection dies (e.g. reset mid-transaction); without a listener that is an
+ * uncaught exception that kills the process. The broken client is discarded, not reused.
+ */
+async function checkout(pool: pg.Pool, log: Logger) {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const lost = (err: Error) => {
+    if (!broken) log.warn({ err: err.message }, 'postgres connection lost while in use');
+    broken ??= err;
+  };
+  client.on('error', lost);
+  return {
+    client,
+    lost,
+    release() {
+      client.off('error', lost);
+      client.release(broken);
+    },
+  };
+}
+
+function openPglite({ dataDir }: DatabaseOptions): Database {
+  const inMemory = dataDir === ':memory:';
+  if (!inMemory) mkdirSync(dataDir, { recursive: true });
+  const client = inMemory ? new PGlite() : new PGlite(`${dataDir}/pglite`);
+  const orm = drizzlePglite(client, { schema }) as unknown as Orm;
+  return {
+    kind: 'pglite',
+    orm,
+    query: (text, params) => client.query(text, params) as never,
+    transaction: (fn) => client.transaction((tx) => fn({ query: (t, p) => tx.query(t, p) as never })),
+    async migrate() {
+      await migratePglite(drizzlePglite(client), { migrationsFolder });
+    },
+    async ping() {
+      await client.query('SELECT 1');
+    },
+    async close() {
+      if (!client.closed) await client.close();
+    },
+  };
+}

@@ -1,0 +1,254 @@
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Server } from 'socket.io';
+import { rightsFor, type RoomPermissions } from '../../auth/permissions.js';
+import type { Config } from '../../config.js';
+import type { Database, Queryable } from '../../db/client.js';
+import { AppError } from '../../errors.js';
+import { roomNames } from '../../realtime/rooms.js';
+import { appendAudit } from '../audit/audit.js';
+import type { Directory } from '../directory/store.js';
+import type { Events } from '../events/service.js';
+import type { Notifications } from '../notifications/service.js';
+import type { Rooms } from '../rooms/service.js';
+import type { AfterCommit, Timers } from '../timers/service.js';
+import { type LockCache } from './locks.js';
+import { decide, type DelegationAction, type DelegationActor, fieldHold, isOpen } from './machine.js';
+import type { DelegationView, FieldValue } from './messages.js';
+import { createDelegationStore, FieldAlreadyDelegated, recordWorkEvent, toView, workHistory, type DelegationRow } from './store.js';
+
+export const EXPIRE_TIMER = 'delegation.expire';
+
+/** Who is acting: a user (directly, or a business app on a user's behalf) or the system. */
+export type WorkActor =
+  | { type: 'user'; id: string; name: string; roles: readonly string[]; perms?: RoomPermissions | undefined; via?: string | undefined }
+  | { type: 'system'; id: string };
+
+export interface DelegationDeps {
+  db: Database;
+  rooms: Rooms;
+  directory: Directory;
+  io: () => Server;
+  timers: Timers;
+  events: Events;
+  notifications: Notifications;
+  locks: LockCache;
+  config: Config['work'];
+  log: Logger;
+  now?: () => number;
+}
+
+export interface CreateDelegation {
+  roomId: string;
+  fields: string[];
+  assigneeId: string;
+  note: string;
+  dueAt?: string | null | undefined;
+  values: Record<string, FieldValue>;
+  meta: Record<string, { label: string; kind: string }>;
+}
+
+export type Delegations = ReturnType<typeof createDelegations>;
+
+const machineActor = (a: WorkActor): DelegationActor => (a.type === 'system' ? { kind: 'system' } : { kind: 'user', userId: a.id, roles: a.roles });
+const auditActor = (a: WorkActor) => ({ type: a.type === 'system' ? ('system' as const) : ('user' as const), id: a.id });
+const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+
+/** Delegations: create, transition (one machine), list; notifies, audits and publishes every move. */
+export function createDelegations(d: DelegationDeps) {
+  const store = createDelegationStore(d.db);
+  const now = d.now ?? Date.now;
+  const rules = { approverRole: d.config.approverRole };
+
+  /** Broadcasts the delegation to its room and to both parties' tabs (one frame, deduplicated by Socket.IO). */
+  function broadcast(view: DelegationView, tenantId: string) {
+    d.io()
+      .to([roomNames.page(tenantId, view.roomId), roomNames.user(tenantId, view.delegator.id), roomNames.user(tenantId, view.assignee.id)])
+      .emit('work:delegation', { delegation: view });
+  }
+
+  async function create(tenantId: string, actor: Extract<WorkActor, { type: 'user' }>, input: CreateDelegation): Promise<DelegationView> {
+    const room = await d.rooms.store.get(tenantId, input.roomId);
+    if (!room) throw new AppError('not_found', 'No such room');
+    if (actor.perms && !rightsFor(actor.perms, room.pageKey).includes('write')) {
+      throw new AppError('forbidden', `You have no write permission on page "${room.pageKey}", so you cannot delegate its fields`);
+    }
+    if (input.assigneeId === actor.id) throw new AppError('bad_request', 'You cannot delegate fields to yourself');
+    const assignee = await d.directory.get(tenantId, input.assigneeId);
+    if (!assignee) throw new AppError('not_found', `No user "${input.assigneeId}" in this tenant`);
+    let dueAt: Date | null = null;
+    if (input.dueAt) {
+      dueAt = new Date(input.dueAt);
+      if (dueAt.getTime() <= now()) throw new AppError('validation_failed', 'The due time must be in the future');
+    }
+    const values: Record<string, FieldValue> = {};
+    for (const f of input.fields) if (f in input.values) values[f] = input.values[f]!;
+    const fields = input.fields.map((name) => ({ name, label: input.meta[name]?.label ?? '', kind: input.meta[name]?.kind ?? 'other' }));
+
+    let id: string;
+    try {
+      id = await d.db.transaction(async (tx) => {
+        const id = await store.insert(tx, {
+          tenantId,
+          roomId: room.id,
+          pageKey: room.pageKey,
+          pageUrl: room.url ?? '',
+          pageTitle: room.title ?? '',
+          delegatorId: actor.id,
+          assigneeId: assignee.id,
+          fields,
+          values,
+          note: input.note.trim(),
+          dueAt,
+          state: { status: 'pending' },
+        });
+        await recordWorkEvent(tx, { tenantId, subjectType: 'delegation', subjectId: id, from: null, to: 'pending', actor: auditActor(actor), note: input.note });
+        const row = (await store.get(tx, tenantId, id))!;
+        await sideEffects(tx, row, null, actor, input.note);
+        if (dueAt) await d.timers.schedule(tx, { kind: EXPIRE_TIMER, key: id, dueAt, tenantId });
+        return id;
+      });
+    } catch (err) {
+      if (err instanceof FieldAlreadyDelegated) {
+        const h = await store.holder(d.db, room.id, err.field);
+        throw new AppError('conflict', `Field "${err.field}" is already in an open delegation${h ? ` (${h.status}, to ${h.assigneeId})` : ''}`, { field: err.field });
+      }
+      throw err;
+    }
+    const row = (await store.get(d.db, tenantId, id))!;
+    await d.locks.invalidate(room.id);
+    const view = toView(row);
+    broadcast(view, tenantId);
+    return view;
+  }
+
+  /** Audit, webhook event and notification of one move, in the move's transaction. */
+  async function sideEffects(tx: Queryable, row: DelegationRow, from: string | null, actor: WorkActor, note: string) {
+    const to = row.status;
+    const type = from === null ? 'delegation.created' : `delegation.${to}`;
+    const data = { delegationId: row.id, from, to, fields: row.fields.map((f) => f.name), delegatorId: row.delegatorId, assigneeId: row.assigneeId, note, dueAt: row.dueAt ? new Date(row.dueAt).toISOString() : null };
+    await appendAudit(tx, { tenantId: row.tenantId, actor: auditActor(actor), action: type, subject: `delegation:${row.id}`, data: { ...data, via: actor.type === 'user' ? (actor.via ?? null) : null } });
+    await d.events.publish(tx, { tenantId: row.tenantId, type, roomId: row.roomId, pageKey: row.pageKey, actor: auditActor(actor), data });
+    const who = actor.type === 'user' ? actor.name : 'Tandem';
+    const fieldsText = plural(row.fields.length, 'field');
+    const page = row.pageTitle || row.pageKey;
+    // The other party: the assignee hears the delegator's moves and vice versa; expiry tells both.
+    const recipients = new Set<string>();
+    if (actor.type === 'system') [row.delegatorId, row.assigneeId].forEach((u) => recipients.add(u));
+    else if (actor.id === row.assigneeId) recipients.add(row.delegatorId);
+    else {
+      recipients.add(row.assigneeId);
+      if (actor.id !== row.delegatorId) recipients.add(row.delegatorId);
+    }
+    const titles: Record<string, string> = {
+      pending: `${who} delegated ${fieldsText} of ${page} to you`,
+      accepted: `${who} accepted your delegation on ${page}`,
+      declined: `${who} declined your delegation on ${page}`,
+      submitted: `${who} submitted the delegated ${fieldsText} of ${page} for approval`,
+      approved: `${who} approved your work on ${page}`,
+      rejected: `${who} sent the delegated ${fieldsText} of ${page} back`,
+      cancelled: `${who} cancelled the delegation on ${page}`,
+      expired: `The delegation on ${page} expired`,
+    };
+    for (const userId of recipients) {
+      await d.notifications.notify(tx, {
+        tenantId: row.tenantId,
+        userId,
+        type: 'delegation',
+        title: titles[to]!.slice(0, 300),
+        body: note.slice(0, 4000),
+        link: { roomId: row.roomId, pageKey: row.pageKey, ...(row.pageUrl ? { url: row.pageUrl.slice(0, 2048) } : {}), ...(row.fields[0] ? { field: row.fields[0].name } : {}) },
+        actor: auditActor(actor),
+        data: { delegationId: row.id, status: to, fields: row.fields.map((f) => f.name) },
+      });
+    }
+  }
+
+  /**
+   * One move of the machine inside `tx`: lock, decide, store, audit, publish, notify. A
+   * refusal throws before anything is written. Returns what to do after commit.
+   */
+  async function transitionIn(
+    tx: Queryable,
+    tenantId: string,
+    id: string,
+    action: DelegationAction,
+    actor: WorkActor,
+    opts: { note?: string | undefined; values?: Record<string, FieldValue> | undefined; at?: number } = {},
+  ): Promise<{ view: DelegationView; after: AfterCommit }> {
+    const row = await store.get(tx, tenantId, id, true);
+    if (!row) throw new AppError('not_found', 'No such delegation');
+    const facts = { delegatorId: row.delegatorId, assigneeId: row.assigneeId, dueAt: row.dueAt ? new Date(row.dueAt).getTime() : null, state: row.state };
+    const decision = decide(facts, { action, note: opts.note }, machineActor(actor), rules, opts.at ?? now());
+    if (!decision.ok) throw new AppError(decision.code, decision.message, { status: row.status, action });
+    let submitted: Record<string, unknown> | undefined;
+    if (action === 'submit') {
+      submitted = {};
+      const names = new Set(row.fields.map((f) => f.name));
+      for (const [k, v] of Object.entries(opts.values ?? {})) if (names.has(k)) submitted[k] = v;
+    }
+    await store.update(tx, id, decision.to, submitted);
+    if (!isOpen(decision.to.status)) {
+      await store.release(tx, id);
+      if (action !== 'expire') await d.timers.cancel(tx, EXPIRE_TIMER, id);
+    }
+    const note = (opts.note ?? '').trim();
+    await recordWorkEvent(tx, { tenantId, subjectType: 'delegation', subjectId: id, from: decision.from, to: decision.to.status, actor: auditActor(actor), note });
+    const updated = (await store.get(tx, tenantId, id))!;
+    await sideEffects(tx, updated, decision.from, actor, note);
+    const view = toView(updated);
+    return {
+      view,
+      after: async () => {
+        await d.locks.invalidate(row.roomId);
+        broadcast(view, tenantId);
+      },
+    };
+  }
+
+  async function transition(
+    tenantId: string,
+    id: string,
+    action: DelegationAction,
+    actor: WorkActor,
+    opts: { note?: string | undefined; values?: Record<string, FieldValue> | undefined } = {},
+  ): Promise<DelegationView> {
+    const { view, after } = await d.db.transaction((tx) => transitionIn(tx, tenantId, id, action, actor, opts));
+    await after();
+    return view;
+  }
+
+  async function get(tenantId: string, id: string, viewer?: { userId: string; roles: readonly string[]; perms?: RoomPermissions | undefined }) {
+    const row = await store.get(d.db, tenantId, id);
+    if (!row || (viewer && !canSee(row, viewer))) throw new AppError('not_found', 'No such delegation');
+    return { ...toView(row), history: await workHistory(d.db, tenantId, id) };
+  }
+
+  /** The parties, approvers, and anyone who may read the page see a delegation. */
+  function canSee(row: DelegationRow, v: { userId: string; roles: readonly string[]; perms?: RoomPermissions | undefined }) {
+    if (v.userId === row.delegatorId || v.userId === row.assigneeId || v.roles.includes(rules.approverRole)) return true;
+    return v.perms ? rightsFor(v.perms, row.pageKey).includes('read') : false;
+  }
+
+  async function list(tenantId: string, f: Parameters<typeof store.list>[1]) {
+    return (await store.list(tenantId, f)).map(toView);
+  }
+
+  async function openInRoom(tenantId: string, roomId: string) {
+    return (await store.openInRoom(tenantId, roomId)).map(toView);
+  }
+
+  /** The field write guard (registered with rooms): only the assignee writes a held field; nobody while under review. */
+  async function guard(w: { tenantId: string; roomId: string; field: string; userId: string }) {
+    const lock = (await d.locks.get(w.roomId)).get(w.field);
+    if (!lock) return;
+    const hold = fieldHold(lock.status);
+    if (hold === 'free' || (hold === 'assignee' && lock.assigneeId === w.userId)) return;
+    const details = { field: w.field, delegationId: lock.delegationId, assignee: { id: lock.assigneeId, name: lock.assigneeName }, status: lock.status };
+    if (hold === 'frozen') {
+      throw new AppError('forbidden', `"${w.field}" was submitted by ${lock.assigneeName} and is under review; it cannot be changed until it is approved or sent back`, details);
+    }
+    throw new AppError('forbidden', `"${w.field}" is delegated to ${lock.assigneeName}; only they may change it until the delegation is approved`, details);
+  }
+
+  return { create, transition, transitionIn, get, list, openInRoom, guard, broadcast, rules };
+}

@@ -1,0 +1,252 @@
+import type { Queryable } from '../../db/client.js';
+
+export interface EventActor {
+  type: 'user' | 'app' | 'system';
+  id: string;
+}
+
+export interface PublishInput {
+  tenantId: string;
+  /** Dotted, e.g. `chat.message.created`; webhooks and stream filters match on it. */
+  type: string;
+  roomId?: string | null;
+  pageKey?: string | null;
+  actor: EventActor;
+  data: Record<string, unknown>;
+}
+
+/** An event as every consumer sees it (webhook body, stream frame, room log entry). */
+export interface TandemEvent {
+  /** Stable: the same id on every delivery and resend, so receivers can deduplicate. */
+  id: string;
+  type: string;
+  tenantId: string;
+  roomId: string | null;
+  pageKey: string | null;
+  /** Position in the room's log (gap-free per room), null outside rooms. */
+  roomSeq: number | null;
+  actor: EventActor;
+  data: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface EventRow {
+  id: string;
+  type: string;
+  tenant_id: string;
+  room_id: string | null;
+  page_key: string | null;
+  room_seq: string | number | null;
+  actor_type: EventActor['type'];
+  actor_id: string;
+  data: Record<string, unknown>;
+  created_at: Date | string;
+  tx?: string;
+}
+
+export const EVENT_COLUMNS = `id::text AS id, type, tenant_id, room_id, page_key, room_seq, actor_type, actor_id, data, created_at`;
+
+export function toEvent(r: EventRow): TandemEvent {
+  return {
+    id: String(r.id),
+    type: r.type,
+    tenantId: r.tenant_id,
+    roomId: r.room_id,
+    pageKey: r.page_key,
+    roomSeq: r.room_seq === null ? null : Number(r.room_seq),
+    actor: { type: r.actor_type, id: r.actor_id },
+    data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
+    createdAt: new Date(r.created_at).toISOString(),
+  };
+}
+
+/** A position in a tenant's log: (transaction id, event id), see `readTenant`. */
+export interface TenantCursor {
+  tx: string;
+  id: number;
+}
+
+/**
+ * Next value of a gap-free counter. The row lock is held until the caller's transaction ends,
+ * so values commit in order: seeing n means every m < n is visible too.
+ */
+export async function nextSeq(q: Queryable, key: string): Promise<number> {
+  const { rows } = await q.query<{ seq: string }>(
+    `INSERT INTO stream_seqs (key, seq) VALUES ($1, 1) ON CONFLICT (key) DO UPDATE SET seq = stream_seqs.seq + 1 RETURNING seq`,
+    [key],
+  );
+  return Number(rows[0]!.seq);
+}
+
+export const roomSeqKey = (roomId: string) => `r:${roomId}`;
+
+/**
+ * One statement: the event row (with its room position unless given) and one pending webhook
+ * delivery per subscribed endpoint (the outbox). Returns the writing transaction's id, which the
+ * commit watcher (wake.ts) follows. No NOTIFY here: Postgres serializes the commits of every
+ * transaction that issued one, which would cap the whole system at one commit at a time.
+ */
+export async function insertEvent(q: Queryable, e: PublishInput, roomSeq: number | null): Promise<{ event: TandemEvent; tx: string }> {
+  const { rows } = await q.query<EventRow>(
+    `WITH seq AS (
+       INSERT INTO stream_seqs (key, seq)
+       SELECT 'r:' || $3::text, 1 WHERE $3::text IS NOT NULL AND $8::bigint IS NULL
+       ON CONFLICT (key) DO UPDATE SET seq = stream_seqs.seq + 1
+       RETURNING seq
+     ), ev AS (
+       INSERT INTO events (tenant_id, type, room_id, page_key, room_seq, actor_type, actor_id, data)
+       VALUES ($1, $2, $3::text::uuid, $4, COALESCE($8::bigint, (SELECT seq FROM seq)), $5, $6, $7::jsonb)
+       RETURNING ${EVENT_COLUMNS}
+     ), outbox AS (
+       INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type)
+       SELECT $1, w.id, ev.id::bigint, $2 FROM webhook_endpoints w, ev
+       WHERE w.tenant_id = $1 AND w.active AND EXISTS (
+         SELECT 1 FROM unnest(w.event_types) p
+         WHERE p = '*' OR p = $2 OR (right(p, 2) = '.*' AND starts_with($2, left(p, -1)))
+       )
+     )
+     SELECT ev.*, pg_current_xact_id()::text AS tx FROM ev`,
+    [e.tenantId, e.type, e.roomId ?? null, e.pageKey ?? null, e.actor.type, e.actor.id, JSON.stringify(e.data), roomSeq],
+  );
+  return { event: toEvent(rows[0]!), tx: rows[0]!.tx! };
+}
+
+/**
+ * Many events in one statement, with their webhook deliveries (the outbox), in input order: ids
+ * are taken in `ord` order, and rows come back sorted by id. `data` is returned as given (not
+ * re-read from jsonb), so it must be plain JSON. Every room event must carry its
+ * room position (`roomSeq`), taken by the caller in the same transaction (chat takes a whole
+ * batch's positions at once); events outside rooms pass roomId null. Returns the transaction id
+ * for the commit watcher.
+ */
+export async function insertEvents(q: Queryable, es: Array<PublishInput & { roomSeq: number | null }>): Promise<{ events: TandemEvent[]; tx: string }> {
+  const { rows } = await q.query<{ id: string; room_seq: string | null; created_at: Date | string; tx: string }>(
+    `WITH input AS (
+       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[])
+         AS u(ord, tenant_id, type, room_id, page_key, room_seq, actor_type, actor_id, data)
+     ), ev AS (
+       INSERT INTO events (tenant_id, type, room_id, page_key, room_seq, actor_type, actor_id, data)
+       SELECT tenant_id, type, room_id, page_key, room_seq, actor_type, actor_id, data::jsonb FROM input ORDER BY ord
+       RETURNING id, tenant_id, type, room_seq, created_at
+     ), outbox AS (
+       INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type)
+       SELECT ev.tenant_id, w.id, ev.id, ev.type FROM ev JOIN webhook_endpoints w ON w.tenant_id = ev.tenant_id
+       WHERE w.active AND EXISTS (
+         SELECT 1 FROM unnest(w.event_types) p
+         WHERE p = '*' OR p = ev.type OR (right(p, 2) = '.*' AND starts_with(ev.type, left(p, -1)))
+       )
+     )
+     SELECT ev.id::text AS id, ev.room_seq::text AS room_seq, ev.created_at, pg_current_xact_id()::text AS tx FROM ev ORDER BY ev.id`,
+    [
+      es.map((_, i) => i),
+      es.map((e) => e.tenantId),
+      es.map((e) => e.type),
+      es.map((e) => e.roomId ?? null),
+      es.map((e) => e.pageKey ?? null),
+      es.map((e) => e.roomSeq),
+      es.map((e) => e.actor.type),
+      es.map((e) => e.actor.id),
+      es.map((e) => JSON.stringify(e.data)),
+    ],
+  );
+  if (rows.length !== es.length) throw new Error('insertEvents: not every event was written');
+  // Ids are taken in `ord` order, so sorted by id the rows line up with the input; the room
+  // positions check it (a mismatch fails the caller's transaction).
+  const events = rows.map((r, i): TandemEvent => {
+    const e = es[i]!;
+    if ((r.room_seq === null ? null : Number(r.room_seq)) !== e.roomSeq) throw new Error('insertEvents: events came back out of input order');
+    return {
+      id: r.id,
+      type: e.type,
+      tenantId: e.tenantId,
+      roomId: e.roomId ?? null,
+      pageKey: e.pageKey ?? null,
+      roomSeq: e.roomSeq,
+      actor: { type: e.actor.type, id: e.actor.id },
+      data: e.data,
+      createdAt: new Date(r.created_at).toISOString(),
+    };
+  });
+  return { events, tx: rows[0]?.tx ?? '' };
+}
+
+/** A room's log after `afterSeq`, in order. Room positions commit in order, so no horizon is needed. */
+export async function readRoom(q: Queryable, tenantId: string, roomId: string, afterSeq: number, limit: number): Promise<TandemEvent[]> {
+  const { rows } = await q.query<EventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND room_id = $2 AND room_seq > $3 ORDER BY room_seq LIMIT $4`,
+    [tenantId, roomId, afterSeq, limit],
+  );
+  return rows.map(toEvent);
+}
+
+export async function roomHead(q: Queryable, roomId: string): Promise<number> {
+  const { rows } = await q.query<{ seq: string }>(`SELECT seq FROM stream_seqs WHERE key = $1`, [roomSeqKey(roomId)]);
+  return rows[0] ? Number(rows[0].seq) : 0;
+}
+
+export async function oldestRoomSeq(q: Queryable, roomId: string): Promise<number | null> {
+  const { rows } = await q.query<{ s: string | null }>(`SELECT min(room_seq) AS s FROM events WHERE room_id = $1`, [roomId]);
+  return rows[0]?.s == null ? null : Number(rows[0].s);
+}
+
+/**
+ * A tenant's log after a cursor, ordered by (transaction id, id). Only events of transactions
+ * older than every transaction still running are returned: nothing can later appear before a
+ * position already handed out, so a cursor never skips an event that commits late.
+ */
+export async function readTenant(q: Queryable, tenantId: string, after: TenantCursor, limit: number): Promise<Array<TandemEvent & { cursor: TenantCursor }>> {
+  const { rows } = await q.query<EventRow & { tx: string }>(
+    `SELECT ${EVENT_COLUMNS}, tx::text AS tx FROM events
+     WHERE tenant_id = $1 AND (tx, id) > ($2::xid8, $3::bigint) AND tx < pg_snapshot_xmin(pg_current_snapshot())
+     ORDER BY tx, id LIMIT $4`,
+    [tenantId, after.tx, after.id, limit],
+  );
+  return rows.map((r) => ({ ...toEvent(r), cursor: { tx: r.tx, id: Number(r.id) } }));
+}
+
+/** The cursor just before anything not yet visible: a fresh subscriber starts here. */
+export async function currentCursor(q: Queryable): Promise<TenantCursor> {
+  const { rows } = await q.query<{ tx: string }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS tx`);
+  return { tx: rows[0]!.tx, id: 0 };
+}
+
+/** Where to resume after event `eventId` of this tenant; undefined if it is unknown (or pruned). */
+export async function cursorOf(q: Queryable, tenantId: string, eventId: string): Promise<TenantCursor | undefined> {
+  if (!/^\d{1,18}$/.test(eventId)) return undefined;
+  const { rows } = await q.query<{ tx: string; id: string }>(`SELECT tx::text AS tx, id::text AS id FROM events WHERE tenant_id = $1 AND id = $2`, [
+    tenantId,
+    eventId,
+  ]);
+  return rows[0] ? { tx: rows[0].tx, id: Number(rows[0].id) } : undefined;
+}
+
+export async function oldestCursor(q: Queryable, tenantId: string): Promise<TenantCursor> {
+  const { rows } = await q.query<{ tx: string; id: string }>(
+    `SELECT tx::text AS tx, id::text AS id FROM events WHERE tenant_id = $1 ORDER BY tx, id LIMIT 1`,
+    [tenantId],
+  );
+  // Just before the oldest retained event.
+  return rows[0] ? { tx: rows[0].tx, id: Number(rows[0].id) - 1 } : { tx: '0', id: 0 };
+}
+
+/** Drops events past retention that no webhook delivery still waits for. */
+export async function prune(q: Queryable, retentionSeconds: number, batch = 1000): Promise<number> {
+  const { rows } = await q.query<{ n: string }>(
+    `WITH gone AS (
+       DELETE FROM events WHERE id IN (
+         SELECT e.id FROM events e
+         WHERE e.created_at < now() - make_interval(secs => $1)
+           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
+         ORDER BY e.id LIMIT $2)
+       RETURNING 1)
+     SELECT count(*)::text AS n FROM gone`,
+    [retentionSeconds, batch],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Status of transactions by id: 'committed', 'aborted' or 'in progress' (null when too old to know). */
+export async function xactStatus(q: Queryable, txs: string[]): Promise<Map<string, string | null>> {
+  const { rows } = await q.query<{ tx: string; status: string | null }>(`SELECT x AS tx, pg_xact_status(x::xid8) AS status FROM unnest($1::text[]) x`, [txs]);
+  return new Map(rows.map((r) => [r.tx, r.status]));
+}

@@ -1,0 +1,73 @@
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { rightsFor } from '../../auth/permissions.js';
+import { tenantOf } from '../../auth/plugin.js';
+import { AppError } from '../../errors.js';
+import { historyQuerySchema, recordChangedSchema } from './messages.js';
+import { wireOp } from './service.js';
+
+const roomParams = z.object({ roomId: z.uuid() });
+const fieldParams = roomParams.extend({ field: z.string().min(1).max(200) });
+
+/** Record changes from business apps; a field's history and a room's conflict log. */
+const fieldRoutes: FastifyPluginAsyncZod = async (app) => {
+  /** The room, if the caller may read it: API keys see their tenant, users need read on the page. */
+  async function readableRoom(req: FastifyRequest, roomId: string) {
+    const tenantId = tenantOf(req);
+    const room = await app.rooms.store.get(tenantId, roomId);
+    if (!room) throw new AppError('not_found', 'No such room');
+    const p = req.principal!;
+    if (p.kind === 'user' && !rightsFor(p.perms, room.pageKey).includes('read')) {
+      throw new AppError('forbidden', `You have no read permission on page "${room.pageKey}"`);
+    }
+    return room;
+  }
+
+  app.post(
+    '/records/changed',
+    {
+      preHandler: app.auth.app,
+      schema: {
+        tags: ['fields'],
+        summary: 'The business app saved a record: the room is told and its form document re-bases on the saved values',
+        body: recordChangedSchema,
+      },
+    },
+    async (req) => {
+      const p = req.principal!;
+      const actor = { id: `app:${p.kind === 'app' ? p.keyId : ''}`, name: p.kind === 'app' ? p.keyName : null };
+      return app.fields.recordChanged(tenantOf(req), actor, req.body);
+    },
+  );
+
+  app.get(
+    '/rooms/:roomId/fields/:field/history',
+    {
+      preHandler: app.auth.any,
+      schema: { tags: ['fields'], summary: "A field's change history, newest first (who changed what, when)", params: fieldParams, querystring: historyQuerySchema },
+    },
+    async (req) => {
+      const room = await readableRoom(req, req.params.roomId);
+      const rows = await app.fields.history(room.id, req.params.field, { before: req.query.before, limit: req.query.limit });
+      return { roomId: room.id, field: req.params.field, changes: rows.map((r) => ({ ...wireOp(r), at: r.at.toISOString() })) };
+    },
+  );
+
+  app.get(
+    '/rooms/:roomId/conflicts',
+    {
+      preHandler: app.auth.any,
+      schema: { tags: ['fields'], summary: "A room's conflict log: every refused stale write and its resolution", params: roomParams, querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }) },
+    },
+    async (req) => {
+      const room = await readableRoom(req, req.params.roomId);
+      const rows = await app.fields.conflicts(room.id, req.query.limit);
+      return {
+        roomId: room.id,
+        conflicts: rows.map((c) => ({ ...c, createdAt: c.createdAt.toISOString(), resolvedAt: c.resolvedAt?.toISOString() ?? null })),
+      };
+    },
+  );
+};
+export default fieldRoutes;

@@ -1,0 +1,402 @@
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Server } from 'socket.io';
+import type { Config } from '../../config.js';
+import type { Database, Queryable } from '../../db/client.js';
+import { AppError } from '../../errors.js';
+import { cpLength, type TextOp } from '../../ot/text.js';
+import type { TandemSocket } from '../../realtime/pipeline.js';
+import { roomNames } from '../../realtime/rooms.js';
+import type { JoinContext, Rooms } from '../rooms/service.js';
+import { decideDraft } from './document.js';
+import { type FieldValue, isTextKind, type WireOp } from './messages.js';
+import { type CommittedTextOp, createOpLog } from './op-log.js';
+import type { FieldHead, FieldStore, OpRow } from './store.js';
+
+export interface Actor {
+  /** 'user:<id>' or 'app:<key id>'. */
+  id: string;
+  name: string | null;
+}
+
+/** What a published event needs; wired to app.events when that feature is present. */
+export type PublishFn = (q: Queryable, e: { tenantId: string; type: string; roomId: string | null; pageKey: string | null; actor: { type: 'user' | 'app' | 'system'; id: string }; data: Record<string, unknown> }) => Promise<unknown>;
+
+export interface FieldsDeps {
+  db: Database;
+  store: FieldStore;
+  rooms: Rooms;
+  io: Server;
+  config: Config['fields'];
+  log: Logger;
+  publish?: PublishFn | undefined;
+  now?: () => Date;
+}
+
+export type Fields = ReturnType<typeof createFields>;
+
+const userActor = (socket: TandemSocket): Actor => ({ id: `user:${socket.data.user.userId}`, name: socket.data.user.name });
+const actorRef = (a: Actor) => {
+  const [type, ...rest] = a.id.split(':');
+  return { type: (type === 'app' ? 'app' : type === 'user' ? 'user' : 'system') as 'user' | 'app' | 'system', id: rest.join(':') };
+};
+
+/** A committed op as clients receive it (broadcast, catch-up, history). */
+export function wireOp(o: OpRow | (CommittedTextOp & { kind?: 'text' })): WireOp {
+  const kind = 'kind' in o && o.kind === 'set' ? 'set' : 'text';
+  // The deliberately broken no-dedup variant stores `clientId~suffix`; clients see the real id. (Real ids cannot contain '~'.)
+  const base = { field: o.field, version: o.version, clientId: o.clientId.replace(/~[0-9a-f]{8}$/, ''), seq: o.seq, by: { id: o.actor, name: o.actorName } };
+  return kind === 'set' ? { ...base, kind, value: (o.op as { value: unknown }).value } : { ...base, kind, op: o.op as TextOp };
+}
+
+export function createFields(d: FieldsDeps) {
+  const { db, store, rooms, io, config, log } = d;
+  const now = d.now ?? (() => new Date());
+
+  const broadcast = (tenantId: string, roomId: string, ops: unknown[]) => io.to(roomNames.page(tenantId, roomId)).emit('field:ops', { roomId, ops });
+
+  const opLog = createOpLog(db, store, {
+    maxLength: config.maxLength,
+    snapshotInterval: config.snapshotInterval,
+    maxBatchOps: config.groupCommitMaxOps,
+    maxWaitMs: config.groupCommitMaxWaitMs,
+    maxTransformOps: Math.max(config.catchUpMaxOps * 10, 10_000),
+    testBreak: config.testBreak,
+    log,
+    onCommitted(ops) {
+      // One message per room per batch: the frame is encoded once for all its members.
+      const byRoom = new Map<string, { tenantId: string; ops: unknown[] }>();
+      for (const o of ops) {
+        const r = byRoom.get(o.roomId) ?? { tenantId: o.tenantId, ops: [] };
+        r.ops.push(wireOp(o));
+        byRoom.set(o.roomId, r);
+      }
+      for (const [roomId, r] of byRoom) broadcast(r.tenantId, roomId, r.ops);
+    },
+  });
+
+  async function publish(q: Queryable, tenantId: string, roomId: string, type: string, actor: Actor, data: Record<string, unknown>) {
+    if (!d.publish) return;
+    // Through q: on PGlite the transaction holds the only connection.
+    const { rows } = await q.query<{ page_key: string }>(`SELECT page_key FROM rooms WHERE id = $1 AND tenant_id = $2`, [roomId, tenantId]);
+    await d.publish(q, { tenantId, type, roomId, pageKey: rows[0]?.page_key ?? null, actor: actorRef(actor), data });
+  }
+
+  async function authorOf(q: Queryable, roomId: string, h: FieldHead): Promise<Actor | null> {
+    if (h.version === 0) return null;
+    const [o] = await store.opsSince(q, roomId, h.field, h.version - 1, 1);
+    return o ? { id: o.actor, name: o.actorName } : h.updatedBy ? { id: h.updatedBy, name: null } : null;
+  }
+
+  async function writable(socket: TandemSocket, roomId: string, field: string) {
+    rooms.membership(socket, roomId, 'write');
+    await rooms.assertFieldWritable({ tenantId: socket.data.user.tenantId, roomId, field, userId: socket.data.user.userId });
+  }
+
+  function checkValue(kind: string, field: string, value: FieldValue) {
+    if (typeof value === 'string' && cpLength(value) > config.maxLength) {
+      throw new AppError('payload_too_large', `Value of "${field}" exceeds ${config.maxLength} characters`);
+    }
+    // A lone checkbox is true/false; a group sharing one name (Django CheckboxSelectMultiple) is the list of checked values.
+    if (kind === 'checkbox' && typeof value !== 'boolean' && value !== null && !Array.isArray(value)) {
+      throw new AppError('validation_failed', `Field "${field}" is a checkbox: send true or false, or the checked values of a group`);
+    }
+  }
+
+  // ——— text ops ———
+
+  async function submitOp(socket: TandemSocket, m: { roomId: string; field: string; baseVersion: number; op: TextOp; clientId: string; seq: number }) {
+    await writable(socket, m.roomId, m.field);
+    const a = userActor(socket);
+    const version = await opLog.submit({ tenantId: socket.data.user.tenantId, ...m, actor: a.id, actorName: a.name });
+    return { version };
+  }
+
+  /** What a client missed: the committed ops after `since`, or a snapshot when it is too far behind. */
+  async function fetchOps(socket: TandemSocket, m: { roomId: string; field: string; since: number; snapshotOk: boolean; snapshot: boolean }) {
+    rooms.membership(socket, m.roomId, 'read');
+    const head = await store.head(db, m.roomId, m.field);
+    if (!head) throw new AppError('not_found', `The form has no field "${m.field}"`);
+    if (m.since > head.version) throw new AppError('bad_request', `since ${m.since} is ahead of the field (version ${head.version})`);
+    if (!isTextKind(head.kind)) return { version: head.version, snapshot: { value: head.value, version: head.version }, ops: [], more: false };
+    if (m.snapshot || (m.snapshotOk && head.version - m.since > config.catchUpMaxOps)) {
+      const cur = await opLog.current(socket.data.user.tenantId, m.roomId, m.field, head.version);
+      return { version: cur.version, snapshot: { value: cur.text, version: cur.version }, ops: [], more: false };
+    }
+    const ops = await store.opsSince(db, m.roomId, m.field, m.since, config.catchUpMaxOps);
+    return { version: head.version, ops: ops.map(wireOp), more: ops.length === config.catchUpMaxOps };
+  }
+
+  // ——— values ———
+
+  type WriteOutcome = { version: number } | { conflict: { id: string; current: { value: unknown; version: number; by: Actor | null } } };
+
+  async function writeValue(
+    q: Queryable,
+    w: { tenantId: string; roomId: string; field: string; baseVersion: number; value: FieldValue; clientId: string; seq: number; actor: Actor; userId: string; force?: boolean },
+  ): Promise<WriteOutcome> {
+    const head = await store.head(q, w.roomId, w.field, true);
+    if (!head) throw new AppError('not_found', `The form has no field "${w.field}"`);
+    if (isTextKind(head.kind)) throw new AppError('bad_request', `Field "${w.field}" is co-edited as text; send ops with field:op`);
+    if (head.readOnly && !w.force) throw new AppError('forbidden', `Field "${w.field}" is read-only`);
+    checkValue(head.kind, w.field, w.value);
+    if (w.baseVersion > head.version && !w.force) {
+      throw new AppError('bad_request', `baseVersion ${w.baseVersion} is ahead of the field (version ${head.version})`);
+    }
+    if (head.version !== w.baseVersion && !w.force) {
+      const by = await authorOf(q, w.roomId, head);
+      const id = await store.insertConflict(q, {
+        tenantId: w.tenantId,
+        roomId: w.roomId,
+        field: w.field,
+        userId: w.userId,
+        baseVersion: w.baseVersion,
+        currentVersion: head.version,
+        mine: w.value,
+        theirs: head.value,
+        theirAuthor: by?.id ?? null,
+      });
+      return { conflict: { id, current: { value: head.value, version: head.version, by } } };
+    }
+    const version = await store.setValue(q, { ...w, baseVersion: head.version, actor: w.actor.id, actorName: w.actor.name });
+    if (version === null) throw new AppError('internal', 'field head moved under a row lock');
+    return { version };
+  }
+
+  function broadcastSet(tenantId: string, roomId: string, field: string, version: number, value: unknown, clientId: string, seq: number, actor: Actor) {
+    broadcast(tenantId, roomId, [{ field, version, kind: 'set', value, clientId, seq, by: { id: actor.id, name: actor.name } }]);
+  }
+
+  /** A resend of an already committed write answers with its original version. */
+  async function already(roomId: string, field: string, clientId: string, seq: number): Promise<number | null> {
+    if (config.testBreak === 'no-dedup') return null;
+    const prior = await store.findOp(db, clientId, seq);
+    if (!prior) return null;
+    if (prior.roomId !== roomId || prior.field !== field) throw new AppError('conflict', `clientId/seq ${clientId}/${seq} was already used for another field`);
+    return prior.version;
+  }
+
+  async function setValue(socket: TandemSocket, m: { roomId: string; field: string; baseVersion: number; value: FieldValue; clientId: string; seq: number }) {
+    await writable(socket, m.roomId, m.field);
+    const prior = await already(m.roomId, m.field, m.clientId, m.seq);
+    if (prior !== null) return { version: prior };
+    const tenantId = socket.data.user.tenantId;
+    const actor = userActor(socket);
+    const out = await db.transaction(async (tx) => {
+      const r = await writeValue(tx, { tenantId, ...m, actor, userId: socket.data.user.userId });
+      if ('conflict' in r) await publish(tx, tenantId, m.roomId, 'field.conflict', actor, { field: m.field, conflictId: r.conflict.id, baseVersion: m.baseVersion, currentVersion: r.conflict.current.version });
+      return r;
+    });
+    if ('conflict' in out) {
+      throw new AppError('version_conflict', `"${m.field}" was changed by ${out.conflict.current.by?.name ?? 'someone else'} since you loaded it; keep yours, take theirs or merge`, {
+        conflictId: out.conflict.id,
+        field: m.field,
+        mine: m.value,
+        current: out.conflict.current,
+      });
+    }
+    broadcastSet(tenantId, m.roomId, m.field, out.version, m.value, m.clientId, m.seq, actor);
+    return { version: out.version };
+  }
+
+  async function resolveConflict(socket: TandemSocket, m: { roomId: string; conflictId: string; choice: 'mine' | 'theirs' | 'merge'; value?: FieldValue | undefined; clientId: string; seq: number }) {
+    rooms.membership(socket, m.roomId, 'write');
+    const c = await store.getConflict(db, m.roomId, m.conflictId);
+    if (!c) throw new AppError('not_found', 'No such conflict in this room');
+    if (c.userId !== socket.data.user.userId) throw new AppError('forbidden', 'Only the writer who met this conflict resolves it');
+    if (c.resolution !== null) return { resolution: c.resolution, version: c.resolvedVersion };
+    const tenantId = socket.data.user.tenantId;
+    const actor = userActor(socket);
+    if (m.choice === 'theirs') {
+      await store.resolveConflict(db, c.id, { resolution: 'theirs', value: c.theirs, version: c.currentVersion });
+      return { resolution: 'theirs', version: c.currentVersion };
+    }
+    await writable(socket, m.roomId, c.field);
+    const value = (m.value ?? c.mine) as FieldValue;
+    const out = await db.transaction(async (tx) => {
+      const r = await writeValue(tx, { tenantId, roomId: m.roomId, field: c.field, baseVersion: c.currentVersion, value, clientId: m.clientId, seq: m.seq, actor, userId: socket.data.user.userId });
+      if ('version' in r) await store.resolveConflict(tx, c.id, { resolution: m.choice, value, version: r.version });
+      return r;
+    });
+    if ('conflict' in out) {
+      throw new AppError('version_conflict', `"${c.field}" changed again meanwhile; choose again`, { conflictId: out.conflict.id, field: c.field, mine: value, current: out.conflict.current });
+    }
+    broadcastSet(tenantId, m.roomId, c.field, out.version, value, m.clientId, m.seq, actor);
+    return { resolution: m.choice, version: out.version };
+  }
+
+  // ——— the document, saves and re-basing ———
+
+  /** Brings the document to saved `values`: text through ops (concurrent edits transform over it), others by forced writes. */
+  async function rebase(tenantId: string, roomId: string, values: Record<string, FieldValue>, actor: Actor): Promise<string[]> {
+    const heads = await store.heads(db, roomId, Object.keys(values));
+    const changed: string[] = [];
+    await Promise.all(
+      heads.map(async (h) => {
+        const v = values[h.field] ?? null;
+        if (isTextKind(h.kind)) {
+          const text = typeof v === 'string' ? v : v === null ? '' : String(v);
+          if (cpLength(text) > config.maxLength) throw new AppError('payload_too_large', `Value of "${h.field}" exceeds ${config.maxLength} characters`);
+          const version = await opLog.replace(tenantId, roomId, h.field, text, actor.id, actor.name);
+          if (version !== null) changed.push(h.field);
+          return;
+        }
+        const clientId = `srv-${crypto.randomUUID()}`;
+        const out = await db.transaction(async (tx) => {
+          const cur = await store.head(tx, roomId, h.field, true);
+          if (!cur || JSON.stringify(cur.value) === JSON.stringify(v)) return null;
+          return writeValue(tx, { tenantId, roomId, field: h.field, baseVersion: cur.version, value: v, clientId, seq: 1, actor, userId: actor.id, force: true });
+        });
+        if (out && 'version' in out) {
+          changed.push(h.field);
+          broadcastSet(tenantId, roomId, h.field, out.version, v, clientId, 1, actor);
+        }
+      }),
+    );
+    return changed.sort();
+  }
+
+  async function documentValues(tenantId: string, roomId: string) {
+    const heads = await store.heads(db, roomId);
+    const fields: Record<string, { kind: string; value: unknown; version: number; readOnly: boolean; by: Actor | null }> = {};
+    await Promise.all(
+      heads.map(async (h) => {
+        let value = h.value;
+        let version = h.version;
+        if (isTextKind(h.kind)) {
+          const cur = await opLog.current(tenantId, roomId, h.field, h.version);
+          value = cur.text;
+          version = cur.version;
+        }
+        fields[h.field] = { kind: h.kind, value, version, readOnly: h.readOnly, by: h.updatedBy ? { id: h.updatedBy, name: null } : null };
+      }),
+    );
+    return fields;
+  }
+
+  async function othersPresent(tenantId: string, roomId: string, self: string): Promise<boolean> {
+    try {
+      const sockets = await io.in(roomNames.page(tenantId, roomId)).fetchSockets();
+      return sockets.some((s) => s.id !== self);
+    } catch {
+      return true; // unknown: never discard someone's draft on a guess
+    }
+  }
+
+  /** room:join hook: seeds the document from the first joiner's page; answers with the current one. */
+  async function onJoin(ctx: JoinContext) {
+    const { socket, room, context } = ctx;
+    const tenantId = socket.data.user.tenantId;
+    const page: Record<string, FieldValue> = {};
+    for (const f of context.fields) {
+      if (f.value === undefined) continue;
+      checkValue(f.kind, f.name, f.value);
+      page[f.name] = f.value;
+    }
+    const existing = await store.getDocument(db, room.id);
+    await store.ensureDocument(
+      db,
+      tenantId,
+      room.id,
+      page,
+      context.fields.map((f) => ({ name: f.name, kind: f.kind, readOnly: f.readOnly, value: f.value ?? (isTextKind(f.kind) ? '' : null) })),
+    );
+    let draft: { fields: string[]; base: Record<string, FieldValue>; editedAt: string } | null = null;
+    if (existing) {
+      const decision = decideDraft({
+        base: existing.base,
+        page,
+        dirty: existing.dirty,
+        activeAt: existing.activeAt,
+        othersPresent: await othersPresent(tenantId, room.id, socket.id),
+        retentionSeconds: config.draftRetentionSeconds,
+        now: now(),
+      });
+      if (decision.kind === 'rebase') {
+        const values = Object.fromEntries(decision.fields.map((f) => [f, page[f]!]));
+        await rebase(tenantId, room.id, values, { id: 'system:saved-record', name: null });
+        await store.markSaved(db, room.id, { ...existing.base, ...values }, { id: existing.savedBy ?? 'system', name: existing.savedByName });
+      } else if (decision.kind === 'offer') {
+        draft = { fields: decision.fields, base: existing.base, editedAt: existing.activeAt.toISOString() };
+      }
+    }
+    const doc = (await store.getDocument(db, room.id))!;
+    return {
+      fields: await documentValues(tenantId, room.id),
+      dirty: doc.dirty,
+      saved: doc.savedAt ? { by: { id: doc.savedBy, name: doc.savedByName }, at: doc.savedAt.toISOString() } : null,
+      draft,
+    };
+  }
+
+  async function draftChoice(socket: TandemSocket, m: { roomId: string; choice: 'continue' | 'saved'; values?: Record<string, FieldValue> | undefined }) {
+    rooms.membership(socket, m.roomId, m.choice === 'saved' ? 'write' : 'read');
+    const tenantId = socket.data.user.tenantId;
+    if (m.choice === 'continue') {
+      await store.touch(m.roomId);
+      return { rebased: [] as string[] };
+    }
+    if (!m.values) throw new AppError('validation_failed', 'Starting from the saved record needs the saved values the page shows');
+    for (const f of Object.keys(m.values)) await rooms.assertFieldWritable({ tenantId, roomId: m.roomId, field: f, userId: socket.data.user.userId });
+    const actor = userActor(socket);
+    const rebased = await rebase(tenantId, m.roomId, m.values, actor);
+    const doc = await store.getDocument(db, m.roomId);
+    await store.markSaved(db, m.roomId, { ...(doc?.base ?? {}), ...m.values }, { id: doc?.savedBy ?? actor.id, name: doc?.savedByName ?? actor.name });
+    return { rebased };
+  }
+
+  /** "Alice saved": the host form was submitted. */
+  async function saved(socket: TandemSocket, m: { roomId: string; values?: Record<string, FieldValue> | undefined }) {
+    rooms.membership(socket, m.roomId, 'write');
+    const tenantId = socket.data.user.tenantId;
+    const actor = userActor(socket);
+    const values: Record<string, FieldValue> = m.values ?? {};
+    if (!m.values) for (const [k, f] of Object.entries(await documentValues(tenantId, m.roomId))) values[k] = f.value as FieldValue;
+    const at = now().toISOString();
+    await db.transaction(async (tx) => {
+      await store.markSaved(tx, m.roomId, values, { id: socket.data.user.userId, name: actor.name });
+      await publish(tx, tenantId, m.roomId, 'form.saved', actor, { values });
+    });
+    const by = { id: socket.data.user.userId, name: actor.name };
+    io.to(roomNames.page(tenantId, m.roomId)).emit('form:saved', { roomId: m.roomId, by, at });
+    return { at };
+  }
+
+  /** REST: the business app saved the record; the room hears it and the document re-bases on it. */
+  async function recordChanged(tenantId: string, app: Actor, m: { pageKey: string; values: Record<string, FieldValue>; savedBy?: string | undefined }) {
+    const room = await rooms.store.getByKey(tenantId, m.pageKey);
+    if (!room || !(await store.getDocument(db, room.id))) {
+      // Nobody has this page open: no document to re-base, but webhooks and the stream still hear it.
+      if (d.publish) {
+        await db.transaction((tx) =>
+          d.publish!(tx, { tenantId, type: 'record.changed', roomId: null, pageKey: m.pageKey, actor: actorRef(app), data: { values: m.values, rebased: [], savedBy: m.savedBy ?? null } }),
+        );
+      }
+      return { roomId: room?.id ?? null, rebased: [] as string[] };
+    }
+    const rebased = await rebase(tenantId, room.id, m.values, app);
+    const doc = await store.getDocument(db, room.id);
+    const at = now().toISOString();
+    await db.transaction(async (tx) => {
+      await store.markSaved(tx, room.id, { ...(doc?.base ?? {}), ...m.values }, { id: m.savedBy ?? app.id, name: m.savedBy ?? null });
+      await publish(tx, tenantId, room.id, 'record.changed', app, { values: m.values, rebased, savedBy: m.savedBy ?? null });
+    });
+    io.to(roomNames.page(tenantId, room.id)).emit('form:record-changed', { roomId: room.id, values: m.values, rebased, savedBy: m.savedBy ?? null, at });
+    return { roomId: room.id, rebased };
+  }
+
+  return {
+    opLog,
+    submitOp,
+    fetchOps,
+    setValue,
+    resolveConflict,
+    onJoin,
+    draftChoice,
+    saved,
+    recordChanged,
+    rebase,
+    history: store.history,
+    conflicts: store.listConflicts,
+    close: () => opLog.close(),
+  };
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+export const NOTIFICATION_TYPES = ['mention', 'reply', 'comment', 'delegation', 'assistance', 'record_changed'] as const;
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+
+export const notificationLinkSchema = z
+  .object({
+    roomId: z.uuid().optional(),
+    pageKey: z.string().max(200).optional(),
+    url: z.string().max(2048).optional(),
+    field: z.string().max(200).optional(),
+  })
+  .strict();
+export type NotificationLink = z.infer<typeof notificationLinkSchema>;
+
+export const notificationSchema = z.object({
+  id: z.string(),
+  seq: z.number(),
+  type: z.enum(NOTIFICATION_TYPES),
+  urgent: z.boolean(),
+  title: z.string(),
+  body: z.string(),
+  link: notificationLinkSchema,
+  actor: z.object({ type: z.enum(['user', 'app', 'system']), id: z.string() }),
+  data: z.record(z.string(), z.unknown()),
+  /** true while held by do-not-disturb (in the inbox, not surfaced). */
+  held: z.boolean(),
+  read: z.boolean(),
+  createdAt: z.string(),
+  readAt: z.string().nullable(),
+});
+export type Notification = z.infer<typeof notificationSchema>;
+
+// Socket events (user-scoped: no room membership needed).
+export const listSchema = z.object({
+  unreadOnly: z.boolean().default(false),
+  beforeSeq: z.number().int().positive().optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+});
+export const syncSchema = z.object({ afterSeq: z.number().int().min(0) });
+export const markReadSchema = z.object({ ids: z.array(z.string().regex(/^\d{1,18}$/)).min(1).max(500) });
+export const markAllSchema = z.object({}).optional();

@@ -1,0 +1,106 @@
+import type { UserStatus } from './messages.js';
+import type { ConnRecord, UserState } from './presence.js';
+
+/**
+ * Where live presence is kept: in process (single instance) or in Redis (many instances).
+ * Both implementations pass the same contract tests (tests/integration/presence-live.test.ts).
+ *
+ * Every connection record has an expiry. Its instance pushes the expiry forward with heartbeats
+ * while the socket is open; a dropped socket gets `now + grace`; a crashed instance stops
+ * heartbeating. `claimExpired` hands each expired record to exactly one caller, which announces
+ * the leave.
+ */
+export interface LiveStore {
+  readonly kind: 'memory' | 'redis';
+  /** Creates or replaces a record, indexes it by user and by room, and sets its expiry. */
+  put(rec: ConnRecord, expiresAt: number): Promise<void>;
+  /** Removes a connection from a room's index (after the record was put without that room). */
+  unindexRoom(tenantId: string, roomId: string, connId: string): Promise<void>;
+  /** Heartbeat: pushes existing entries' expiry forward (never re-creates a claimed one). */
+  touch(items: Array<{ tenantId: string; connId: string }>, expiresAt: number): Promise<void>;
+  /** Removes and returns every record expired at `now`; each record is returned to one caller only. */
+  claimExpired(now: number, limit: number): Promise<ConnRecord[]>;
+  roomConns(tenantId: string, roomId: string): Promise<ConnRecord[]>;
+  userConns(tenantId: string, userId: string): Promise<ConnRecord[]>;
+  tenantConns(tenantId: string): Promise<ConnRecord[]>;
+  getUsers(tenantId: string, userIds: string[]): Promise<Map<string, UserState>>;
+  /**
+   * Merges `patch` into a user's state (starting from `initial` when there is none). With
+   * `expectAnnounced`, only applies when the stored `announced` equals it; `applied` says whether it did.
+   */
+  updateUser(
+    tenantId: string,
+    userId: string,
+    patch: Partial<UserState>,
+    initial: UserState,
+    expectAnnounced?: UserStatus,
+  ): Promise<{ applied: boolean; before: UserState | null; after: UserState }>;
+  close(): Promise<void>;
+}
+
+const key = (tenantId: string, id: string) => `${tenantId}\u0000${id}`;
+
+export function createMemoryLiveStore(): LiveStore {
+  const conns = new Map<string, ConnRecord>();
+  const expiry = new Map<string, number>();
+  const users = new Map<string, UserState>();
+  const clone = (r: ConnRecord): ConnRecord => structuredClone(r);
+  const select = (pred: (r: ConnRecord) => boolean) => [...conns.values()].filter(pred).map(clone);
+
+  return {
+    kind: 'memory',
+    async put(rec, expiresAt) {
+      const k = key(rec.tenantId, rec.connId);
+      conns.set(k, clone(rec));
+      expiry.set(k, expiresAt);
+    },
+    async unindexRoom() {
+      // The memory store derives its indexes from the records.
+    },
+    async touch(items, expiresAt) {
+      for (const { tenantId, connId } of items) {
+        const k = key(tenantId, connId);
+        if (expiry.has(k)) expiry.set(k, expiresAt);
+      }
+    },
+    async claimExpired(now, limit) {
+      const out: ConnRecord[] = [];
+      for (const [k, at] of expiry) {
+        if (out.length >= limit) break;
+        if (at > now) continue;
+        expiry.delete(k);
+        const rec = conns.get(k);
+        conns.delete(k);
+        if (rec) out.push(rec);
+      }
+      return out;
+    },
+    roomConns: async (t, roomId) => select((r) => r.tenantId === t && roomId in r.rooms),
+    userConns: async (t, userId) => select((r) => r.tenantId === t && r.userId === userId),
+    tenantConns: async (t) => select((r) => r.tenantId === t),
+    async getUsers(t, ids) {
+      const out = new Map<string, UserState>();
+      for (const id of ids) {
+        const s = users.get(key(t, id));
+        if (s) out.set(id, { ...s });
+      }
+      return out;
+    },
+    async updateUser(t, id, patch, initial, expectAnnounced) {
+      const k = key(t, id);
+      const before = users.get(k) ?? null;
+      const current = before ?? initial;
+      if (expectAnnounced !== undefined && current.announced !== expectAnnounced) {
+        return { applied: false, before: before && { ...before }, after: { ...current } };
+      }
+      const after = { ...current, ...patch };
+      users.set(k, after);
+      return { applied: true, before: before && { ...before }, after: { ...after } };
+    },
+    async close() {
+      conns.clear();
+      expiry.clear();
+      users.clear();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import fp from 'fastify-plugin';
+import { createMemoryLiveStore } from './live.js';
+import { createRedisLiveStore } from './live-redis.js';
+import type { Participant, UserStatus } from './messages.js';
+import { createPresence, type Presence, type StatusListener } from './service.js';
+import { presenceHandlers } from './socket.js';
+import { createVisitStore } from './store.js';
+import type { OnlineUser } from './messages.js';
+
+/** What other features use (stable names). */
+export interface PresenceApi {
+  getStatus(tenantId: string, userId: string): Promise<UserStatus>;
+  /** Called once per change across all instances (the instance that announces it). */
+  onStatusChange(fn: StatusListener): void;
+  online(tenantId: string): Promise<OnlineUser[]>;
+  participants(tenantId: string, roomId: string): Promise<Participant[]>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    presence: Presence & PresenceApi;
+  }
+}
+
+export default fp(
+  async function presencePlugin(app) {
+    const live = app.redis ? createRedisLiveStore(app.redis) : createMemoryLiveStore();
+    const presence = createPresence({
+      io: app.realtime.io,
+      instanceId: app.realtime.instanceId,
+      live,
+      visits: createVisitStore(app.db),
+      log: app.log.child({ component: 'presence' }),
+      config: app.config.presence,
+    });
+    app.decorate('presence', presence);
+    app.realtime.handle(...presenceHandlers(presence, app.rooms));
+    app.realtime.onConnection((socket) => presence.connected(socket));
+    app.realtime.onDisconnect((socket) => presence.disconnected(socket));
+    app.rooms.onJoin('presence', (ctx) => presence.joined(ctx), { last: true });
+    app.rooms.onLeave((socket, membership, reason) => presence.left(socket, membership.roomId, reason));
+    presence.start();
+    app.addHook('onClose', async () => {
+      await presence.stop();
+      await live.close();
+    });
+  },
+  { name: 'presence', dependencies: ['core', 'realtime', 'rooms'] },
+);

@@ -1,0 +1,426 @@
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Server } from 'socket.io';
+import type { Config } from '../../config.js';
+import { AppError } from '../../errors.js';
+import type { TandemSocket } from '../../realtime/pipeline.js';
+import { roomNames } from '../../realtime/rooms.js';
+import type { JoinContext, LeaveReason } from '../rooms/service.js';
+import type { LiveStore } from './live.js';
+import type { OnlineUser, Participant, PresenceCaret, PresenceJoinAnswer, PresenceStatus, PresenceUpdate, UserStatus } from './messages.js';
+import {
+  caretDelay,
+  colorFor,
+  type ConnRecord,
+  defaultUserState,
+  effectiveStatus,
+  participantOf,
+  participantsOf,
+  roomsOf,
+  shortSid,
+  type UserState,
+} from './presence.js';
+import type { VisitStore } from './store.js';
+
+export type StatusListener = (tenantId: string, userId: string, status: UserStatus, previous: UserStatus) => void | Promise<void>;
+
+export interface PresenceDeps {
+  io: Server;
+  instanceId: string;
+  live: LiveStore;
+  visits: VisitStore;
+  log: Logger;
+  config: Config['presence'];
+  now?: () => number;
+}
+
+type Caret = NonNullable<ConnRecord['rooms'][string]['caret']>;
+
+/** This instance's view of one of its own connections. */
+interface LocalConn {
+  socket: TandemSocket;
+  rec: ConnRecord;
+  /** Caret moved since the record was last written (written with the next heartbeat). */
+  dirty: boolean;
+  /** Store writes for this connection, one at a time, in order. */
+  chain: Promise<unknown>;
+  caret: { lastSentAt: number | undefined; pending: Map<string, Caret>; timer: NodeJS.Timeout | undefined };
+}
+
+export type Presence = ReturnType<typeof createPresence>;
+
+/**
+ * Presence: who is in each room, what they focus and where their caret is, their status.
+ * Every instance writes its own connections to the live store and heartbeats them; any
+ * instance may claim an expired connection (grace ended, or its instance died) and announce
+ * the leave, exactly once. Broadcasts go through Socket.IO rooms (the Redis adapter crosses
+ * instances).
+ */
+export function createPresence(deps: PresenceDeps) {
+  const { io, live, visits, log, config } = deps;
+  const now = deps.now ?? Date.now;
+  const local = new Map<string, LocalConn>();
+  /** Last activity reported on this instance, per tenant+user: idle checks skip users active lately. */
+  const lastLocalActivity = new Map<string, number>();
+  const statusListeners: StatusListener[] = [];
+  const pageRoom = roomNames.page;
+  const userKey = (t: string, u: string) => `${t}\u0000${u}`;
+
+  const run = <T>(lc: LocalConn, fn: () => Promise<T>): Promise<T> => {
+    const p = lc.chain.then(fn);
+    lc.chain = p.catch(() => undefined);
+    return p;
+  };
+
+  function ensureLocal(socket: TandemSocket): LocalConn {
+    let lc = local.get(socket.id);
+    if (lc) return lc;
+    const u = socket.data.user;
+    const rec: ConnRecord = {
+      connId: socket.id,
+      tenantId: u.tenantId,
+      userId: u.userId,
+      name: u.name,
+      avatar: u.avatar ?? null,
+      instanceId: deps.instanceId,
+      connectedAt: now(),
+      disconnectedAt: null,
+      rooms: {},
+    };
+    lc = { socket, rec, dirty: false, chain: Promise.resolve(), caret: { lastSentAt: undefined, pending: new Map(), timer: undefined } };
+    local.set(socket.id, lc);
+    const created = lc;
+    void run(lc, () => live.put(created.rec, now() + config.ttlMs));
+    return lc;
+  }
+
+  async function userState(tenantId: string, userId: string): Promise<UserState> {
+    return (await live.getUsers(tenantId, [userId])).get(userId) ?? defaultUserState(now());
+  }
+
+  const onlineStatus = (s: UserState): PresenceStatus => {
+    const e = effectiveStatus(s, true, now(), config.idleMs);
+    return e === 'offline' ? 'available' : e;
+  };
+
+  async function statusMap(tenantId: string, userIds: string[]): Promise<Map<string, PresenceStatus>> {
+    const states = await live.getUsers(tenantId, userIds);
+    return new Map(userIds.map((id) => [id, onlineStatus(states.get(id) ?? defaultUserState(now()))]));
+  }
+
+  /** Recomputes a user's status and announces it if it changed; the compare-and-set picks one announcer. */
+  async function reconcile(tenantId: string, userId: string): Promise<UserStatus> {
+    const conns = await live.userConns(tenantId, userId);
+    const state = await userState(tenantId, userId);
+    const status = effectiveStatus(state, conns.length > 0, now(), config.idleMs);
+    if (status === state.announced) return status;
+    const r = await live.updateUser(tenantId, userId, { announced: status }, state, state.announced);
+    if (r.applied) await announceStatus(tenantId, userId, status, state.announced, conns);
+    return status;
+  }
+
+  async function announceStatus(tenantId: string, userId: string, status: UserStatus, previous: UserStatus, conns: ConnRecord[]) {
+    // The user's own tabs, plus whoever watches the tenant. Not the whole tenant: N users
+    // connecting would cost N² messages.
+    io.to([roomNames.user(tenantId, userId), roomNames.statusWatchers(tenantId)]).emit('presence:status', { userId, status, previous });
+    if (status !== 'offline') {
+      for (const roomId of roomsOf(conns)) {
+        const participant = participantOf(roomId, conns, status);
+        if (participant) io.to(pageRoom(tenantId, roomId)).emit('presence:update', { roomId, participant });
+      }
+    }
+    for (const fn of statusListeners) {
+      try {
+        await fn(tenantId, userId, status, previous);
+      } catch (err) {
+        log.error({ err, tenantId, userId }, 'presence status listener failed');
+      }
+    }
+  }
+
+  /** After a connection left a room: "left" if it was the person's last one there, else an update. */
+  async function afterRoomExit(tenantId: string, userId: string, roomId: string) {
+    const conns = (await live.userConns(tenantId, userId)).filter((c) => c.rooms[roomId]);
+    if (conns.length === 0) {
+      io.to(pageRoom(tenantId, roomId)).emit('presence:leave', { roomId, userId });
+      await visits.close(tenantId, roomId, userId, new Date(now())).catch((err) => log.warn({ err }, 'closing a visit failed'));
+      return;
+    }
+    const status = onlineStatus(await userState(tenantId, userId));
+    const participant = participantOf(roomId, conns, status);
+    if (participant) io.to(pageRoom(tenantId, roomId)).emit('presence:update', { roomId, participant });
+  }
+
+  /** Writes this connection's record and tells the room about the person's new merged state. */
+  async function publish(lc: LocalConn, roomId: string) {
+    lc.dirty = false;
+    await live.put(lc.rec, now() + config.ttlMs);
+    const { tenantId, userId } = lc.rec;
+    const mine = (await live.userConns(tenantId, userId)).filter((c) => c.connId !== lc.rec.connId);
+    const participant = participantOf(roomId, [...mine, lc.rec], onlineStatus(await userState(tenantId, userId)));
+    if (participant) lc.socket.to(pageRoom(tenantId, roomId)).emit('presence:update', { roomId, participant });
+    return participant;
+  }
+
+  // ---- hooks from the gateway and rooms -------------------------------------------------
+
+  async function connected(socket: TandemSocket) {
+    const lc = ensureLocal(socket);
+    const { tenantId, userId } = lc.rec;
+    lastLocalActivity.set(userKey(tenantId, userId), now());
+    await run(lc, async () => {
+      await live.updateUser(tenantId, userId, { lastActive: now() }, defaultUserState(now()));
+      await reconcile(tenantId, userId);
+    });
+  }
+
+  async function joined(ctx: JoinContext): Promise<PresenceJoinAnswer> {
+    const lc = ensureLocal(ctx.socket);
+    const { tenantId, userId } = lc.rec;
+    const roomId = ctx.room.id;
+    return run(lc, async () => {
+      const before = await live.userConns(tenantId, userId);
+      const rooms = new Set(roomsOf(before));
+      if (!rooms.has(roomId) && rooms.size >= config.maxRoomsPerUser) {
+        throw new AppError('rate_limited', `A user may be in at most ${config.maxRoomsPerUser} rooms at once; close a tab first`);
+      }
+      const wasPresent = before.some((c) => c.rooms[roomId]);
+      lc.rec.rooms[roomId] = { pageKey: ctx.membership.pageKey, joinedAt: now(), focus: null, typing: false, caret: null };
+      lc.dirty = false;
+      await live.put(lc.rec, now() + config.ttlMs);
+      const all = await live.roomConns(tenantId, roomId);
+      const statuses = await statusMap(tenantId, [...new Set(all.map((c) => c.userId))]);
+      const participants = participantsOf(roomId, all, (id) => statuses.get(id) ?? 'available');
+      const me = participants.find((p) => p.userId === userId);
+      if (me) ctx.socket.to(pageRoom(tenantId, roomId)).emit(wasPresent ? 'presence:update' : 'presence:join', { roomId, participant: me });
+      if (!wasPresent) await visits.open(tenantId, roomId, userId, new Date(now()));
+      return { participants, self: { color: colorFor(roomId, userId) } };
+    });
+  }
+
+  async function left(socket: TandemSocket, roomId: string, reason: LeaveReason) {
+    // A dropped connection keeps its rooms through the grace period (see disconnected).
+    if (reason === 'disconnect') return;
+    const lc = local.get(socket.id);
+    if (!lc || !lc.rec.rooms[roomId]) return;
+    await run(lc, async () => {
+      delete lc.rec.rooms[roomId];
+      lc.caret.pending.delete(roomId);
+      await live.put(lc.rec, now() + config.ttlMs);
+      await live.unindexRoom(lc.rec.tenantId, roomId, lc.rec.connId);
+      await afterRoomExit(lc.rec.tenantId, lc.rec.userId, roomId);
+    });
+  }
+
+  async function disconnected(socket: TandemSocket) {
+    const lc = local.get(socket.id);
+    if (!lc) return;
+    local.delete(socket.id);
+    clearTimeout(lc.caret.timer);
+    await run(lc, async () => {
+      lc.rec.disconnectedAt = now();
+      // Kept through the grace period: a reload or reconnect shows no leave/join pair.
+      await live.put(lc.rec, now() + config.graceMs);
+      const { tenantId, userId } = lc.rec;
+      const conns = await live.userConns(tenantId, userId);
+      const status = onlineStatus(await userState(tenantId, userId));
+      for (const roomId of Object.keys(lc.rec.rooms)) {
+        const participant = participantOf(roomId, conns, status);
+        if (participant) io.to(pageRoom(tenantId, roomId)).emit('presence:update', { roomId, participant });
+      }
+    });
+  }
+
+  // ---- socket messages ------------------------------------------------------------------
+
+  async function update(socket: TandemSocket, msg: PresenceUpdate): Promise<{ participant: Participant | null }> {
+    const lc = ensureLocal(socket);
+    const entry = lc.rec.rooms[msg.roomId];
+    if (!entry) throw new AppError('not_found', 'You have not joined this room; send room:join first');
+    return run(lc, async () => {
+      if (msg.focus !== undefined) {
+        entry.focus = msg.focus;
+        if (msg.focus === null || entry.caret?.field !== msg.focus) entry.caret = null;
+      }
+      if (msg.typing !== undefined) entry.typing = msg.typing;
+      return { participant: await publish(lc, msg.roomId) };
+    });
+  }
+
+  function flushCarets(lc: LocalConn) {
+    const c = lc.caret;
+    c.timer = undefined;
+    if (c.pending.size === 0) return;
+    c.lastSentAt = now();
+    const { tenantId, userId, connId } = lc.rec;
+    for (const [roomId, caret] of c.pending) {
+      const entry = lc.rec.rooms[roomId];
+      if (!entry) continue;
+      entry.caret = caret;
+      lc.socket.to(pageRoom(tenantId, roomId)).emit('presence:caret', { roomId, userId, sid: shortSid(connId), ...caret });
+    }
+    c.pending.clear();
+    lc.dirty = true;
+  }
+
+  /** Coalesced per connection: at most `caretPerSecond` broadcasts, the latest position wins, the last one always goes out. */
+  function caret(socket: TandemSocket, msg: PresenceCaret): { queued: boolean } {
+    const lc = local.get(socket.id);
+    if (!lc || !lc.rec.rooms[msg.roomId]) throw new AppError('not_found', 'You have not joined this room; send room:join first');
+    const c = lc.caret;
+    c.pending.set(msg.roomId, { field: msg.field, anchor: msg.anchor, head: msg.head });
+    if (c.timer) return { queued: true };
+    const wait = caretDelay(c.lastSentAt, now(), config.caretPerSecond);
+    if (wait === 0) {
+      flushCarets(lc);
+      return { queued: false };
+    }
+    c.timer = setTimeout(() => flushCarets(lc), wait);
+    return { queued: true };
+  }
+
+  async function activity(socket: TandemSocket): Promise<{ status: UserStatus }> {
+    const lc = ensureLocal(socket);
+    const { tenantId, userId } = lc.rec;
+    lastLocalActivity.set(userKey(tenantId, userId), now());
+    return run(lc, async () => {
+      await live.updateUser(tenantId, userId, { lastActive: now() }, defaultUserState(now()));
+      return { status: await reconcile(tenantId, userId) };
+    });
+  }
+
+  async function setStatus(socket: TandemSocket, status: PresenceStatus): Promise<{ status: UserStatus }> {
+    const lc = ensureLocal(socket);
+    const { tenantId, userId } = lc.rec;
+    lastLocalActivity.set(userKey(tenantId, userId), now());
+    return run(lc, async () => {
+      await live.updateUser(tenantId, userId, { manual: status, lastActive: now() }, defaultUserState(now()));
+      return { status: await reconcile(tenantId, userId) };
+    });
+  }
+
+  // ---- timers -----------------------------------------------------------------------------
+
+  async function heartbeat() {
+    const items: Array<{ tenantId: string; connId: string }> = [];
+    const dirty: LocalConn[] = [];
+    for (const lc of local.values()) {
+      if (lc.dirty) dirty.push(lc);
+      else items.push({ tenantId: lc.rec.tenantId, connId: lc.rec.connId });
+    }
+    await live.touch(items, now() + config.ttlMs);
+    for (const lc of dirty) {
+      lc.dirty = false;
+      await run(lc, () => live.put(lc.rec, now() + config.ttlMs));
+    }
+  }
+
+  /** Claims expired connections (grace over, or their instance died) and checks local users for idleness. */
+  async function sweep() {
+    for (;;) {
+      const claimed = await live.claimExpired(now(), 500);
+      for (const rec of claimed) {
+        const stillLocal = local.get(rec.connId);
+        if (stillLocal && stillLocal.rec.disconnectedAt === null) {
+          // Our own live connection expired (the event loop stalled past the TTL): put it back.
+          await live.put(stillLocal.rec, now() + config.ttlMs);
+          continue;
+        }
+        for (const roomId of Object.keys(rec.rooms)) await afterRoomExit(rec.tenantId, rec.userId, roomId);
+        await reconcile(rec.tenantId, rec.userId);
+      }
+      if (claimed.length < 500) break;
+    }
+    const users = new Set<string>();
+    for (const lc of local.values()) {
+      const k = userKey(lc.rec.tenantId, lc.rec.userId);
+      if (users.has(k)) continue;
+      users.add(k);
+      const last = lastLocalActivity.get(k) ?? 0;
+      if (now() - last >= config.idleMs) await reconcile(lc.rec.tenantId, lc.rec.userId);
+    }
+    for (const k of lastLocalActivity.keys()) if (!users.has(k)) lastLocalActivity.delete(k);
+  }
+
+  const timers: NodeJS.Timeout[] = [];
+  const guarded = (name: string, fn: () => Promise<void>) => {
+    let running = false;
+    return () => {
+      if (running) return;
+      running = true;
+      fn()
+        .catch((err) => log.warn({ err }, `presence ${name} failed`))
+        .finally(() => (running = false));
+    };
+  };
+
+  // ---- queries for REST and other features ---------------------------------------------
+
+  async function participants(tenantId: string, roomId: string): Promise<Participant[]> {
+    const conns = await live.roomConns(tenantId, roomId);
+    const statuses = await statusMap(tenantId, [...new Set(conns.map((c) => c.userId))]);
+    return participantsOf(roomId, conns, (id) => statuses.get(id) ?? 'available');
+  }
+
+  async function getStatus(tenantId: string, userId: string): Promise<UserStatus> {
+    const conns = await live.userConns(tenantId, userId);
+    return effectiveStatus(await userState(tenantId, userId), conns.length > 0, now(), config.idleMs);
+  }
+
+  async function online(tenantId: string): Promise<OnlineUser[]> {
+    const conns = await live.tenantConns(tenantId);
+    const byUser = new Map<string, ConnRecord[]>();
+    for (const c of conns) byUser.set(c.userId, [...(byUser.get(c.userId) ?? []), c]);
+    const statuses = await statusMap(tenantId, [...byUser.keys()]);
+    return [...byUser].map(([userId, list]) => ({
+      userId,
+      name: list.reduce((a, b) => (b.connectedAt > a.connectedAt ? b : a)).name,
+      status: statuses.get(userId) ?? 'available',
+      rooms: roomsOf(list),
+    })).sort((a, b) => a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId));
+  }
+
+  async function activeRooms(tenantId: string): Promise<Array<{ roomId: string; participants: number }>> {
+    const conns = await live.tenantConns(tenantId);
+    const people = new Map<string, Set<string>>();
+    for (const c of conns) for (const roomId of Object.keys(c.rooms)) {
+      let s = people.get(roomId);
+      if (!s) people.set(roomId, (s = new Set()));
+      s.add(c.userId);
+    }
+    return [...people].map(([roomId, s]) => ({ roomId, participants: s.size })).sort((a, b) => b.participants - a.participants || a.roomId.localeCompare(b.roomId));
+  }
+
+  return {
+    live,
+    visits,
+    // hooks
+    connected,
+    joined,
+    left,
+    disconnected,
+    // socket messages
+    update,
+    caret,
+    activity,
+    setStatus,
+    // for other features (stable names)
+    getStatus,
+    onStatusChange: (fn: StatusListener) => void statusListeners.push(fn),
+    online,
+    participants,
+    activeRooms,
+    /** Forces a heartbeat and a sweep now (tests, shutdown). */
+    async tick() {
+      await heartbeat();
+      await sweep();
+    },
+    start() {
+      timers.push(setInterval(guarded('heartbeat', heartbeat), config.heartbeatMs).unref());
+      timers.push(setInterval(guarded('sweep', sweep), config.sweepMs).unref());
+    },
+    async stop() {
+      for (const t of timers) clearInterval(t);
+      for (const lc of local.values()) clearTimeout(lc.caret.timer);
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import fp from 'fastify-plugin';
+import { createRooms, type Rooms } from './service.js';
+import { roomHandlers } from './socket.js';
+import { createRoomStore } from './store.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    rooms: Rooms;
+  }
+}
+
+export default fp(
+  async function roomsPlugin(app) {
+    const rooms = createRooms(createRoomStore(app.db), { maxRoomsPerConnection: app.config.limits.roomsPerConnection });
+    app.decorate('rooms', rooms);
+    app.realtime.handle(...roomHandlers(rooms));
+    app.realtime.onConnection((socket) => app.directory.upsertFromIdentity(socket.data.user));
+    app.realtime.onDisconnect(async (socket) => {
+      for (const roomId of [...socket.data.rooms.keys()]) await rooms.leave(socket, roomId, 'disconnect');
+    });
+  },
+  { name: 'rooms', dependencies: ['core', 'realtime'] },
+);

@@ -1,0 +1,113 @@
+import type { UserIdentity } from '../../auth/identity.js';
+import { rightsFor, type RoomRight } from '../../auth/permissions.js';
+import { AppError } from '../../errors.js';
+import type { RoomMembership, TandemSocket } from '../../realtime/pipeline.js';
+import { roomNames } from '../../realtime/rooms.js';
+import type { PageContext } from './messages.js';
+import { derivePageKey } from './page-key.js';
+import type { RoomRow, RoomStore } from './store.js';
+
+export interface JoinContext {
+  socket: TandemSocket;
+  user: UserIdentity;
+  room: RoomRow;
+  membership: RoomMembership;
+  context: PageContext;
+  created: boolean;
+}
+export type JoinHook = (ctx: JoinContext) => Promise<object | void> | object | void;
+export type LeaveReason = 'leave' | 'disconnect';
+export type LeaveHook = (socket: TandemSocket, membership: RoomMembership, reason: LeaveReason) => Promise<void> | void;
+
+/** Throws (AppError 'forbidden') when `userId` may not write `field` now, e.g. it is delegated to someone else. */
+export type FieldWriteGuard = (w: { tenantId: string; roomId: string; field: string; userId: string }) => Promise<void> | void;
+
+export type Rooms = ReturnType<typeof createRooms>;
+
+/**
+ * Joining and leaving page rooms. Other features hook in: a join hook's result is added to
+ * the join answer under the hook's name (presence → participants, fields → document, …).
+ */
+export function createRooms(store: RoomStore, opts: { maxRoomsPerConnection: number }) {
+  const joinHooks: Array<[string, JoinHook]> = [];
+  const lastJoinHooks: Array<[string, JoinHook]> = [];
+  const leaveHooks: LeaveHook[] = [];
+  const fieldGuards: FieldWriteGuard[] = [];
+
+  function pageKeyOf(context: PageContext, userId?: string): string {
+    try {
+      return derivePageKey(context.url, context.pageKey, userId);
+    } catch (err) {
+      throw new AppError('validation_failed', `Invalid page key: ${(err as Error).message}`);
+    }
+  }
+
+  async function join(socket: TandemSocket, context: PageContext) {
+    const user = socket.data.user;
+    const pageKey = pageKeyOf(context, user.userId);
+    const rights = rightsFor(user.perms, pageKey);
+    if (!rights.includes('read')) {
+      throw new AppError('forbidden', `Your token grants no read permission on page "${pageKey}"`, {
+        pageKey,
+        patterns: Object.keys(user.perms),
+      });
+    }
+    const already = [...socket.data.rooms.values()].some((m) => m.pageKey === pageKey);
+    if (!already && socket.data.rooms.size >= opts.maxRoomsPerConnection) {
+      throw new AppError('rate_limited', `A connection may be in at most ${opts.maxRoomsPerConnection} rooms; leave one first`);
+    }
+    const { room, created } = await store.upsert(user.tenantId, pageKey, context.title, context.url);
+    const membership: RoomMembership = { roomId: room.id, pageKey, rights };
+    socket.data.rooms.set(room.id, membership);
+    await socket.join(roomNames.page(user.tenantId, room.id));
+    const answer: Record<string, unknown> = { roomId: room.id, pageKey, created, permissions: rights };
+    try {
+      for (const [name, hook] of [...joinHooks, ...lastJoinHooks]) {
+        const part = await hook({ socket, user, room, membership, context, created });
+        if (part !== undefined) answer[name] = part;
+      }
+    } catch (err) {
+      await leave(socket, room.id, 'leave');
+      throw err;
+    }
+    return answer;
+  }
+
+  async function leave(socket: TandemSocket, roomId: string, reason: LeaveReason) {
+    const membership = socket.data.rooms.get(roomId);
+    if (!membership) return;
+    socket.data.rooms.delete(roomId);
+    if (reason === 'leave') await socket.leave(roomNames.page(socket.data.user.tenantId, roomId));
+    for (const hook of leaveHooks) await hook(socket, membership, reason);
+  }
+
+  /** The caller's membership of a room, checked for a right; every room-scoped handler starts here. */
+  function membership(socket: TandemSocket, roomId: string, right: RoomRight = 'read'): RoomMembership {
+    const m = socket.data.rooms.get(roomId);
+    if (!m) throw new AppError('not_found', 'You have not joined this room; send room:join first');
+    if (!m.rights.includes(right)) throw new AppError('forbidden', `You have no ${right} permission on page "${m.pageKey}"`);
+    return m;
+  }
+
+  return {
+    store,
+    join,
+    leave,
+    membership,
+    pageKeyOf,
+    /**
+     * `last`: run after every other hook. For snapshots of fast-changing state (presence): the
+     * joiner already receives the room's broadcasts, and its client replaces its list with the
+     * snapshot, so the snapshot should be as close to the answer as possible.
+     */
+    onJoin: (name: string, hook: JoinHook, opts: { last?: boolean } = {}) =>
+      void (opts.last ? lastJoinHooks.push([name, hook]) : joinHooks.push([name, hook])),
+    onLeave: (hook: LeaveHook) => void leaveHooks.push(hook),
+    /** Features that restrict who may write a field (delegation) register here… */
+    guardFieldWrites: (guard: FieldWriteGuard) => void fieldGuards.push(guard),
+    /** …and every write path (co-editing ops, value writes, REST) calls this before accepting. */
+    async assertFieldWritable(w: Parameters<FieldWriteGuard>[0]) {
+      for (const guard of fieldGuards) await guard(w);
+    },
+  };
+}

@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import { AppError } from '../../errors.js';
+import type { Events } from '../events/service.js';
+import { createLoop } from '../events/wake.js';
+import { type Lookup, postPinned, RefusedTarget, resolveTarget, systemLookup, type TargetPolicy } from './deliver.js';
+import { hostOf, isLocalName, PRIVATE_NETWORKS_HINT } from './network.js';
+import { EVENT_ID_HEADER, nextDelay, sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './sign.js';
+import type { Claimed, EndpointRow, WebhookStore } from './store.js';
+
+export type Webhooks = ReturnType<typeof createWebhooks>;
+
+export const publicEndpoint = (r: EndpointRow) => ({
+  id: r.id,
+  url: r.url,
+  eventTypes: r.event_types,
+  description: r.description,
+  createdAt: new Date(r.created_at).toISOString(),
+});
+
+const BATCH = 32;
+/** Registration does not wait longer than this for DNS; delivery re-checks anyway. */
+const REGISTER_LOOKUP_MS = 3000;
+
+/**
+ * Webhooks: endpoints per tenant, and the dispatcher that drains the outbox the event log fills
+ * (events/store.ts writes one pending delivery per subscribed endpoint in the event's transaction).
+ * Delivery is at least once: a claim is a lease, so a crash mid-request retries after it expires.
+ */
+export function createWebhooks(deps: {
+  store: WebhookStore;
+  events: Events;
+  retrySchedule: number[];
+  timeoutMs: number;
+  /** false: only public addresses, checked at registration and again at every delivery (SSRF). */
+  allowPrivateNetworks: boolean;
+  log: Logger;
+  lookup?: Lookup;
+}) {
+  const { store, log } = deps;
+  const policy: TargetPolicy = { allowPrivate: deps.allowPrivateNetworks, lookup: deps.lookup ?? systemLookup };
+  const leaseSeconds = Math.ceil(deps.timeoutMs / 1000) + 30;
+  const inFlight = new Set<AbortController>();
+
+  async function attempt(c: Claimed) {
+    const body = JSON.stringify(c.event);
+    const ts = Math.floor(Date.now() / 1000);
+    const started = performance.now();
+    const ctl = new AbortController();
+    inFlight.add(ctl);
+    const timer = setTimeout(() => ctl.abort(), deps.timeoutMs);
+    let status: number | null = null;
+    let error: string | null = null;
+    let refused = false;
+    try {
+      status = await postPinned(c.endpoint.url, {
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Tandem-Webhooks/1',
+          [EVENT_ID_HEADER]: c.event.id,
+          'x-tandem-event-type': c.event.type,
+          'x-tandem-delivery-attempt': String(c.attempts + 1),
+          [TIMESTAMP_HEADER]: String(ts),
+          [SIGNATURE_HEADER]: sign(c.endpoint.secret, ts, body),
+        },
+        body,
+        signal: ctl.signal,
+        policy,
+      });
+      if (status < 200 || status >= 300) error = `HTTP ${status}`;
+    } catch (err) {
+      refused = err instanceof RefusedTarget;
+      error = refused ? (err as Error).message : ctl.signal.aborted ? `timed out after ${deps.timeoutMs} ms` : (err as Error).message || 'request failed';
+    } finally {
+      clearTimeout(timer);
+      inFlight.delete(ctl);
+    }
+    const ok = error === null;
+    await store.recordAttempt({
+      deliveryId: c.deliveryId,
+      ok,
+      status,
+      error,
+      durationMs: Math.round(performance.now() - started),
+      // A refused endpoint fails at once: retrying cannot make it allowed.
+      retryInSeconds: ok || refused ? null : nextDelay(deps.retrySchedule, c.attempts + 1),
+    });
+    if (refused) log.warn({ deliveryId: c.deliveryId, endpointId: c.endpoint.id, url: c.endpoint.url, error }, 'webhook delivery refused: endpoint is not on a public network');
+    else if (!ok) log.info({ deliveryId: c.deliveryId, url: c.endpoint.url, error, attempt: c.attempts + 1 }, 'webhook delivery failed');
+  }
+
+  let retryTimer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const loop = createLoop(
+    async () => {
+      const claimed = await store.claimDue(BATCH, leaseSeconds);
+      await Promise.all(claimed.map(attempt));
+      if (claimed.length === BATCH) return true;
+      // Wake for the next retry that comes due before the poll tick would.
+      const ms = await store.nextDueInMs();
+      clearTimeout(retryTimer);
+      if (ms !== null && !stopped) {
+        retryTimer = setTimeout(() => loop.wake(), Math.min(ms + 5, 60_000));
+        retryTimer.unref();
+      }
+      return false;
+    },
+    log,
+    'webhooks',
+  );
+  const off = deps.events.onWake(() => loop.wake());
+  loop.wake(); // anything left over from before a restart
+
+  async function checkUrl(raw: string) {
+    let u: URL;
+    try {
+      u = new URL(raw);
+    } catch {
+      throw new AppError('validation_failed', 'The webhook URL is not a URL');
+    }
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new AppError('validation_failed', 'Webhook URLs must be http or https');
+    if (u.username || u.password) throw new AppError('validation_failed', 'Put no credentials in a webhook URL; verify the signature instead');
+    if (!policy.allowPrivate) {
+      if (isLocalName(hostOf(u))) throw new AppError('validation_failed', `Webhook URL refused: host ${JSON.stringify(hostOf(u))} names the local machine; ${PRIVATE_NETWORKS_HINT}`);
+      // A name that does not resolve (yet) is accepted: every delivery resolves and vets it again.
+      const lookup: Lookup = (host) =>
+        Promise.race([
+          policy.lookup(host),
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('DNS timeout')), REGISTER_LOOKUP_MS).unref()),
+        ]);
+      try {
+        await resolveTarget(u, { ...policy, lookup });
+      } catch (err) {
+        if (err instanceof RefusedTarget) throw new AppError('validation_failed', `Webhook URL ${err.message}`);
+      }
+    }
+    return u.toString();
+  }
+
+  return {
+    async register(tenantId: string, input: { url: string; eventTypes: string[]; description?: string | undefined; secret?: string | undefined }) {
+      const row = await store.createEndpoint({
+        tenantId,
+        url: await checkUrl(input.url),
+        eventTypes: [...new Set(input.eventTypes)],
+        description: input.description ?? '',
+        secret: input.secret ?? `whsec_${randomBytes(24).toString('base64url')}`,
+      });
+      return { ...publicEndpoint(row), secret: row.secret };
+    },
+    list: async (tenantId: string) => (await store.listEndpoints(tenantId)).map(publicEndpoint),
+    async remove(tenantId: string, id: string) {
+      if (!(await store.removeEndpoint(tenantId, id))) throw new AppError('not_found', 'No such webhook endpoint');
+    },
+    async deliveries(tenantId: string, endpointId: string, o: { status?: string | undefined; beforeId?: number | undefined; limit: number }) {
+      if (!(await store.getEndpoint(tenantId, endpointId))) throw new AppError('not_found', 'No such webhook endpoint');
+      return store.deliveries(tenantId, endpointId, o);
+    },
+    kick: () => loop.wake(),
+    async close() {
+      stopped = true;
+      off();
+      clearTimeout(retryTimer);
+      for (const c of inFlight) c.abort();
+      await loop.stop();
+    },
+  };
+}

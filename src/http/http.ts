@@ -1,0 +1,121 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyError } from 'fastify';
+import fp from 'fastify-plugin';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import { AppError, isAppError, validationError } from '../errors.js';
+import { pingRedis } from '../realtime/redis.js';
+
+/** HTTP infrastructure: one error shape, CORS, security headers, rate limits, OpenAPI at /docs. */
+export default fp(
+  async function http(app) {
+    const { config } = app;
+    app.setValidatorCompiler(validatorCompiler);
+    app.setSerializerCompiler(serializerCompiler);
+
+    app.setErrorHandler((err: FastifyError, req, reply) => {
+      let e: AppError;
+      if (isAppError(err)) e = err;
+      else if (hasZodFastifySchemaValidationErrors(err)) {
+        e = validationError(
+          err.validation.map((v) => ({ path: [v.instancePath.replace(/^\//, '').replaceAll('/', '.')], message: v.message ?? 'invalid' })),
+          `request ${err.validationContext ?? ''}`.trim(),
+        );
+      } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new AppError('payload_too_large', `Request body exceeds ${config.limits.bodyBytes} bytes`);
+      else if (err.statusCode === 429) e = new AppError('rate_limited', err.message);
+      else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) e = new AppError(err.statusCode === 404 ? 'not_found' : err.statusCode === 413 ? 'payload_too_large' : 'bad_request', err.message);
+      else e = new AppError('internal', 'Internal server error');
+      if (e.status >= 500) req.log.error({ err }, 'request failed');
+      if (e.code === 'rate_limited' && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');
+      return reply.status(e.status).send({ error: e.toBody() });
+    });
+    app.setNotFoundHandler((req, reply) =>
+      reply.status(404).send({ error: { code: 'not_found', message: `No route ${req.method} ${req.url.split('?')[0]}` } }),
+    );
+
+    await app.register(cors, {
+      // Never `*`: only the configured origins, with credentials.
+      origin: (origin, cb) => cb(null, origin === undefined ? false : config.allowedOrigins.includes(origin)),
+      credentials: true,
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type'],
+    });
+    await app.register(helmet, {
+      // The demo and docs pages load our own script and Swagger UI's inline styles.
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:', 'https:'],
+          connectSrc: ["'self'", 'ws:', 'wss:', ...config.allowedOrigins],
+        },
+      },
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+    });
+    await app.register(rateLimit, {
+      max: config.limits.ratePerMinute,
+      timeWindow: 60_000,
+      // Keyed by credential when there is one, so one tenant cannot starve another behind a proxy.
+      keyGenerator: (req) => req.headers.authorization?.slice(0, 80) ?? req.ip,
+      allowList: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url),
+      errorResponseBuilder: (_req, ctx) =>
+        Object.assign(new AppError('rate_limited', `Rate limit exceeded; retry in ${Math.ceil(ctx.ttl / 1000)} s`), { statusCode: 429 }),
+    });
+    await app.register(swagger, {
+      openapi: {
+        info: { title: 'Tandem API', version: '1.0.0', description: 'Real-time collaboration for back-office pages' },
+        components: {
+          securitySchemes: {
+            apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key (tdm_…)' },
+          },
+        },
+        security: [{ apiKey: [] }],
+      },
+      transform: jsonSchemaTransform,
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+
+    // Shutting down: responses to requests that were already in flight close their connection,
+    // so a keep-alive socket does not hold the process open until keepAliveTimeout.
+    let closing = false;
+    app.addHook('preClose', async () => {
+      closing = true;
+    });
+    app.addHook('onSend', async (_req, reply) => {
+      if (closing) reply.header('connection', 'close');
+    });
+
+    app.addHook('onResponse', async (req, reply) => {
+      app.metrics.httpDuration.observe(
+        { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    });
+
+    app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+    app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+      const checks: Record<string, 'ok' | string> = {};
+      await Promise.all([
+        app.db.ping().then(() => (checks.database = 'ok'), (e: Error) => (checks.database = e.message)),
+        app.redis
+          ? pingRedis(app.redis).then(() => (checks.redis = 'ok'), (e: Error) => (checks.redis = e.message))
+          : Promise.resolve((checks.redis = 'not configured')),
+      ]);
+      const ready = checks.database === 'ok' && (checks.redis === 'ok' || checks.redis === 'not configured');
+      return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+    });
+    app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
+      reply.type(app.metrics.registry.contentType).send(await app.metrics.registry.metrics()),
+    );
+  },
+  { name: 'http', dependencies: ['core'] },
+);

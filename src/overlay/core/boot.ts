@@ -1,0 +1,73 @@
+import { readConfig } from './config.js';
+import { createConnection } from './connection.js';
+import { createEmitter } from './emitter.js';
+import { createFieldRegistry, findForm, pageContext } from './page.js';
+import { registeredModules } from './registry.js';
+import type { OverlayContext, OverlayEvents } from './types.js';
+import { createUi } from './ui.js';
+
+declare global {
+  interface Window {
+    /** Set once the overlay booted; for debugging and tests. */
+    tandem?: { ctx: OverlayContext; stop(): void };
+  }
+}
+
+/** Reads the script tag, builds the context, initialises every registered module, connects. */
+export async function boot(doc: Document = document): Promise<void> {
+  if (window.tandem) return; // included twice
+  const config = readConfig(doc);
+  if (!config) return;
+  const fields = createFieldRegistry(findForm(doc, config.form));
+  const events = createEmitter<OverlayEvents>();
+  const ui = createUi(doc, fields);
+  const conn = createConnection({
+    serverUrl: config.serverUrl,
+    tokenUrl: config.tokenUrl,
+    events,
+    context: () => pageContext(doc, fields, config.room),
+  });
+  events.on('connection', ({ state }) => ui.setConnection(state));
+
+  const services = new Map<string, unknown>();
+  const ctx: OverlayContext = {
+    socket: conn.socket,
+    request: (event, payload, timeoutMs) => conn.request(event, payload, timeoutMs),
+    get room() {
+      return conn.room;
+    },
+    get user() {
+      return conn.user;
+    },
+    get connection() {
+      return conn.state;
+    },
+    fields,
+    ui,
+    events,
+    getToken: conn.getToken,
+    provide: (name, service) => void services.set(name, service),
+    use: <T>(name: string) => services.get(name) as T | undefined,
+    serverUrl: config.serverUrl,
+  };
+
+  const disposers: Array<() => void> = [];
+  for (const m of registeredModules()) {
+    try {
+      const d = await m.init(ctx);
+      if (typeof d === 'function') disposers.push(d);
+    } catch (err) {
+      console.error(`tandem: module "${m.name}" failed to start`, err);
+    }
+  }
+  window.tandem = {
+    ctx,
+    stop() {
+      conn.stop();
+      for (const d of disposers.reverse()) d();
+      ui.dispose();
+      delete window.tandem;
+    },
+  };
+  conn.start();
+}

@@ -1,0 +1,117 @@
+import type { FieldInfo, FieldKind, FieldRegistry } from './types.js';
+
+/** Never synchronised or announced: secrets and things that are not user data. */
+const SKIPPED_TYPES = new Set(['password', 'hidden', 'file', 'submit', 'button', 'reset', 'image']);
+const TEXT_TYPES = new Set(['text', 'email', 'url', 'search', 'tel', '']);
+const DATE_TYPES = new Set(['date', 'datetime-local', 'time', 'month', 'week']);
+const MAX_FIELDS = 300;
+
+type Control = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
+
+export function kindOf(el: Element): FieldKind | null {
+  if (el instanceof HTMLTextAreaElement) return 'textarea';
+  if (el instanceof HTMLSelectElement) return 'select';
+  if (!(el instanceof HTMLInputElement)) return null;
+  const t = (el.getAttribute('type') ?? '').toLowerCase();
+  if (SKIPPED_TYPES.has(t)) return null;
+  if (TEXT_TYPES.has(t)) return 'text';
+  if (t === 'checkbox') return 'checkbox';
+  if (t === 'radio') return 'radio';
+  if (t === 'number' || t === 'range') return 'number';
+  if (DATE_TYPES.has(t)) return 'date';
+  return 'other';
+}
+
+function labelOf(el: Control): string {
+  const aria = el.getAttribute('aria-label');
+  if (aria) return aria.trim();
+  const byFor = el.id ? el.ownerDocument.querySelector(`label[for="${CSS.escape(el.id)}"]`) : null;
+  const label = byFor ?? el.closest('label');
+  const text = label?.textContent?.replace(/\s+/g, ' ').replace(/:\s*$/, '').trim();
+  if (text) return text;
+  return (el.getAttribute('placeholder') ?? el.getAttribute('title') ?? '').trim();
+}
+
+const controlsOf = (form: ParentNode): Control[] =>
+  [...form.querySelectorAll<Control>('input, textarea, select')].filter((el) => (el.name || el.id) && kindOf(el) !== null);
+
+/** The page's main form: the one with the most eligible fields (a search box loses to the record form). */
+export function findForm(doc: Document, selector?: string): HTMLFormElement | null {
+  if (selector) return doc.querySelector<HTMLFormElement>(selector);
+  let best: HTMLFormElement | null = null;
+  let bestCount = 0;
+  for (const form of doc.forms) {
+    const n = controlsOf(form).length;
+    if (n > bestCount) [best, bestCount] = [form, n];
+  }
+  return best;
+}
+
+export function createFieldRegistry(form: HTMLFormElement | null): FieldRegistry {
+  const byName = new Map<string, FieldInfo>();
+  const byElement = new WeakMap<Element, FieldInfo>();
+  if (form) {
+    for (const el of controlsOf(form)) {
+      const name = (el.name || el.id).slice(0, 200);
+      const kind = kindOf(el)!;
+      const existing = byName.get(name);
+      if (existing) {
+        // Radio groups (and checkbox groups) share a name: one field, several elements.
+        existing.elements.push(el);
+        byElement.set(el, existing);
+        continue;
+      }
+      if (byName.size >= MAX_FIELDS) continue;
+      const info: FieldInfo = {
+        name,
+        kind,
+        label: labelOf(el).slice(0, 300),
+        readOnly: el.disabled || ('readOnly' in el && el.readOnly),
+        element: el,
+        elements: [el],
+      };
+      byName.set(name, info);
+      byElement.set(el, info);
+    }
+  }
+  return {
+    form,
+    all: () => [...byName.values()],
+    get: (name) => byName.get(name),
+    fieldOf(target) {
+      let el = target instanceof Element ? target : null;
+      while (el) {
+        const f = byElement.get(el);
+        if (f) return f;
+        el = el.parentElement;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** What room:join carries: the server derives and validates the page key from it. */
+export function pageContext(doc: Document, fields: FieldRegistry, hostKey?: string) {
+  return {
+    url: doc.location.href.slice(0, 2048),
+    title: doc.title.slice(0, 500),
+    ...(hostKey ? { pageKey: hostKey } : {}),
+    // `value`: what the page rendered (the saved record), not what the user typed since; seeds the form document.
+    fields: fields.all().map((f) => ({ name: f.name, kind: f.kind, label: f.label, readOnly: f.readOnly, value: renderedValue(f) })),
+  };
+}
+
+/** The value a field had as the page was served (default value / selected / checked attributes). */
+function renderedValue(f: FieldInfo): string | boolean | string[] | null {
+  const el = f.element as Control;
+  if (f.kind === 'checkbox') {
+    const boxes = f.elements as HTMLInputElement[];
+    return boxes.length === 1 ? boxes[0]!.defaultChecked : boxes.filter((b) => b.defaultChecked).map((b) => b.value);
+  }
+  if (f.kind === 'radio') return (f.elements as HTMLInputElement[]).find((r) => r.defaultChecked)?.value ?? null;
+  if (el instanceof HTMLSelectElement) {
+    const chosen = [...el.options].filter((o) => o.defaultSelected).map((o) => o.value);
+    return el.multiple ? chosen : (chosen[0] ?? el.options[0]?.value ?? null);
+  }
+  return (el as HTMLInputElement).defaultValue;
+}

@@ -1,0 +1,4 @@
+// What overlay modules import: the module API and small helpers.
+export { registerModule } from './core/registry.js';
+export type * from './core/types.js';
+export { codePointLength, codePointsToUtf16, utf16ToCodePoints } from './core/text.js';

@@ -1,0 +1,372 @@
+import type { DelegationView } from '../../features/delegation/messages.js';
+import type { AssistanceView } from '../../features/assistance/messages.js';
+import type { Suggestion } from '../../features/suggestions/rank.js';
+import type { FieldBadge, FieldInfo, OverlayContext } from '../core/types.js';
+import { workCss } from './styles.js';
+
+type Delegation = DelegationView;
+type Help = AssistanceView;
+
+const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string, attrs: Record<string, string> = {}) => {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+};
+const button = (text: string, action: string, onClick: () => void, kind = '') => {
+  const b = el('button', `tdm-btn work-btn ${kind}`.trim(), text, { type: 'button', 'data-action': action });
+  b.addEventListener('click', onClick);
+  return b;
+};
+const OPEN = new Set(['pending', 'accepted', 'submitted', 'rejected']);
+
+/** A field's current value as the form shows it. */
+function valueOf(f: FieldInfo): unknown {
+  const e = f.element as HTMLInputElement;
+  if (f.kind === 'checkbox') return e.checked;
+  if (f.kind === 'radio') return (f.elements as HTMLInputElement[]).find((r) => r.checked)?.value ?? null;
+  if (f.kind === 'number') return e.value === '' ? null : Number(e.value);
+  if (e instanceof HTMLSelectElement && e.multiple) return [...e.selectedOptions].map((o) => o.value);
+  return e.value;
+}
+
+export function initWork(ctx: OverlayContext) {
+  const delegations = new Map<string, Delegation>();
+  const helps = new Map<string, Help>();
+  const offers = new Map<string, { request: Help; reason: string }>();
+  let queue: Help[] = [];
+  let selecting = false;
+  const selected = new Set<string>();
+  const badges = new Map<string, FieldBadge>();
+  const locked = new Map<HTMLElement, { readOnly: boolean; disabled: boolean }>();
+  let approverRole = 'approver';
+
+  ctx.ui.addStyle(workCss);
+  const panel = ctx.ui.addPanel({ id: 'work', title: 'Work: delegate and get help' });
+  const toolbar = ctx.ui.addToolbarButton({ id: 'work', label: 'Delegation and help', text: 'Work', onClick: () => (panel.toggle(), render()) });
+  const banner = el('div', 'work-banner', undefined, { role: 'status', hidden: '' });
+  ctx.ui.root.querySelector('.tdm-bar')?.append(banner);
+
+  const me = () => ctx.user?.id ?? '';
+  const isApprover = () => ctx.user?.roles.includes(approverRole) ?? false;
+  const toast = (t: string, kind: 'info' | 'error' = 'info') => ctx.ui.toast(t, { kind });
+  const fail = (r: { ok: false; error: { message: string } }) => toast(r.error.message, 'error');
+
+  // ---- badges and locks on delegated fields ----
+  function paintFields() {
+    const holders = new Map<string, Delegation>();
+    for (const d of delegations.values()) {
+      if (d.roomId !== ctx.room?.roomId || !OPEN.has(d.status)) continue;
+      for (const f of d.fields) holders.set(f.name, d);
+    }
+    for (const [name, b] of badges) if (!holders.has(name) && !selected.has(name)) (b.remove(), badges.delete(name));
+    for (const [name, d] of holders) {
+      const text = d.status === 'submitted' ? `${d.assignee.name} · in review` : `${d.assignee.name} · ${d.status}`;
+      let b = badges.get(name);
+      if (!b) badges.set(name, (b = ctx.ui.fieldBadge(name, { id: `work-${name}`, label: `Delegated to ${d.assignee.name}` })));
+      b.el.textContent = `→ ${text}`;
+      b.el.dataset.workField = name;
+      b.el.dataset.status = d.status;
+      b.el.dataset.assignee = d.assignee.id;
+      b.el.setAttribute('aria-label', `Delegated to ${d.assignee.name} (${d.status})`);
+    }
+    for (const name of selected) {
+      if (holders.has(name)) continue;
+      let b = badges.get(name);
+      if (!b) badges.set(name, (b = ctx.ui.fieldBadge(name, { id: `work-${name}`, label: 'Selected for delegation' })));
+      b.el.textContent = '✓ selected';
+      b.el.dataset.workField = name;
+      b.el.dataset.status = 'selected';
+    }
+    // Locks mirror the server's rule (the server enforces it): the assignee writes while
+    // accepted or rejected, nobody while submitted.
+    const shouldLock = new Set<HTMLElement>();
+    for (const [name, d] of holders) {
+      const mine = d.assignee.id === me() && (d.hold === 'assignee');
+      if (d.hold === 'free' || mine) continue;
+      for (const e of ctx.fields.get(name)?.elements ?? []) shouldLock.add(e);
+    }
+    for (const [e, prev] of locked) {
+      if (shouldLock.has(e)) continue;
+      (e as HTMLInputElement).readOnly = prev.readOnly;
+      (e as HTMLInputElement).disabled = prev.disabled;
+      e.removeAttribute('data-tandem-locked');
+      locked.delete(e);
+    }
+    for (const e of shouldLock) {
+      if (locked.has(e)) continue;
+      const i = e as HTMLInputElement;
+      locked.set(e, { readOnly: i.readOnly, disabled: i.disabled });
+      if (e instanceof HTMLSelectElement || i.type === 'checkbox' || i.type === 'radio') i.disabled = true;
+      else i.readOnly = true;
+      e.setAttribute('data-tandem-locked', '');
+    }
+  }
+
+  // ---- delegate mode ----
+  const onPick = (ev: Event) => {
+    if (!selecting) return;
+    const f = ctx.fields.fieldOf(ev.target);
+    if (!f) return;
+    ev.preventDefault();
+    if (selected.has(f.name)) selected.delete(f.name);
+    else selected.add(f.name);
+    paintFields();
+    render();
+  };
+  document.addEventListener('click', onPick, true);
+
+  async function loadSuggestions(list: HTMLElement, select: HTMLSelectElement) {
+    if (!ctx.room) return;
+    const r = await ctx.request<{ suggestions: Suggestion[] }>('work:suggest', { roomId: ctx.room.roomId, limit: 8 });
+    if (!r.ok) return fail(r);
+    list.replaceChildren();
+    select.replaceChildren(el('option', undefined, '— pick someone —', { value: '' }));
+    for (const s of r.suggestions) {
+      select.append(el('option', undefined, s.name, { value: s.userId }));
+      const li = el('li', 'work-suggestion', undefined, { 'data-user-id': s.userId });
+      const pick = button(s.name, 'pick-assignee', () => (select.value = s.userId));
+      li.append(pick, el('span', 'work-why', s.why));
+      list.append(li);
+    }
+  }
+
+  function delegateForm(): HTMLElement {
+    const box = el('section', 'work-section', undefined, { 'data-section': 'delegate' });
+    box.append(el('h3', undefined, 'Delegate fields'));
+    if (!selecting) {
+      box.append(button('Pick fields to delegate…', 'delegate-mode', () => ((selecting = true), selected.clear(), render())));
+      return box;
+    }
+    box.append(el('p', 'work-hint', selected.size ? `Selected: ${[...selected].map((n) => ctx.fields.get(n)?.label || n).join(', ')}` : 'Click the fields you want to hand over.'));
+    const select = el('select', 'work-input', undefined, { 'aria-label': 'Assignee', 'data-input': 'assignee' }) as HTMLSelectElement;
+    const list = el('ul', 'work-suggestions', undefined, { 'aria-label': 'Suggested people' });
+    void loadSuggestions(list, select);
+    const note = el('textarea', 'work-input', undefined, { 'aria-label': 'Note', placeholder: 'Note for the assignee', 'data-input': 'note', rows: '2' }) as HTMLTextAreaElement;
+    const due = el('input', 'work-input', undefined, { type: 'datetime-local', 'aria-label': 'Due time (optional)', 'data-input': 'due' }) as HTMLInputElement;
+    const send = button('Delegate', 'delegate', async () => {
+      if (!ctx.room || selected.size === 0 || !select.value) return toast('Pick at least one field and an assignee', 'error');
+      const names = [...selected];
+      const values: Record<string, unknown> = {};
+      const meta: Record<string, { label: string; kind: string }> = {};
+      for (const n of names) {
+        const f = ctx.fields.get(n);
+        if (!f) continue;
+        values[n] = valueOf(f);
+        meta[n] = { label: f.label, kind: f.kind };
+      }
+      const r = await ctx.request<{ delegation: Delegation }>('work:delegate', {
+        roomId: ctx.room.roomId, fields: names, assigneeId: select.value, note: note.value, values, meta,
+        ...(due.value ? { dueAt: new Date(due.value).toISOString() } : {}),
+      });
+      if (!r.ok) return fail(r);
+      upsert(r.delegation);
+      selecting = false;
+      selected.clear();
+      toast(`Delegated to ${r.delegation.assignee.name}`);
+      paintFields();
+      render();
+    }, 'work-primary');
+    box.append(el('label', 'work-label', 'Assignee'), select, list, note, el('label', 'work-label', 'Due (optional)'), due, send,
+      button('Cancel', 'delegate-cancel', () => ((selecting = false), selected.clear(), paintFields(), render())));
+    return box;
+  }
+
+  // ---- delegations ----
+  async function act(d: Delegation, action: string, extra: Record<string, unknown> = {}) {
+    const r = await ctx.request<{ delegation: Delegation }>('work:delegation:act', { id: d.id, action, ...extra });
+    if (!r.ok) return fail(r);
+    upsert(r.delegation);
+  }
+
+  function delegationCard(d: Delegation): HTMLElement {
+    const card = el('article', 'work-card', undefined, { 'data-delegation-id': d.id, 'data-status': d.status });
+    const names = d.fields.map((f) => f.label || f.name).join(', ');
+    card.append(el('div', 'work-title', `${d.delegator.name} → ${d.assignee.name}: ${names}`), el('div', 'work-status', d.status));
+    if (d.note) card.append(el('div', 'work-note', d.note));
+    const reason = (d.state as { reason?: string }).reason;
+    if (d.status === 'rejected' && reason) card.append(el('div', 'work-note', `Sent back: ${reason}`));
+    if (d.submittedValues && (d.status === 'submitted' || d.status === 'approved')) {
+      card.append(el('div', 'work-note', `Submitted: ${Object.entries(d.submittedValues).map(([k, v]) => `${k} = ${String(v)}`).join('; ')}`));
+    }
+    if (d.dueAt) card.append(el('div', 'work-hint', `Due ${new Date(d.dueAt).toLocaleString()}`));
+    if (d.roomId !== ctx.room?.roomId && d.pageUrl) card.append(button('Open the page', 'open-page', () => go(d.pageUrl)));
+    const assignee = d.assignee.id === me();
+    const reviewer = d.delegator.id === me() || isApprover();
+    const actions = el('div', 'work-actions');
+    if (assignee && d.status === 'pending') actions.append(button('Accept', 'accept', () => act(d, 'accept'), 'work-primary'), button('Decline', 'decline', () => act(d, 'decline')));
+    if (assignee && (d.status === 'accepted' || d.status === 'rejected')) {
+      actions.append(button('Submit for approval', 'submit', () => {
+        const values: Record<string, unknown> = {};
+        for (const f of d.fields) {
+          const info = ctx.fields.get(f.name);
+          if (info) values[f.name] = valueOf(info);
+        }
+        return act(d, 'submit', { values });
+      }, 'work-primary'));
+    }
+    if (reviewer && d.status === 'submitted') {
+      const why = el('input', 'work-input', undefined, { 'aria-label': 'Reason for sending back', placeholder: 'Reason (to send back)', 'data-input': 'reject-reason' }) as HTMLInputElement;
+      actions.append(button('Approve', 'approve', () => act(d, 'approve'), 'work-primary'), why, button('Send back', 'reject', () => act(d, 'reject', { note: why.value })));
+    }
+    if (reviewer && OPEN.has(d.status)) actions.append(button('Cancel delegation', 'cancel', () => act(d, 'cancel')));
+    if (actions.childElementCount) card.append(actions);
+    return card;
+  }
+
+  // ---- assistance ----
+  function helpForm(): HTMLElement {
+    const box = el('section', 'work-section', undefined, { 'data-section': 'help' });
+    box.append(el('h3', undefined, 'Ask for help'));
+    const message = el('textarea', 'work-input', undefined, { 'aria-label': 'What do you need help with?', placeholder: 'What do you need help with?', 'data-input': 'help-message', rows: '2' }) as HTMLTextAreaElement;
+    const topic = el('input', 'work-input', undefined, { 'aria-label': 'Topic (expertise, optional)', placeholder: 'Topic, e.g. billing', 'data-input': 'help-topic' }) as HTMLInputElement;
+    const urgency = el('select', 'work-input', undefined, { 'aria-label': 'Urgency', 'data-input': 'help-urgency' }) as HTMLSelectElement;
+    urgency.append(el('option', undefined, 'Normal', { value: 'normal' }), el('option', undefined, 'Urgent', { value: 'urgent' }));
+    const focused = ctx.fields.fieldOf(document.activeElement);
+    box.append(message, topic, urgency, button('Ask for help', 'ask-help', async () => {
+      if (!ctx.room || !message.value.trim()) return toast('Say what you need help with', 'error');
+      const r = await ctx.request<{ request: Help }>('work:help', {
+        roomId: ctx.room.roomId, message: message.value, urgency: urgency.value, ...(topic.value.trim() ? { topic: topic.value.trim() } : {}), ...(focused ? { field: focused.name } : {}),
+      });
+      if (!r.ok) return fail(r);
+      helps.set(r.request.id, r.request);
+      toast(r.request.status === 'offered' ? `Asked ${r.request.helper?.name ?? 'a helper'}` : 'Waiting for a helper');
+      render();
+    }, 'work-primary'));
+    return box;
+  }
+
+  function helpCard(h: Help, kind: 'mine' | 'offer' | 'queue' | 'helping', reason?: string): HTMLElement {
+    const card = el('article', 'work-card', undefined, { 'data-request-id': h.id, 'data-status': h.status, 'data-kind': kind });
+    const page = h.pageTitle || h.pageKey;
+    const head = kind === 'mine' ? `You asked: ${h.message}` : `${h.requester.name} on ${page}: ${h.message}`;
+    card.append(el('div', 'work-title', head), el('div', 'work-status', `${h.urgency === 'urgent' ? 'urgent · ' : ''}${h.status}`));
+    if (reason) card.append(el('div', 'work-hint', reason));
+    const actions = el('div', 'work-actions');
+    const respond = async (action: string) => {
+      const r = await ctx.request<{ request: Help; page: { url: string } | null }>('work:help:act', { id: h.id, action });
+      if (!r.ok) return fail(r);
+      offers.delete(h.id);
+      helps.set(r.request.id, r.request);
+      queue = queue.filter((q) => q.id !== h.id);
+      if (action === 'accept' && r.page) return go(r.page.url);
+      render();
+    };
+    if (kind === 'offer' || kind === 'queue') actions.append(button('Accept and open the page', 'help-accept', () => respond('accept'), 'work-primary'));
+    if (kind === 'offer') actions.append(button('Decline', 'help-decline', () => respond('decline')));
+    if ((kind === 'mine' || kind === 'helping') && h.status === 'accepted') actions.append(button('Resolved', 'help-resolve', () => respond('resolve')));
+    if (kind === 'mine' && h.status !== 'accepted') actions.append(button('Cancel', 'help-cancel', () => respond('cancel')));
+    if (kind === 'helping' && h.roomId !== ctx.room?.roomId) actions.append(button('Open the page', 'open-page', () => go(h.pageUrl)));
+    if (actions.childElementCount) card.append(actions);
+    return card;
+  }
+
+  /** Opens a work item's page: same path, this user's own session (query strings are per user). */
+  function go(url: string) {
+    const target = new URL(url, location.href);
+    if (target.origin === location.origin && target.pathname === location.pathname) return render();
+    location.assign(target.origin === location.origin ? target.pathname + target.hash : target.href);
+  }
+
+  function renderBanner() {
+    const active = [...helps.values()].filter((h) => h.status === 'accepted' && h.roomId === ctx.room?.roomId);
+    const mine = active.find((h) => h.requester.id === me());
+    const helping = active.find((h) => h.helper?.id === me());
+    const text = mine ? `${mine.helper?.name ?? 'A helper'} is helping you` : helping ? `You are helping ${helping.requester.name}` : '';
+    banner.textContent = text;
+    banner.toggleAttribute('hidden', !text);
+    if (mine?.helper) banner.dataset.helper = mine.helper.id;
+    else delete banner.dataset.helper;
+  }
+
+  function render() {
+    renderBanner();
+    const pendingForMe = [...delegations.values()].filter((d) => (d.assignee.id === me() && d.status === 'pending') || (d.status === 'submitted' && (d.delegator.id === me() || isApprover()))).length;
+    toolbar.setBadge(offers.size + pendingForMe || null);
+    if (!panel.isOpen) return;
+    const body = panel.body;
+    body.replaceChildren();
+    if (offers.size) {
+      const s = el('section', 'work-section', undefined, { 'data-section': 'offers' });
+      s.append(el('h3', undefined, 'Someone needs your help'));
+      for (const o of offers.values()) s.append(helpCard(o.request, 'offer', o.reason));
+      body.append(s);
+    }
+    body.append(delegateForm());
+    const here = [...delegations.values()].filter((d) => OPEN.has(d.status) || d.roomId === ctx.room?.roomId);
+    if (here.length) {
+      const s = el('section', 'work-section', undefined, { 'data-section': 'delegations' });
+      s.append(el('h3', undefined, 'Delegations'));
+      for (const d of here.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))) s.append(delegationCard(d));
+      body.append(s);
+    }
+    body.append(helpForm());
+    const mine = [...helps.values()].filter((h) => h.requester.id === me() && ['open', 'offered', 'queued', 'accepted'].includes(h.status));
+    const helping = [...helps.values()].filter((h) => h.helper?.id === me() && h.status === 'accepted');
+    if (mine.length || helping.length) {
+      const s = el('section', 'work-section', undefined, { 'data-section': 'requests' });
+      s.append(el('h3', undefined, 'Help requests'));
+      for (const h of mine) s.append(helpCard(h, 'mine'));
+      for (const h of helping) s.append(helpCard(h, 'helping'));
+      body.append(s);
+    }
+    if (queue.length) {
+      const s = el('section', 'work-section', undefined, { 'data-section': 'queue' });
+      s.append(el('h3', undefined, 'Helper queue'));
+      for (const h of queue) s.append(helpCard(h, 'queue'));
+      body.append(s);
+    }
+  }
+
+  function upsert(d: Delegation) {
+    delegations.set(d.id, d);
+    paintFields();
+    render();
+  }
+
+  ctx.socket.on('work:delegation', (p: { delegation: Delegation }) => {
+    const before = delegations.get(p.delegation.id);
+    upsert(p.delegation);
+    if (!before && p.delegation.assignee.id === me()) toast(`${p.delegation.delegator.name} delegated fields to you`);
+  });
+  ctx.socket.on('work:offer', (p: { request: Help; reason: string }) => {
+    offers.set(p.request.id, p);
+    toast(`${p.request.requester.name} asks for your help`);
+    panel.open();
+    render();
+  });
+  ctx.socket.on('work:help', (p: { request: Help }) => {
+    const h = p.request;
+    helps.set(h.id, h);
+    if (!(h.status === 'offered' && h.helper?.id === me())) offers.delete(h.id);
+    queue = queue.filter((q) => q.id !== h.id);
+    if ((h.status === 'queued' || h.status === 'open') && h.requester.id !== me()) queue.push(h);
+    if (h.status === 'accepted' && h.requester.id === me()) toast(`${h.helper?.name ?? 'A helper'} is helping you`);
+    render();
+  });
+
+  ctx.events.on('joined', async ({ room }) => {
+    const work = room.answer.work as { delegations?: Delegation[]; approverRole?: string } | undefined;
+    if (work?.approverRole) approverRole = work.approverRole;
+    for (const d of work?.delegations ?? []) delegations.set(d.id, d);
+    const [inbox, mineList] = await Promise.all([
+      ctx.request<{ offers: Help[]; helping: Help[]; mine: Help[]; queue: Help[] }>('work:inbox', {}),
+      ctx.request<{ delegations: Delegation[] }>('work:delegations', { role: 'all', status: ['pending', 'accepted', 'submitted', 'rejected'] }),
+    ]);
+    if (inbox.ok) {
+      for (const h of [...inbox.mine, ...inbox.helping]) helps.set(h.id, h);
+      for (const h of inbox.offers) offers.set(h.id, { request: h, reason: '' });
+      queue = inbox.queue;
+    }
+    if (mineList.ok) for (const d of mineList.delegations) delegations.set(d.id, d);
+    paintFields();
+    if (offers.size) panel.open();
+    render();
+  });
+
+  return () => {
+    document.removeEventListener('click', onPick, true);
+    for (const b of badges.values()) b.remove();
+  };
+}

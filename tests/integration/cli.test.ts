@@ -1,0 +1,171 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/commands.js';
+import { type CliResult, runCli } from '../helpers/cli.js';
+import { startTandem, type TestServer } from '../helpers/server.js';
+import { createTestDatabase, hasPg, uniqueId } from '../helpers/services.js';
+
+/** The same commands in-process (no tsx start-up per call); the spawned runCli covers the real entry point. */
+async function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(args, { NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env }, {
+    stdout: (s) => (stdout += `${s}\n`),
+    stderr: (s) => (stderr += `${s}\n`),
+  });
+  return { code, stdout, stderr };
+}
+
+const lastLine = (s: string) => s.trim().split('\n').pop()!;
+
+describe.skipIf(!hasPg)('tandem CLI against Postgres', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let env: Record<string, string>;
+  let srv: TestServer;
+  const tenant = uniqueId('cli');
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    env = { DATABASE_URL: db.url };
+  });
+  afterAll(async () => {
+    await srv?.close();
+    await db?.drop();
+  });
+
+  it('creates a tenant and prints its secret once; the secret signs tokens the server accepts', async () => {
+    const r = await runCli(['tenant', 'create', tenant, '--name', 'CLI Corp'], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Created tenant "${tenant}" (CLI Corp)`);
+    const secret = lastLine(r.stdout);
+    expect(secret).toMatch(/^[\w-]{40,}$/);
+
+    const list = await cli(['tenant', 'list'], env);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain(tenant);
+    expect(list.stdout).toContain('CLI Corp');
+    expect(list.stdout).not.toContain(secret);
+
+    // The server (same database) accepts a token the host app signs with that secret.
+    srv = await startTandem({ databaseUrl: db.url });
+    const token = await new SignJWT({ tenant, name: 'Zed' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('zed')
+      .setIssuer('tandem')
+      .setAudience('tandem')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(secret));
+    const me = await fetch(`${srv.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ kind: 'user', tenantId: tenant, id: 'zed' });
+  });
+
+  it('refuses a duplicate tenant, a bad id and a bad JWKS URL, exiting non-zero', async () => {
+    const dup = await cli(['tenant', 'create', tenant], env);
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toContain('already exists');
+    const bad = await cli(['tenant', 'create', 'Not Valid!'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/Tenant id must be/);
+    const jwks = await cli(['tenant', 'create', uniqueId('j'), '--jwks-url', 'ftp://x'], env);
+    expect(jwks.code).toBe(2);
+    expect(jwks.stderr).toContain('--jwks-url must be an http(s) URL');
+  });
+
+  it('creates, lists, uses and revokes an API key', async () => {
+    const created = await runCli(['key', 'create', tenant, '--name', 'erp'], env);
+    expect(created.code).toBe(0);
+    const key = lastLine(created.stdout);
+    expect(key).toMatch(/^tdm_/);
+    const id = /API key ([0-9a-f-]{36})/.exec(created.stdout)![1]!;
+
+    const listed = await cli(['key', 'list', tenant], env);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(id);
+    expect(listed.stdout).toContain(key.slice(0, 10));
+    expect(listed.stdout).not.toContain(key); // only the prefix, never the key
+
+    const ok = await fetch(`${srv.url}/api/v1/me`, { headers: { authorization: `Bearer ${key}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ kind: 'app', tenantId: tenant, id, name: 'erp' });
+
+    const revoked = await runCli(['key', 'revoke', tenant, id], env);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toContain(`Revoked API key ${id}`);
+    const after = await fetch(`${srv.url}/api/v1/me`, { headers: { authorization: `Bearer ${key}` } });
+    expect(after.status).toBe(401);
+    expect((await after.json()).error.code).toBe('api_key_revoked');
+
+    const again = await runCli(['key', 'revoke', tenant, id], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('No active API key');
+
+    const json = await cli(['key', 'list', tenant, '--json'], env);
+    const rows = JSON.parse(json.stdout) as Array<{ id: string; revokedAt: string | null }>;
+    expect(rows.find((r) => r.id === id)?.revokedAt).toEqual(expect.any(String));
+  });
+
+  it('key commands on an unknown tenant fail clearly', async () => {
+    const r = await cli(['key', 'create', 'no-such-tenant'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('does not exist');
+    const l = await cli(['key', 'list', 'no-such-tenant'], env);
+    expect(l.code).not.toBe(0);
+    expect(l.stderr).toContain('does not exist');
+  });
+
+  it('mints a user token with roles, ttl and permissions that the server verifies', async () => {
+    const r = await cli(['token', tenant, 'alice', '--name', 'Alice', '--roles', 'admin,agent', '--ttl', '120', '--perms', '{"shop.order:*":["write"]}', '--json'], env);
+    expect(r.code).toBe(0);
+    const { token, expiresAt } = JSON.parse(r.stdout) as { token: string; expiresAt: string };
+    const ttl = Date.parse(expiresAt) - Date.now();
+    expect(ttl).toBeGreaterThan(60_000);
+    expect(ttl).toBeLessThanOrEqual(120_000);
+    const identity = await srv.app.tokens.verify(token);
+    expect(identity).toMatchObject({ tenantId: tenant, userId: 'alice', name: 'Alice', roles: ['admin', 'agent'], perms: { 'shop.order:*': ['write'] } });
+
+    const bad = await cli(['token', tenant, 'alice', '--ttl', 'soon'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--ttl');
+    const perms = await cli(['token', tenant, 'alice', '--perms', '{"x":["fly"]}'], env);
+    expect(perms.code).toBe(2);
+    expect(perms.stderr).toContain('perms');
+  });
+
+  it('prints help, and rejects unknown commands, options and missing arguments with exit code 2', async () => {
+    const help = await runCli(['--help'], env);
+    expect(help.code).toBe(0);
+    for (const cmd of ['tenant create', 'tenant list', 'key create', 'key list', 'key revoke', 'token']) expect(help.stdout).toContain(cmd);
+    for (const args of [[], ['frobnicate'], ['tenant', 'list', '--bogus'], ['key', 'revoke', tenant], ['token', tenant]]) {
+      const r = await cli(args, env);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).not.toBe('');
+    }
+  });
+
+  it('reports a bad environment as a configuration error', async () => {
+    const r = await runCli(['tenant', 'list'], { DATABASE_URL: 'mysql://nope', LOG_LEVEL: 'loud' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('DATABASE_URL');
+    expect(r.stderr).toContain('LOG_LEVEL');
+  });
+});
+
+describe('tandem CLI on the embedded database (PGlite under DATA_DIR)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-cli-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates and lists a tenant and a key that persist across runs', async () => {
+    const env = { DATA_DIR: dir };
+    expect((await runCli(['tenant', 'create', 'local'], env)).code).toBe(0);
+    expect((await cli(['key', 'create', 'local', '--name', 'k1'], env)).code).toBe(0);
+    // Each run opens and closes the database: the tenant from the first run is still there.
+    const keys = await cli(['key', 'list', 'local'], env);
+    expect(keys.code).toBe(0);
+    expect(keys.stdout).toContain('k1');
+  });
+});
