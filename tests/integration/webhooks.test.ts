@@ -105,7 +105,10 @@ describe.skipIf(!hasPg)('webhooks (Postgres, real HTTP receiver)', () => {
     const ev = await publish('record.saved', { n: 1 });
     await until(() => rx.got.length === 1);
     expect(rx.got[0]).toMatchObject({ id: ev.id, attempt: 3, verified: true });
-    const log = await (await api(`/webhooks/${ep.id}/deliveries`)).json();
+    // The receiver answers before the worker records the outcome: wait for the record.
+    const deliveries = async () => (await (await api(`/webhooks/${ep.id}/deliveries`)).json());
+    await until(async () => (await deliveries()).deliveries[0]?.status === 'delivered');
+    const log = await deliveries();
     expect(log.deliveries).toHaveLength(1);
     expect(log.deliveries[0]).toMatchObject({ eventId: ev.id, status: 'delivered', attempts: 3, lastStatus: 200 });
     expect(log.deliveries[0].log.map((a: { status: number }) => a.status)).toEqual([503, 503, 200]);
