@@ -128,3 +128,36 @@ export const pct = (xs: number[], p: number) => {
 };
 
 export const median = (xs: number[]) => pct(xs, 50);
+
+/**
+ * Forces a full GC in a server started with `--inspect=127.0.0.1:<port>` (Chrome DevTools
+ * protocol over the inspector's WebSocket) and reads its memory right after. Comparing two such
+ * readings counts what connections retain, not garbage V8 has not collected yet.
+ */
+export async function gcAndReadMemory(inspectPort: number, pid: number): Promise<{ rssKb: number; heapUsedKb: number; externalKb: number }> {
+  const { default: WebSocket } = await import('ws');
+  const [target] = (await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`)).json()) as Array<{ webSocketDebuggerUrl: string }>;
+  const ws = new WebSocket(target!.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+  let id = 0;
+  const call = (method: string, params: Record<string, unknown> = {}) =>
+    new Promise<{ result?: { result?: { value?: unknown } } }>((resolve) => {
+      const my = ++id;
+      const onMessage = (raw: Buffer) => {
+        const msg = JSON.parse(raw.toString()) as { id?: number };
+        if (msg.id === my) (ws.off('message', onMessage), resolve(msg as never));
+      };
+      ws.on('message', onMessage);
+      ws.send(JSON.stringify({ id: my, method, params }));
+    });
+  try {
+    // Twice: weak references and finalizers freed by the first pass are collected by the second.
+    await call('HeapProfiler.collectGarbage');
+    await call('HeapProfiler.collectGarbage');
+    const r = await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+    const m = JSON.parse(String(r.result?.result?.value)) as { heapUsed: number; external: number };
+    return { rssKb: rssKb(pid), heapUsedKb: m.heapUsed / 1024, externalKb: m.external / 1024 };
+  } finally {
+    ws.close();
+  }
+}

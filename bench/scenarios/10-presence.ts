@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
-import { type BenchServer, cpuTicks, createBenchDatabase, median as medianOf, mintToken, pct, pinGenerator, rssKb, sleep, startServer } from '../lib.js';
+import { type BenchServer, cpuTicks, createBenchDatabase, freePort, gcAndReadMemory, median as medianOf, mintToken, pct, pinGenerator, sleep, startServer } from '../lib.js';
 import type { BenchReport } from '../run.js';
 
 const USERS = 500;
@@ -30,13 +30,18 @@ export default async function presenceBench(): Promise<BenchReport> {
   let server: BenchServer | undefined;
   const sockets: Socket[] = [];
   try {
-    server = await startServer({
-      DATA_DIR: dataDir,
-      RATE_LIMIT_PER_MINUTE: '1000000',
-      PRESENCE_IDLE_MS: '3600000',
-      REDIS_URL: '',
-      DATABASE_URL: db?.url ?? '',
-    });
+    // The inspector lets the bench force a full GC before each memory reading.
+    const inspectPort = await freePort();
+    server = await startServer(
+      {
+        DATA_DIR: dataDir,
+        RATE_LIMIT_PER_MINUTE: '1000000',
+        PRESENCE_IDLE_MS: '3600000',
+        REDIS_URL: '',
+        DATABASE_URL: db?.url ?? '',
+      },
+      { nodeArgs: [`--inspect=127.0.0.1:${inspectPort}`] },
+    );
     const base = server.url;
     const pid = server.pid;
 
@@ -44,14 +49,14 @@ export default async function presenceBench(): Promise<BenchReport> {
       Array.from({ length: USERS }, (_, i) => mintToken(base, { sub: `u${i}`, name: `User ${i}`, perms: { '*': ['read', 'write'] } })),
     );
     const roomIds: string[] = new Array(USERS);
-    // Memory per connection is the marginal cost: RSS after the first 100 joined (startup,
-    // PGlite and JIT settled) versus after all of them.
+    // Memory per connection is the marginal cost: memory after the first 100 joined (startup
+    // and JIT settled) versus after all of them, each read right after a forced full GC.
     const WARM = 100;
-    let rssBefore = 0;
+    let before = { rssKb: 0, heapUsedKb: 0, externalKb: 0 };
     for (let i = 0; i < USERS; i += 50) {
       if (i === WARM) {
         await sleep(2000);
-        rssBefore = rssKb(pid);
+        before = await gcAndReadMemory(inspectPort, pid);
       }
       await Promise.all(
         Array.from({ length: Math.min(50, USERS - i) }, async (_, j) => {
@@ -71,8 +76,9 @@ export default async function presenceBench(): Promise<BenchReport> {
       );
     }
     await sleep(2000);
-    const rssIdle = rssKb(pid);
-    const perConnKb = (rssIdle - rssBefore) / (USERS - WARM);
+    const after = await gcAndReadMemory(inspectPort, pid);
+    const perConnKb = (after.rssKb - before.rssKb) / (USERS - WARM);
+    const heapPerConnKb = (after.heapUsedKb + after.externalKb - before.heapUsedKb - before.externalKb) / (USERS - WARM);
 
     // Intended send times, by user and sequence number (the caret `head` carries the sequence).
     const sentAt = new Map<string, Float64Array>();
@@ -149,8 +155,9 @@ export default async function presenceBench(): Promise<BenchReport> {
         'latency p50 ms': median((r) => r.p50).toFixed(2),
         'latency p99 ms': p99.toFixed(2),
         'latency p99.9 ms': median((r) => r.p999).toFixed(2),
-        'server RSS at 100 / 500 idle conns (MB)': `${(rssBefore / 1024).toFixed(1)} / ${(rssIdle / 1024).toFixed(1)}`,
-        'memory per idle connection KB': perConnKb.toFixed(1),
+        'server RSS at 100 / 500 idle conns, after GC (MB)': `${(before.rssKb / 1024).toFixed(1)} / ${(after.rssKb / 1024).toFixed(1)}`,
+        'memory per idle connection KB (RSS)': perConnKb.toFixed(1),
+        'of which JS heap + external KB': heapPerConnKb.toFixed(1),
         'generator CPU %': (genCpu * 100).toFixed(0),
         'server CPU µs per delivered update': median((r) => r.serverUs).toFixed(1),
         'machine load average (1 min)': readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!,
