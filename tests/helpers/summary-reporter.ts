@@ -1,6 +1,6 @@
 import type { Reporter, RunnerTestFile, RunnerTask } from 'vitest/node';
 
-/** Ends the run with the plain line CI reads: `N passed, N failed, N skipped`. */
+/** Ends the run with the plain line CI reads, alone and last: `N passed, N failed` (skips on the line before). */
 export default class SummaryReporter implements Reporter {
   onFinished(files: RunnerTestFile[] = [], errors: unknown[] = []) {
     let passed = 0;
@@ -23,6 +23,6 @@ export default class SummaryReporter implements Reporter {
       f.tasks.forEach(walk);
     });
     failed += errors.length;
-    process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+    process.stdout.write(`\n${skipped} skipped\n${passed} passed, ${failed} failed\n`);
   }
 }
