@@ -1,5 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyPresence, emptyRoster, type PresenceMessage, presenceMessage } from '../../src/overlay/presence/roster.js';
 import { connect, request, waitFor } from '../helpers/clients.js';
 import { spawnTandem, type TandemProcess } from '../helpers/process.js';
 import { createTestDatabase, hasPg, hasRedis, redisUrl, uniqueId } from '../helpers/services.js';
@@ -66,6 +67,69 @@ describe.skipIf(!hasPg || !hasRedis)('presence across instances (real Redis, rea
     alice.close();
     await left;
     expect(await b.app.presence.getStatus(tenant.tenant.id, 'alice')).toBe('offline');
+  });
+
+  it('versions of one person increase across both instances, snapshot and broadcasts, and make arrival order irrelevant', async () => {
+    const ctx = context('9');
+    const erin = await client(a.url, 'erin'); // watches the room from instance A
+    const { roomId } = await request(erin, 'room:join', { context: ctx });
+    const heard: Array<{ event: string; payload: any }> = [];
+    for (const event of ['presence:join', 'presence:update', 'presence:leave']) erin.on(event, (payload) => heard.push({ event, payload }));
+    const aboutDave = (e: { payload: any }) => (e.payload.participant?.userId ?? e.payload.userId) === 'dave';
+    const versionOf = (e: { payload: any }): number => e.payload.participant?.version ?? e.payload.version;
+    const heardVersion = (v: number) => new Promise<void>((resolve, reject) => {
+      const deadline = Date.now() + 5_000;
+      const check = () => heard.some((e) => aboutDave(e) && versionOf(e) === v) ? resolve() : Date.now() > deadline ? reject(new Error(`erin never heard version ${v}`)) : setTimeout(check, 20);
+      check();
+    });
+
+    // Dave has a tab on each instance; every change, whichever instance makes it, gets a higher version.
+    const tabA = await client(a.url, 'dave');
+    const tabB = await client(b.url, 'dave');
+    const causal: number[] = [];
+    const joinA = await request(tabA, 'room:join', { context: ctx });
+    causal.push(joinA.presence.participants.find((p: any) => p.userId === 'dave').version);
+    const joinB = await request(tabB, 'room:join', { context: ctx });
+    causal.push(joinB.presence.version);
+    for (const [tab, focus] of [[tabA, 'notes'], [tabB, 'notes'], [tabA, null], [tabB, null]] as const) {
+      const r = await request(tab, 'presence:update', { roomId, focus });
+      expect(r.ok).toBe(true);
+      causal.push(r.participant.version);
+    }
+    // A joiner on B: its snapshot is newer than all of that.
+    const frank = await client(b.url, 'frank');
+    const snap = await request(frank, 'room:join', { context: ctx });
+    expect(snap.presence.participants.every((p: any) => p.version === snap.presence.version)).toBe(true);
+    causal.push(snap.presence.version);
+    // Dave's last tab leaves on B ("left"), and he comes back on A.
+    await request(tabA, 'room:leave', { roomId });
+    const left = waitFor(erin, 'presence:leave', (p: any) => p.userId === 'dave');
+    await request(tabB, 'room:leave', { roomId });
+    causal.push((await left).version);
+    const back = await request(tabA, 'room:join', { context: ctx });
+    const daveBack = back.presence.participants.find((p: any) => p.userId === 'dave');
+    causal.push(daveBack.version);
+    for (let i = 1; i < causal.length; i++) expect(causal[i]!, `change ${i}: ${causal.join(', ')}`).toBeGreaterThan(causal[i - 1]!);
+    await heardVersion(daveBack.version);
+
+    // Now concurrently from both instances, without waiting: whatever order erin hears them in,
+    // the highest version is the final state, so replaying them in any order ends the same.
+    await request(tabB, 'room:join', { context: ctx });
+    const fields = ['notes', 'status', 'email'];
+    const acks = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => request(i % 2 ? tabB : tabA, 'presence:update', { roomId, focus: fields[i % 3]!, typing: i % 4 === 0 })),
+    );
+    const versions = acks.map((r) => r.participant.version as number);
+    expect(new Set(versions).size).toBe(versions.length);
+    for (const v of versions) await heardVersion(v);
+    const truth = (await b.app.presence.participants(tenant.tenant.id, roomId)).find((p) => p.userId === 'dave')!;
+    const msgs: PresenceMessage[] = heard.filter(aboutDave).map((e) => presenceMessage(e.event, e.payload)!);
+    const fromBothEnds = msgs.map((_, i) => msgs[i % 2 ? msgs.length - 1 - (i >> 1) : i >> 1]!);
+    for (const order of [msgs, [...msgs].reverse(), fromBothEnds]) {
+      const dave = order.reduce(applyPresence, emptyRoster('erin')).people.get('dave');
+      expect(dave).toMatchObject({ focus: truth.focus, typing: truth.typing, tabs: truth.tabs });
+    }
+    expect(truth.tabs).toBe(2);
   });
 
   it("a SIGKILLed instance's users vanish from every room within 15 s, announced exactly once", async () => {

@@ -1,5 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyPresence, type PresenceMessage, presenceMessage, type Roster, rosterOnJoin } from '../../src/overlay/presence/roster.js';
 import { connect, request, waitFor } from '../helpers/clients.js';
 import { uniqueId } from '../helpers/services.js';
 import { createTenant, startTandem, type TestServer } from '../helpers/server.js';
@@ -66,7 +67,9 @@ describe('presence (embedded PGlite, in-process)', () => {
 
     const left = waitFor(alice, 'presence:leave');
     expect(await request(bob, 'room:leave', { roomId })).toMatchObject({ ok: true });
-    expect(await left).toEqual({ roomId, userId: 'bob' });
+    const leave = await left;
+    expect(leave).toEqual({ roomId, userId: 'bob', version: expect.any(Number) });
+    expect(leave.version).toBeGreaterThan(j.participant.version);
     expect(aliceEvents.filter((e) => e.event === 'presence:join')).toHaveLength(1);
     expect((await srv.app.presence.participants(tenant.tenant.id, roomId)).map((p) => p.userId)).toEqual(['alice']);
 
@@ -219,6 +222,56 @@ describe('presence (embedded PGlite, in-process)', () => {
     expect(bobP?.carets).toMatchObject([{ field: 'notes', anchor: last, head: last }]);
   });
 
+  it('a broadcast that reaches a joiner before its join answer is not undone by the older snapshot in it', async () => {
+    // Hold gina's join after presence took its snapshot (she is already in the room by then), so
+    // a change made meanwhile reaches her before her answer: the race, made certain.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let held!: () => void;
+    const holding = new Promise<void>((r) => (held = r));
+    srv.app.rooms.onJoin('test-gate', async ({ user }) => {
+      if (user.userId !== 'gina') return;
+      held();
+      await gate;
+    }, { last: true });
+
+    const alice = await client('alice');
+    const { roomId } = await request(alice, 'room:join', { context: context('8') });
+    const gina = await client('gina');
+    const seen = arrivals(gina);
+    const answered = seen.join({ context: context('8') });
+    await holding;
+    const early = waitFor(gina, 'presence:update', (p: any) => p.participant.userId === 'alice' && p.participant.focus[0] === 'email');
+    const ack = await request(alice, 'presence:update', { roomId, focus: 'email' });
+    await early;
+    release();
+    const answer = await answered;
+
+    // On the wire: the update came first, then the answer whose snapshot still shows alice without focus.
+    expect(seen.log.map((e) => e.event)).toEqual(['presence:update', 'room:join']);
+    const snapshotAlice = answer.presence.participants.find((p: any) => p.userId === 'alice');
+    expect(snapshotAlice.focus).toEqual([]);
+    expect(ack.participant.version).toBeGreaterThan(answer.presence.version);
+    // Replacing the list with the snapshot (the old overlay) loses alice's focus; versions keep it.
+    expect(focusOf(rosterOnJoin('gina', answer.presence, []))).toEqual({ alice: [] });
+    expect(focusOf(overlayView(seen.log, 'gina'))).toEqual({ alice: ['email'] });
+
+    // "left" and a later re-join, received after the snapshot, in any order against it.
+    const leftMsg = waitFor(gina, 'presence:leave', (p: any) => p.userId === 'alice');
+    await request(alice, 'room:leave', { roomId });
+    const leave = await leftMsg;
+    expect(leave.version).toBeGreaterThan(answer.presence.version);
+    const snapshot = presenceMessage('room:join', answer.presence)!;
+    const leftM = presenceMessage('presence:leave', leave)!;
+    expect(focusOf(replay([leftM, snapshot], 'gina'))).toEqual({});
+    const rejoined = waitFor(gina, 'presence:join', (p: any) => p.participant.userId === 'alice');
+    await request(alice, 'room:join', { context: context('8') });
+    const back = presenceMessage('presence:join', await rejoined)!;
+    expect(focusOf(replay([back, leftM, snapshot], 'gina'))).toEqual({ alice: [] });
+    expect(focusOf(replay([leftM, snapshot, back], 'gina'))).toEqual({ alice: [] });
+    expect(focusOf(overlayView(seen.log, 'gina'))).toEqual({ alice: [] });
+  });
+
   it('answers REST: active rooms, a room presence, a user presence, who is online', async () => {
     const alice = await client('alice');
     const { roomId } = await request(alice, 'room:join', { context: context('6') });
@@ -248,6 +301,36 @@ describe('presence (embedded PGlite, in-process)', () => {
     expect(anon.status).toBe(401);
   });
 });
+
+/**
+ * What a socket received, in arrival order, with its join answer in its place: the answer is
+ * recorded by the raw ack callback, which runs as its packet arrives.
+ */
+function arrivals(s: Socket) {
+  const log: Array<{ event: string; payload: any }> = [];
+  for (const event of ['presence:join', 'presence:update', 'presence:leave', 'presence:caret']) {
+    s.on(event, (payload: unknown) => log.push({ event, payload }));
+  }
+  const join = (payload: unknown) =>
+    new Promise<any>((resolve, reject) =>
+      s.timeout(5_000).emit('room:join', payload, (err: Error | null, answer: any) => {
+        if (err) return reject(err);
+        log.push({ event: 'room:join', payload: answer.presence });
+        resolve(answer);
+      }),
+    );
+  return { log, join };
+}
+
+/** The overlay's logic over captured messages: the ones before the join answer wait for its snapshot. */
+function overlayView(log: Array<{ event: string; payload: any }>, self: string): Roster {
+  const at = log.findIndex((e) => e.event === 'room:join');
+  const msgs = (from: number, to?: number) => log.slice(from, to).map((e) => presenceMessage(e.event, e.payload)!);
+  return msgs(at + 1).reduce(applyPresence, rosterOnJoin(self, log[at]!.payload, msgs(0, at)));
+}
+
+const focusOf = (r: Roster) => Object.fromEntries([...r.people].map(([id, p]) => [id, p.focus]));
+const replay = (msgs: PresenceMessage[], self: string) => msgs.reduce(applyPresence, rosterOnJoin(self, undefined, []));
 
 async function waitForJoin(observer: Socket, joiner: Socket, ctx: unknown) {
   const seen = waitFor(observer, 'presence:join');

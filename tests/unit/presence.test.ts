@@ -35,22 +35,23 @@ describe('presence rules', () => {
   });
 
   it('merges tabs into one person: union of focus, carets per tab, tabs in grace add nothing', () => {
-    const caret = { field: 'notes', anchor: 1, head: 4 };
+    const caret = { field: 'notes', anchor: 1, head: 4, seq: 3 };
     const p = participantOf('r', [
       conn('aaaaaaaaa1', 'alice', { r: entry('email') }),
       conn('bbbbbbbbb2', 'alice', { r: entry('notes', { caret, typing: true }) }, { connectedAt: 5, name: 'Alice M' }),
       conn('ccccccccc3', 'alice', { r: entry('status') }, { disconnectedAt: 7 }),
-    ], 'busy')!;
-    expect(p).toMatchObject({ userId: 'alice', name: 'Alice M', status: 'busy', focus: ['email', 'notes'], typing: true, tabs: 2 });
+    ], 'busy', 7)!;
+    expect(p).toMatchObject({ userId: 'alice', name: 'Alice M', status: 'busy', focus: ['email', 'notes'], typing: true, tabs: 2, version: 7 });
     expect(p.carets).toEqual([{ sid: 'bbbbbbbb', ...caret }]);
     // Only a tab in its grace period: still present, nothing focused.
-    expect(participantOf('r', [conn('c', 'alice', { r: entry('x') }, { disconnectedAt: 7 })], 'available')).toMatchObject({ tabs: 0, focus: [] });
-    expect(participantOf('other', [conn('c', 'alice', { r: entry('x') })], 'available')).toBeNull();
+    expect(participantOf('r', [conn('c', 'alice', { r: entry('x') }, { disconnectedAt: 7 })], 'available', 1)).toMatchObject({ tabs: 0, focus: [] });
+    expect(participantOf('other', [conn('c', 'alice', { r: entry('x') })], 'available', 1)).toBeNull();
   });
 
   it('lists one participant per person in a room', () => {
-    const list = participantsOf('r', [conn('1', 'bob', { r: entry(null) }), conn('2', 'alice', { r: entry(null) }), conn('3', 'bob', { r: entry('a') }), conn('4', 'erin', {})], () => 'available');
+    const list = participantsOf('r', [conn('1', 'bob', { r: entry(null) }), conn('2', 'alice', { r: entry(null) }), conn('3', 'bob', { r: entry('a') }), conn('4', 'erin', {})], () => 'available', 5);
     expect(list.map((p) => p.userId)).toEqual(['alice', 'bob']);
+    expect(list.map((p) => p.version)).toEqual([5, 5]);
   });
 
   it('the caret budget spaces broadcasts by 1/rate', () => {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { LiveStore } from './live.js';
+import { type LiveStore, versionSeed } from './live.js';
 import type { ConnRecord, UserState } from './presence.js';
 
 /**
@@ -9,6 +9,7 @@ import type { ConnRecord, UserState } from './presence.js';
  *   {p}{tenant}:u:{userId}    set    connIds of a user
  *   {p}{tenant}:r:{roomId}    set    connIds in a room
  *   {p}{tenant}:s             hash   userId → UserState JSON
+ *   {p}{tenant}:v             string the tenant's presence version counter (no TTL: one per tenant)
  *   {p}exp                    zset   "{tenant}\0{connId}" scored by expiry (epoch ms)
  *
  * Expired entries are claimed by a Lua script: ZREM decides which caller gets each one, so a
@@ -70,6 +71,7 @@ export function createRedisLiveStore(redis: Redis): LiveStore {
     user: (t: string, u: string) => `${PREFIX}${t}:u:${u}`,
     room: (t: string, r: string) => `${PREFIX}${t}:r:${r}`,
     states: (t: string) => `${PREFIX}${t}:s`,
+    version: (t: string) => `${PREFIX}${t}:v`,
     exp: `${PREFIX}exp`,
   };
   const parse = (rows: Array<string | null>): ConnRecord[] =>
@@ -125,6 +127,16 @@ export function createRedisLiveStore(redis: Redis): LiveStore {
         before: before ? (JSON.parse(before) as UserState) : null,
         after: JSON.parse(after) as UserState,
       };
+    },
+    async nextVersion(t) {
+      // One round trip; SET NX only matters when the counter does not exist (see versionSeed).
+      const r = await redis.multi().set(k.version(t), versionSeed(Date.now()), 'NX').incr(k.version(t)).exec();
+      const [err, v] = r?.[1] ?? [new Error('presence version: transaction aborted'), null];
+      if (err) throw err;
+      return Number(v);
+    },
+    async currentVersion(t) {
+      return Number((await redis.get(k.version(t))) ?? 0);
     },
     async close() {
       // The Redis client belongs to the app.

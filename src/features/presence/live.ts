@@ -35,8 +35,25 @@ export interface LiveStore {
     initial: UserState,
     expectAnnounced?: UserStatus,
   ): Promise<{ applied: boolean; before: UserState | null; after: UserState }>;
+  /**
+   * The tenant's next presence version: atomic and shared by every instance, so versions are
+   * increasing per (room, user) whichever instance announces. Take it after writing a change and
+   * before reading the state to announce: then a higher version's state has seen every change a
+   * lower one's had.
+   */
+  nextVersion(tenantId: string): Promise<number>;
+  /** The last version handed out (for read-only snapshots; 0 before the first). */
+  currentVersion(tenantId: string): Promise<number>;
   close(): Promise<void>;
 }
+
+/**
+ * Where a tenant's version counter starts when it does not exist (first use, or the store lost
+ * it: Redis restarted without persistence). Counting from the clock in µs keeps new versions above
+ * any a client still holds from before, unless more than 10⁶ versions/s were handed out on average.
+ * (Below 2⁵³ until the year 2255.)
+ */
+export const versionSeed = (nowMs: number) => Math.floor(nowMs) * 1000;
 
 const key = (tenantId: string, id: string) => `${tenantId}\u0000${id}`;
 
@@ -44,6 +61,7 @@ export function createMemoryLiveStore(): LiveStore {
   const conns = new Map<string, ConnRecord>();
   const expiry = new Map<string, number>();
   const users = new Map<string, UserState>();
+  const versions = new Map<string, number>();
   const clone = (r: ConnRecord): ConnRecord => structuredClone(r);
   const select = (pred: (r: ConnRecord) => boolean) => [...conns.values()].filter(pred).map(clone);
 
@@ -97,10 +115,17 @@ export function createMemoryLiveStore(): LiveStore {
       users.set(k, after);
       return { applied: true, before: before && { ...before }, after: { ...after } };
     },
+    async nextVersion(t) {
+      const v = (versions.get(t) ?? versionSeed(Date.now())) + 1;
+      versions.set(t, v);
+      return v;
+    },
+    currentVersion: async (t) => versions.get(t) ?? 0,
     async close() {
       conns.clear();
       expiry.clear();
       users.clear();
+      versions.clear();
     },
   };
 }

@@ -34,6 +34,11 @@ export const caretSchema = z.object({
   field: z.string(),
   anchor: z.number(),
   head: z.number(),
+  /**
+   * Per tab, increasing with every caret move of that tab (no shared counter: only the tab's own
+   * instance moves it). A client keeps the highest per (user, sid), whatever message it came in.
+   */
+  seq: z.number().int(),
 });
 export type Caret = z.infer<typeof caretSchema>;
 
@@ -52,16 +57,24 @@ export const participantSchema = z.object({
   /** Live tabs (connections) in this room; 0 while inside the reconnect grace period. */
   tabs: z.number().int(),
   since: z.string(),
+  /**
+   * Orders this person's states in this room, across instances: a state with a higher version
+   * has seen every change an older one had. Clients keep the highest and ignore older ones.
+   */
+  version: z.number().int(),
 });
 export type Participant = z.infer<typeof participantSchema>;
 
 export interface PresenceJoinEvent { roomId: string; participant: Participant }
 export interface PresenceUpdateEvent { roomId: string; participant: Participant }
-export interface PresenceLeaveEvent { roomId: string; userId: string }
+export interface PresenceLeaveEvent { roomId: string; userId: string; version: number }
 export interface PresenceCaretEvent extends Caret { roomId: string; userId: string }
 export interface PresenceStatusEvent { userId: string; status: UserStatus; previous: UserStatus }
-/** The join answer's `presence` part. */
-export interface PresenceJoinAnswer { participants: Participant[]; self: { color: string } }
+/**
+ * The join answer's `presence` part. `version`: the snapshot's version; anyone not listed is
+ * absent as of that version (a client drops people it knows only from older messages).
+ */
+export interface PresenceJoinAnswer { participants: Participant[]; self: { color: string }; version: number }
 
 // REST
 export const onlineUserSchema = z.object({

@@ -9,7 +9,8 @@ export interface RoomEntry {
   joinedAt: number;
   focus: string | null;
   typing: boolean;
-  caret: { field: string; anchor: number; head: number } | null;
+  /** `seq`: the tab's caret sequence number (see Caret.seq). */
+  caret: { field: string; anchor: number; head: number; seq: number } | null;
 }
 
 /** One connection (tab), as stored in the live store (Redis or memory). */
@@ -63,9 +64,10 @@ export const shortSid = (connId: string) => connId.slice(0, 8);
 
 /**
  * One participant from all of a user's connections in a room. Connections in their grace
- * period keep the person present but contribute no focus, caret or typing.
+ * period keep the person present but contribute no focus, caret or typing. `version` is taken
+ * from the live store after the change was written and before `conns` were read.
  */
-export function participantOf(roomId: string, conns: ConnRecord[], status: PresenceStatus): Participant | null {
+export function participantOf(roomId: string, conns: ConnRecord[], status: PresenceStatus, version: number): Participant | null {
   const inRoom = conns.filter((c) => c.rooms[roomId]);
   if (inRoom.length === 0) return null;
   const live = inRoom.filter((c) => c.disconnectedAt === null);
@@ -74,7 +76,8 @@ export function participantOf(roomId: string, conns: ConnRecord[], status: Prese
   const carets: Caret[] = [];
   for (const c of live) {
     const caret = c.rooms[roomId]!.caret;
-    if (caret) carets.push({ sid: shortSid(c.connId), ...caret });
+    // Records written before carets had a sequence number count as the oldest.
+    if (caret) carets.push({ sid: shortSid(c.connId), ...caret, seq: caret.seq ?? 0 });
   }
   return {
     userId: newest.userId,
@@ -87,6 +90,7 @@ export function participantOf(roomId: string, conns: ConnRecord[], status: Prese
     carets,
     tabs: live.length,
     since: new Date(Math.min(...inRoom.map((c) => c.rooms[roomId]!.joinedAt))).toISOString(),
+    version,
   };
 }
 
@@ -95,6 +99,7 @@ export function participantsOf(
   roomId: string,
   conns: ConnRecord[],
   statusOf: (userId: string) => PresenceStatus,
+  version: number,
 ): Participant[] {
   const byUser = new Map<string, ConnRecord[]>();
   for (const c of conns) {
@@ -105,7 +110,7 @@ export function participantsOf(
   }
   const out: Participant[] = [];
   for (const [userId, list] of byUser) {
-    const p = participantOf(roomId, list, statusOf(userId));
+    const p = participantOf(roomId, list, statusOf(userId), version);
     if (p) out.push(p);
   }
   return out.sort((a, b) => a.since.localeCompare(b.since) || a.userId.localeCompare(b.userId));

@@ -33,7 +33,7 @@ export interface PresenceDeps {
   now?: () => number;
 }
 
-type Caret = NonNullable<ConnRecord['rooms'][string]['caret']>;
+type PendingCaret = Omit<NonNullable<ConnRecord['rooms'][string]['caret']>, 'seq'>;
 
 /** This instance's view of one of its own connections. */
 interface LocalConn {
@@ -43,7 +43,7 @@ interface LocalConn {
   dirty: boolean;
   /** Store writes for this connection, one at a time, in order. */
   chain: Promise<unknown>;
-  caret: { lastSentAt: number | undefined; pending: Map<string, Caret>; timer: NodeJS.Timeout | undefined };
+  caret: { lastSentAt: number | undefined; pending: Map<string, PendingCaret>; timer: NodeJS.Timeout | undefined; seq: number };
 }
 
 export type Presence = ReturnType<typeof createPresence>;
@@ -86,7 +86,7 @@ export function createPresence(deps: PresenceDeps) {
       disconnectedAt: null,
       rooms: {},
     };
-    lc = { socket, rec, dirty: false, chain: Promise.resolve(), caret: { lastSentAt: undefined, pending: new Map(), timer: undefined } };
+    lc = { socket, rec, dirty: false, chain: Promise.resolve(), caret: { lastSentAt: undefined, pending: new Map(), timer: undefined, seq: 0 } };
     local.set(socket.id, lc);
     const created = lc;
     void run(lc, () => live.put(created.rec, now() + config.ttlMs));
@@ -107,6 +107,21 @@ export function createPresence(deps: PresenceDeps) {
     return new Map(userIds.map((id) => [id, onlineStatus(states.get(id) ?? defaultUserState(now()))]));
   }
 
+  /** This instance's own connections are fresher than their stored copies (carets are stored lazily). */
+  const withLocal = (conns: ConnRecord[]) => conns.map((c) => local.get(c.connId)?.rec ?? c);
+
+  /**
+   * A user's state to announce, after a change to it was written: the version is taken first,
+   * then the state is read, so a higher version always describes at least what a lower one did
+   * (clients keep the highest; see PresenceJoinAnswer and docs/protocol.md).
+   */
+  async function versionedState(tenantId: string, userId: string) {
+    const version = await live.nextVersion(tenantId);
+    const conns = withLocal(await live.userConns(tenantId, userId));
+    const status = onlineStatus(await userState(tenantId, userId));
+    return { version, conns, participantIn: (roomId: string) => participantOf(roomId, conns, status, version) };
+  }
+
   /** Recomputes a user's status and announces it if it changed; the compare-and-set picks one announcer. */
   async function reconcile(tenantId: string, userId: string): Promise<UserStatus> {
     const conns = await live.userConns(tenantId, userId);
@@ -118,13 +133,18 @@ export function createPresence(deps: PresenceDeps) {
     return status;
   }
 
+  /**
+   * `conns` were read after the state the status comes from (manual, lastActive) was written: if
+   * they show no room, a join that comes later reads that state itself, so no room needs telling.
+   */
   async function announceStatus(tenantId: string, userId: string, status: UserStatus, previous: UserStatus, conns: ConnRecord[]) {
     // The user's own tabs, plus whoever watches the tenant. Not the whole tenant: N users
     // connecting would cost N² messages.
     io.to([roomNames.user(tenantId, userId), roomNames.statusWatchers(tenantId)]).emit('presence:status', { userId, status, previous });
-    if (status !== 'offline') {
-      for (const roomId of roomsOf(conns)) {
-        const participant = participantOf(roomId, conns, status);
+    if (status !== 'offline' && roomsOf(conns).length > 0) {
+      const state = await versionedState(tenantId, userId);
+      for (const roomId of roomsOf(state.conns)) {
+        const participant = state.participantIn(roomId);
         if (participant) io.to(pageRoom(tenantId, roomId)).emit('presence:update', { roomId, participant });
       }
     }
@@ -139,15 +159,15 @@ export function createPresence(deps: PresenceDeps) {
 
   /** After a connection left a room: "left" if it was the person's last one there, else an update. */
   async function afterRoomExit(tenantId: string, userId: string, roomId: string) {
-    const conns = (await live.userConns(tenantId, userId)).filter((c) => c.rooms[roomId]);
-    if (conns.length === 0) {
-      io.to(pageRoom(tenantId, roomId)).emit('presence:leave', { roomId, userId });
-      await visits.close(tenantId, roomId, userId, new Date(now())).catch((err) => log.warn({ err }, 'closing a visit failed'));
+    const state = await versionedState(tenantId, userId);
+    const participant = state.participantIn(roomId);
+    if (participant) {
+      io.to(pageRoom(tenantId, roomId)).emit('presence:update', { roomId, participant });
       return;
     }
-    const status = onlineStatus(await userState(tenantId, userId));
-    const participant = participantOf(roomId, conns, status);
-    if (participant) io.to(pageRoom(tenantId, roomId)).emit('presence:update', { roomId, participant });
+    // Versioned too: a "left" wins over an older snapshot that still lists the person.
+    io.to(pageRoom(tenantId, roomId)).emit('presence:leave', { roomId, userId, version: state.version });
+    await visits.close(tenantId, roomId, userId, new Date(now())).catch((err) => log.warn({ err }, 'closing a visit failed'));
   }
 
   /** Writes this connection's record and tells the room about the person's new merged state. */
@@ -155,8 +175,7 @@ export function createPresence(deps: PresenceDeps) {
     lc.dirty = false;
     await live.put(lc.rec, now() + config.ttlMs);
     const { tenantId, userId } = lc.rec;
-    const mine = (await live.userConns(tenantId, userId)).filter((c) => c.connId !== lc.rec.connId);
-    const participant = participantOf(roomId, [...mine, lc.rec], onlineStatus(await userState(tenantId, userId)));
+    const participant = (await versionedState(tenantId, userId)).participantIn(roomId);
     if (participant) lc.socket.to(pageRoom(tenantId, roomId)).emit('presence:update', { roomId, participant });
     return participant;
   }
@@ -187,13 +206,15 @@ export function createPresence(deps: PresenceDeps) {
       lc.rec.rooms[roomId] = { pageKey: ctx.membership.pageKey, joinedAt: now(), focus: null, typing: false, caret: null };
       lc.dirty = false;
       await live.put(lc.rec, now() + config.ttlMs);
-      const all = await live.roomConns(tenantId, roomId);
+      // One version for the joiner's broadcast and the whole snapshot, taken before reading it.
+      const version = await live.nextVersion(tenantId);
+      const all = withLocal(await live.roomConns(tenantId, roomId));
       const statuses = await statusMap(tenantId, [...new Set(all.map((c) => c.userId))]);
-      const participants = participantsOf(roomId, all, (id) => statuses.get(id) ?? 'available');
+      const participants = participantsOf(roomId, all, (id) => statuses.get(id) ?? 'available', version);
       const me = participants.find((p) => p.userId === userId);
       if (me) ctx.socket.to(pageRoom(tenantId, roomId)).emit(wasPresent ? 'presence:update' : 'presence:join', { roomId, participant: me });
       if (!wasPresent) await visits.open(tenantId, roomId, userId, new Date(now()));
-      return { participants, self: { color: colorFor(roomId, userId) } };
+      return { participants, self: { color: colorFor(roomId, userId) }, version };
     });
   }
 
@@ -221,10 +242,9 @@ export function createPresence(deps: PresenceDeps) {
       // Kept through the grace period: a reload or reconnect shows no leave/join pair.
       await live.put(lc.rec, now() + config.graceMs);
       const { tenantId, userId } = lc.rec;
-      const conns = await live.userConns(tenantId, userId);
-      const status = onlineStatus(await userState(tenantId, userId));
+      const state = await versionedState(tenantId, userId);
       for (const roomId of Object.keys(lc.rec.rooms)) {
-        const participant = participantOf(roomId, conns, status);
+        const participant = state.participantIn(roomId);
         if (participant) io.to(pageRoom(tenantId, roomId)).emit('presence:update', { roomId, participant });
       }
     });
@@ -252,9 +272,12 @@ export function createPresence(deps: PresenceDeps) {
     if (c.pending.size === 0) return;
     c.lastSentAt = now();
     const { tenantId, userId, connId } = lc.rec;
-    for (const [roomId, caret] of c.pending) {
+    for (const [roomId, pending] of c.pending) {
       const entry = lc.rec.rooms[roomId];
       if (!entry) continue;
+      // Carets are ordered per tab by this local counter, not by the shared participant version:
+      // only this instance moves this tab's caret, and a caret must stay free of store round trips.
+      const caret = { ...pending, seq: ++c.seq };
       entry.caret = caret;
       lc.socket.to(pageRoom(tenantId, roomId)).emit('presence:caret', { roomId, userId, sid: shortSid(connId), ...caret });
     }
@@ -356,9 +379,11 @@ export function createPresence(deps: PresenceDeps) {
   // ---- queries for REST and other features ---------------------------------------------
 
   async function participants(tenantId: string, roomId: string): Promise<Participant[]> {
-    const conns = await live.roomConns(tenantId, roomId);
+    // Read-only: labelled with the current version, read before the state (see versionedState).
+    const version = await live.currentVersion(tenantId);
+    const conns = withLocal(await live.roomConns(tenantId, roomId));
     const statuses = await statusMap(tenantId, [...new Set(conns.map((c) => c.userId))]);
-    return participantsOf(roomId, conns, (id) => statuses.get(id) ?? 'available');
+    return participantsOf(roomId, conns, (id) => statuses.get(id) ?? 'available', version);
   }
 
   async function getStatus(tenantId: string, userId: string): Promise<UserStatus> {

@@ -1,7 +1,8 @@
-import type { Participant, PresenceCaretEvent, PresenceJoinAnswer, PresenceStatus } from '../../features/presence/messages.js';
+import type { Participant, PresenceJoinAnswer, PresenceStatus } from '../../features/presence/messages.js';
 import { codePointsToUtf16, utf16ToCodePoints } from '../core/text.js';
 import type { FieldInfo, OverlayContext } from '../core/types.js';
 import { caretPoint, isTextControl, selectionRects, type TextControl } from './caret-coords.js';
+import { applyPresence, emptyRoster, mapCarets, type PresenceMessage, presenceMessage, type RemoteCaret, type Roster, rosterOnJoin } from './roster.js';
 import type { PresenceService } from './service.js';
 import { presenceCss } from './styles.js';
 
@@ -9,8 +10,8 @@ const STATUS_LABEL: Record<PresenceStatus, string> = { available: 'Available', b
 const ACTIVITY_EVERY_MS = 20_000;
 const CARET_MIN_INTERVAL_MS = 50; // ≤ 20/s, like the server's budget
 const TYPING_IDLE_MS = 2_000;
-
-type RemoteCaret = { userId: string; sid: string; field: string; anchor: number; head: number };
+/** Presence messages kept while a join is under way (far more than a room sends in that time). */
+const MAX_EARLY_MESSAGES = 1_000;
 
 const initials = (name: string) =>
   name
@@ -49,8 +50,12 @@ export function initPresence(ctx: OverlayContext) {
   drawing.className = 'tdm-presence-layer';
   ui.layer.append(drawing);
 
-  const people = new Map<string, Participant>();
-  const carets = new Map<string, RemoteCaret>();
+  let roster: Roster = emptyRoster();
+  /**
+   * Room broadcasts that arrived before the join answer (the server adds us to the room first):
+   * applied after the answer's snapshot, which ignores whichever is older.
+   */
+  let early: Array<{ roomId: string; msg: PresenceMessage }> = [];
   const listeners = new Set<() => void>();
   let chosenStatus: PresenceStatus | null = null;
   let myFocus: string | null = null;
@@ -60,39 +65,41 @@ export function initPresence(ctx: OverlayContext) {
 
   // ---- incoming ---------------------------------------------------------------------------
 
-  const upsert = (p: Participant) => {
-    if (p.userId === me()) return;
-    people.set(p.userId, p);
-    for (const [k, c] of carets) if (c.userId === p.userId) carets.delete(k);
-    for (const c of p.carets) carets.set(`${p.userId}|${c.sid}`, { userId: p.userId, ...c });
-    changed();
+  const apply = (msg: PresenceMessage) => {
+    const before = roster;
+    roster = applyPresence(roster, msg);
+    if (roster === before) return;
+    if (msg.kind === 'caret') scheduleDraw();
+    else changed();
   };
 
+  const receive = (event: string) => (payload: { roomId: string }) => {
+    const msg = presenceMessage(event, payload);
+    if (!msg) return;
+    if (!ctx.room) {
+      if (early.length < MAX_EARLY_MESSAGES) early.push({ roomId: payload.roomId, msg });
+      return;
+    }
+    if (payload.roomId === ctx.room.roomId) apply(msg);
+  };
+  for (const event of ['presence:join', 'presence:update', 'presence:leave', 'presence:caret']) socket.on(event, receive(event));
+
   ctx.events.on('joined', ({ room }) => {
-    people.clear();
-    carets.clear();
+    // A fresh start on every (re-)join: what we knew came over the previous connection.
     const part = room.answer.presence as PresenceJoinAnswer | undefined;
-    for (const p of part?.participants ?? []) upsert(p);
+    roster = rosterOnJoin(me(), part, early.filter((e) => e.roomId === room.roomId).map((e) => e.msg));
+    early = [];
     changed();
     // Re-announce our state: after a reconnect the server knows only what we tell it again.
     announceFocus(true);
     reportActivity(true);
     if (chosenStatus && chosenStatus !== 'available') void ctx.request('presence:status', { status: chosenStatus });
   });
-  ctx.events.on('disconnected', () => changed());
-  socket.on('presence:join', (e: { roomId: string; participant: Participant }) => e.roomId === roomId() && upsert(e.participant));
-  socket.on('presence:update', (e: { roomId: string; participant: Participant }) => e.roomId === roomId() && upsert(e.participant));
-  socket.on('presence:leave', (e: { roomId: string; userId: string }) => {
-    if (e.roomId !== roomId()) return;
-    people.delete(e.userId);
-    for (const [k, c] of carets) if (c.userId === e.userId) carets.delete(k);
+  ctx.events.on('disconnected', () => {
+    early = [];
     changed();
   });
-  socket.on('presence:caret', (e: PresenceCaretEvent) => {
-    if (e.roomId !== roomId() || e.userId === me()) return;
-    carets.set(`${e.userId}|${e.sid}`, { userId: e.userId, sid: e.sid, field: e.field, anchor: e.anchor, head: e.head });
-    scheduleDraw();
-  });
+  ctx.events.on('joinFailed', () => void (early = []));
   socket.on('presence:status', (e: { userId: string; status: string }) => {
     if (e.userId === me() && e.status !== 'offline') statusSelect.value = e.status;
   });
@@ -199,7 +206,7 @@ export function initPresence(ctx: OverlayContext) {
   }
 
   function renderAvatars() {
-    const list = [...people.values()];
+    const list = [...roster.people.values()];
     alone.hidden = list.length > 0;
     avatars.replaceChildren(
       ...list.map((p) => {
@@ -253,7 +260,7 @@ export function initPresence(ctx: OverlayContext) {
     const out: HTMLElement[] = [];
     // Rings and name tags, stacked when several people share a field.
     const perField = new Map<string, Participant[]>();
-    for (const p of people.values()) for (const f of p.focus) perField.set(f, [...(perField.get(f) ?? []), p]);
+    for (const p of roster.people.values()) for (const f of p.focus) perField.set(f, [...(perField.get(f) ?? []), p]);
     for (const [name, ps] of perField) {
       const f = fields.get(name);
       if (!f) continue;
@@ -282,7 +289,7 @@ export function initPresence(ctx: OverlayContext) {
     }
     // Carets and selections, clipped to the field's padding box.
     const byField = new Map<string, RemoteCaret[]>();
-    for (const c of carets.values()) if (people.has(c.userId)) byField.set(c.field, [...(byField.get(c.field) ?? []), c]);
+    for (const c of roster.carets.values()) if (roster.people.has(c.userId)) byField.set(c.field, [...(byField.get(c.field) ?? []), c]);
     for (const [name, cs] of byField) {
       const f = fields.get(name);
       const el = f?.element;
@@ -300,7 +307,7 @@ export function initPresence(ctx: OverlayContext) {
         height: `${control.clientHeight}px`,
       });
       for (const c of cs) {
-        const color = people.get(c.userId)!.color;
+        const color = roster.people.get(c.userId)!.color;
         const text = control.value;
         const anchor = codePointsToUtf16(text, c.anchor);
         const head = codePointsToUtf16(text, c.head);
@@ -326,18 +333,14 @@ export function initPresence(ctx: OverlayContext) {
   }
 
   const service: PresenceService = {
-    participants: () => [...people.values()],
-    colorOf: (userId) => people.get(userId)?.color,
+    participants: () => [...roster.people.values()],
+    colorOf: (userId) => roster.people.get(userId)?.color,
     onChange(fn) {
       listeners.add(fn);
       return () => void listeners.delete(fn);
     },
     transformCarets(field, map) {
-      for (const c of carets.values()) {
-        if (c.field !== field) continue;
-        c.anchor = map(c.anchor);
-        c.head = map(c.head);
-      }
+      roster = mapCarets(roster, field, map);
       scheduleDraw();
     },
   };
