@@ -9,21 +9,33 @@ export const roomPermissionsSchema = z
   .refine((r) => Object.keys(r).length <= 100, 'at most 100 patterns');
 export type RoomPermissions = z.infer<typeof roomPermissionsSchema>;
 
-const patternCache = new Map<string, RegExp>();
-
-function toRegExp(pattern: string): RegExp {
-  let re = patternCache.get(pattern);
-  if (!re) {
-    const body = pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
-    re = new RegExp(`^${body}$`);
-    if (patternCache.size > 10_000) patternCache.clear();
-    patternCache.set(pattern, re);
-  }
-  return re;
-}
-
+/**
+ * Glob match where `*` matches any run of characters (including none). Greedy with a single
+ * backtrack point, so at most O(pattern × key) steps: a pattern like `*a*a*a*a*b` compiled to a
+ * regular expression backtracks exponentially, and patterns come from tokens and from the
+ * service stream's `rooms` filter, so one tenant could stall the process for every tenant.
+ */
 export function matchesPattern(pattern: string, pageKey: string): boolean {
-  return toRegExp(pattern).test(pageKey);
+  let p = 0;
+  let k = 0;
+  let star = -1; // position of the last `*` seen in the pattern
+  let resume = 0; // where in the key that `*` currently stops
+  while (k < pageKey.length) {
+    if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      resume = k;
+    } else if (p < pattern.length && pattern[p] === pageKey[k]) {
+      p++;
+      k++;
+    } else if (star >= 0) {
+      p = star + 1;
+      k = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
 }
 
 /** The union of rights every matching pattern grants on a page key. Write and comment imply read. */
