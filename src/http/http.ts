@@ -12,6 +12,7 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import { AppError, isAppError, validationError } from '../errors.js';
+import { inputProblem } from '../input.js';
 import { pingRedis } from '../realtime/redis.js';
 
 /** HTTP infrastructure: one error shape, CORS, security headers, rate limits, OpenAPI at /docs. */
@@ -36,6 +37,13 @@ export default fp(
       if (e.status >= 500) req.log.error({ err }, 'request failed');
       if (e.code === 'rate_limited' && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');
       return reply.status(e.status).send({ error: e.toBody() });
+    });
+    // Before any route schema: what no schema states (NUL characters, absurd nesting) never reaches a handler.
+    app.addHook('preValidation', async (req) => {
+      for (const [part, value] of [['params', req.params], ['querystring', req.query], ['body', req.body]] as const) {
+        const problem = inputProblem(value);
+        if (problem) throw validationError([problem], `request ${part}`);
+      }
     });
     app.setNotFoundHandler((req, reply) =>
       reply.status(404).send({ error: { code: 'not_found', message: `No route ${req.method} ${req.url.split('?')[0]}` } }),

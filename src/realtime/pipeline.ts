@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { UserIdentity } from '../auth/identity.js';
 import type { RoomRight } from '../auth/permissions.js';
 import { type ErrorBody, publicError, validationError } from '../errors.js';
+import { inputProblem } from '../input.js';
 
 /** A room this connection has joined, with the rights its token grants there. */
 export interface RoomMembership {
@@ -90,6 +91,8 @@ function dispatch(
   { log, inFlight, counter }: PipelineEnv,
 ) {
   const run = async () => {
+    const problem = inputProblem(payload);
+    if (problem) throw validationError([problem], `${handler.event} payload`);
     const parsed = handler.schema.safeParse(payload);
     if (!parsed.success) throw validationError(parsed.error.issues, `${handler.event} payload`);
     const ctx: HandlerContext = { socket, user: socket.data.user, log };
