@@ -62,7 +62,8 @@ export const recordChangedSchema = z.object({
   savedBy: z.string().min(1).max(200).optional(),
 });
 export const historyQuerySchema = z.object({
-  before: z.coerce.number().int().min(1).optional(),
+  /** Versions are int4 in the database: a larger one would fail the query, not just match nothing. */
+  before: z.coerce.number().int().min(1).max(2 ** 31 - 1).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
