@@ -15,6 +15,7 @@ export const SOCKET_PATH = '/socket.io/';
 type AnyHandler = Handler<z.ZodType, object | void>;
 type ConnectionHook = (socket: TandemSocket) => void | Promise<void>;
 type DisconnectHook = (socket: TandemSocket, reason: string) => void | Promise<void>;
+type RefreshHook = (socket: TandemSocket) => void | Promise<void>;
 
 export interface Realtime {
   readonly io: Server;
@@ -23,6 +24,8 @@ export interface Realtime {
   handle(...handlers: AnyHandler[]): void;
   onConnection(hook: ConnectionHook): void;
   onDisconnect(hook: DisconnectHook): void;
+  /** After auth:refresh swapped in a new token (same user): rights it no longer grants must stop now. */
+  onRefresh(hook: RefreshHook): void;
   /** Resolves when every socket message being handled now has been answered. */
   drain(): Promise<void>;
 }
@@ -107,6 +110,7 @@ export default fp(
     };
     const connectionHooks: ConnectionHook[] = [];
     const disconnectHooks: DisconnectHook[] = [];
+    const refreshHooks: RefreshHook[] = [];
     const inFlight = new Set<Promise<unknown>>();
     const expiryTimers = new Map<string, NodeJS.Timeout>();
 
@@ -151,6 +155,8 @@ export default fp(
       if (next.userId !== user.userId) throw new AppError('forbidden', 'A refreshed token must be for the same user');
       socket.data.user = next;
       scheduleExpiry(socket);
+      // Still inside this connection's queue: the next message already sees the new rights.
+      for (const hook of refreshHooks) await hook(socket);
       return { expiresAt: new Date(next.expiresAt).toISOString() };
     });
     register(refresh as AnyHandler);
@@ -190,6 +196,7 @@ export default fp(
       handle: register,
       onConnection: (hook) => connectionHooks.push(hook),
       onDisconnect: (hook) => disconnectHooks.push(hook),
+      onRefresh: (hook) => refreshHooks.push(hook),
       drain: async () => {
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
       },

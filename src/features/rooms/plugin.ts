@@ -15,6 +15,7 @@ export default fp(
     app.decorate('rooms', rooms);
     app.realtime.handle(...roomHandlers(rooms));
     app.realtime.onConnection((socket) => app.directory.upsertFromIdentity(socket.data.user));
+    app.realtime.onRefresh((socket) => rooms.reauthorize(socket));
     app.realtime.onDisconnect(async (socket) => {
       for (const roomId of [...socket.data.rooms.keys()]) await rooms.leave(socket, roomId, 'disconnect');
     });

@@ -81,6 +81,18 @@ export function createRooms(store: RoomStore, opts: { maxRoomsPerConnection: num
     for (const hook of leaveHooks) await hook(socket, membership, reason);
   }
 
+  /**
+   * The connection's token changed (auth:refresh): each joined room gets the rights the new token
+   * grants; a room it may no longer read is left, so nothing of it is served or broadcast here.
+   */
+  async function reauthorize(socket: TandemSocket) {
+    for (const m of [...socket.data.rooms.values()]) {
+      const rights = rightsFor(socket.data.user.perms, m.pageKey);
+      if (rights.includes('read')) m.rights = rights;
+      else await leave(socket, m.roomId, 'leave');
+    }
+  }
+
   /** The caller's membership of a room, checked for a right; every room-scoped handler starts here. */
   function membership(socket: TandemSocket, roomId: string, right: RoomRight = 'read'): RoomMembership {
     const m = socket.data.rooms.get(roomId);
@@ -93,6 +105,7 @@ export function createRooms(store: RoomStore, opts: { maxRoomsPerConnection: num
     store,
     join,
     leave,
+    reauthorize,
     membership,
     pageKeyOf,
     /**
