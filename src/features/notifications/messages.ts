@@ -1,16 +1,17 @@
 import { z } from 'zod';
+import { pageUrlSchema } from '../rooms/messages.js';
 
 export const NOTIFICATION_TYPES = ['mention', 'reply', 'comment', 'delegation', 'assistance', 'record_changed'] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
-export const notificationLinkSchema = z
-  .object({
-    roomId: z.uuid().optional(),
-    pageKey: z.string().max(200).optional(),
-    url: z.string().max(2048).optional(),
-    field: z.string().max(200).optional(),
-  })
-  .strict();
+const linkShape = {
+  roomId: z.uuid().optional(),
+  pageKey: z.string().max(200).optional(),
+  url: z.string().max(2048).optional(),
+  field: z.string().max(200).optional(),
+};
+/** A link as a notification is given one: its url is a page clients may navigate to (never javascript:). */
+export const notificationLinkSchema = z.object({ ...linkShape, url: pageUrlSchema.optional() }).strict();
 export type NotificationLink = z.infer<typeof notificationLinkSchema>;
 
 export const notificationSchema = z.object({
@@ -20,7 +21,7 @@ export const notificationSchema = z.object({
   urgent: z.boolean(),
   title: z.string(),
   body: z.string(),
-  link: notificationLinkSchema,
+  link: z.object(linkShape).strict(),
   actor: z.object({ type: z.enum(['user', 'app', 'system']), id: z.string() }),
   data: z.record(z.string(), z.unknown()),
   /** true while held by do-not-disturb (in the inbox, not surfaced). */

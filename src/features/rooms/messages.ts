@@ -16,9 +16,25 @@ export const formFieldSchema = z.object({
 });
 export type FormField = z.infer<typeof formFieldSchema>;
 
+/**
+ * Where the page is: an http(s) URL or a path. Other people's clients navigate to it (a helper
+ * opening the page of a request, links in notifications), so a `javascript:` or `data:` URL
+ * here would run script in their host page.
+ */
+export function isPageUrl(url: string): boolean {
+  if (url.startsWith('/')) return true;
+  try {
+    const { protocol } = new URL(url);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+export const pageUrlSchema = z.string().min(1).max(2048).refine(isPageUrl, 'an http(s) URL or a path starting with /');
+
 /** What the overlay knows about the page it runs on. */
 export const pageContextSchema = z.object({
-  url: z.string().min(1).max(2048),
+  url: pageUrlSchema,
   title: z.string().max(500).default(''),
   pageKey: z.string().min(1).max(PAGE_KEY_MAX).optional(),
   fields: z
