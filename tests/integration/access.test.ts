@@ -781,4 +781,31 @@ describe.skipIf(!hasPg)('access: tenant isolation, room rights, ownership, input
     ws.close();
     expect(status).toBe(400);
   });
+
+  it('a reader joining a room writes nothing into its form document (no seeding, no re-basing)', async () => {
+    const page = (status: string, note: string) => ({
+      context: { url: '/inj', pageKey: 'acc.inj:1', fields: [{ name: 'status', kind: 'select', value: status }, { name: 'note', kind: 'textarea', value: note }, { name: 'extra', kind: 'select', value: 'x' }] },
+    });
+    const rita = await connect(srv.url, await A.token('rita2', { perms: { 'acc.*': ['read'] } }));
+    open.push(rita);
+    // First in the room: a reader's page values do not become the document.
+    const first = await request(rita, 'room:join', page('INJECTED', 'INJECTED TEXT'));
+    expect(first).toMatchObject({ ok: true, permissions: ['read'] });
+    expect(first.document.fields).toEqual({});
+    const anna = await user(A, 'anna');
+    const writer = await request(anna, 'room:join', { context: { ...page('new', 'real text').context, fields: page('new', 'real text').context.fields.slice(0, 2) } });
+    expect(writer.document.fields).toMatchObject({ status: { value: 'new' }, note: { value: 'real text' } });
+    // Alone in a clean room, a reader whose page differs does not re-base it either, nor add fields.
+    await request(anna, 'room:leave', { roomId: writer.roomId });
+    await request(rita, 'room:leave', { roomId: writer.roomId });
+    const again = await request(rita, 'room:join', page('INJECTED', 'INJECTED TEXT'));
+    expect(again.document.fields).toMatchObject({ status: { value: 'new' }, note: { value: 'real text' } });
+    expect(again.document.fields.extra).toBeUndefined();
+    const stored = await srv.app.db.query(`SELECT field, value FROM form_fields WHERE room_id = $1 ORDER BY field`, [writer.roomId]);
+    expect(stored.rows).toEqual([
+      { field: 'note', value: 'real text' },
+      { field: 'status', value: 'new' },
+    ]);
+    expect((await srv.app.db.query(`SELECT count(*)::int AS n FROM field_ops WHERE room_id = $1`, [writer.roomId])).rows[0]).toEqual({ n: 0 });
+  });
 });

@@ -282,9 +282,13 @@ export function createFields(d: FieldsDeps) {
     }
   }
 
-  /** room:join hook: seeds the document from the first joiner's page; answers with the current one. */
+  /**
+   * room:join hook: seeds the document from the first writer's page; answers with the current one.
+   * Page values are whatever the client says the page shows, so only a joiner who may write shapes
+   * the document (seeds it, adds fields, re-bases it): a reader's join would otherwise write fields.
+   */
   async function onJoin(ctx: JoinContext) {
-    const { socket, room, context } = ctx;
+    const { socket, room, context, membership } = ctx;
     const tenantId = socket.data.user.tenantId;
     const page: Record<string, FieldValue> = {};
     for (const f of context.fields) {
@@ -293,6 +297,10 @@ export function createFields(d: FieldsDeps) {
       page[f.name] = f.value;
     }
     const existing = await store.getDocument(db, room.id);
+    if (!membership.rights.includes('write')) {
+      if (!existing) return { fields: {}, dirty: false, saved: null, draft: null };
+      return documentAnswer(tenantId, room.id, null);
+    }
     await store.ensureDocument(
       db,
       tenantId,
@@ -319,9 +327,13 @@ export function createFields(d: FieldsDeps) {
         draft = { fields: decision.fields, base: existing.base, editedAt: existing.activeAt.toISOString() };
       }
     }
-    const doc = (await store.getDocument(db, room.id))!;
+    return documentAnswer(tenantId, room.id, draft);
+  }
+
+  async function documentAnswer(tenantId: string, roomId: string, draft: { fields: string[]; base: Record<string, FieldValue>; editedAt: string } | null) {
+    const doc = (await store.getDocument(db, roomId))!;
     return {
-      fields: await documentValues(tenantId, room.id),
+      fields: await documentValues(tenantId, roomId),
       dirty: doc.dirty,
       saved: doc.savedAt ? { by: { id: doc.savedBy, name: doc.savedByName }, at: doc.savedAt.toISOString() } : null,
       draft,
