@@ -3,18 +3,26 @@
 // Reports durable acked ops/s, ack latency (keystroke → ack), delivery latency (keystroke → seen
 // by the other clients in the room), ops per database transaction and server memory.
 // Server on core 0, this generator on core 1 (taskset); 3 runs per load, medians reported.
+// Generator: bench/wire-client.ts (the Socket.IO v4 protocol over `ws`), one connection per
+// client, not socket.io-client, whose decoding cost per delivered packet would be queueing on the
+// generator's one core, read as server latency. `field:ops` is parsed in full (the OT client needs
+// the ops); acks run synchronously in arrival order, as socket.io-client's do, which the OT client
+// relies on (an ack before the ops the server broadcast after it).
 import { performance } from 'node:perf_hooks';
-import { io, type Socket } from 'socket.io-client';
 import { TextFieldClient } from '../../src/ot/client.js';
 import { type BenchServer, cpuTicks, createBenchDatabase, median, mintToken, pct, pinGenerator, rssKb, sleep, startServer } from '../lib.js';
 import type { BenchReport } from '../run.js';
+import { WireSocket } from '../wire-client.js';
 
-const RUN_SECONDS = 5;
-const RUNS = 3;
+// The env knobs are for quick correctness checks at small scale; the defaults are the benchmark.
+const RUN_SECONDS = Number(process.env.BENCH_COEDIT_SECONDS ?? 5);
+const RUNS = Number(process.env.BENCH_COEDIT_RUNS ?? 3);
+/** Scales every load's clients and rooms (same clients per room). */
+const SCALE = Number(process.env.BENCH_COEDIT_SCALE ?? 1);
 const LOADS = [
   { name: '1k', clients: 100, rooms: 25, rate: 10 }, // 1,000 keystrokes/s
   { name: '6k', clients: 400, rooms: 100, rate: 15 }, // 6,000 keystrokes/s
-];
+].map((l) => ({ ...l, clients: Math.max(2, Math.round(l.clients * SCALE)), rooms: Math.max(1, Math.round(l.rooms * SCALE)) }));
 
 async function metric(base: string, name: string): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
@@ -23,7 +31,7 @@ async function metric(base: string, name: string): Promise<number> {
 }
 
 interface Typist {
-  socket: Socket;
+  socket: WireSocket;
   roomId: string;
   client: TextFieldClient;
   /** Intended time of the first keystroke in each op, by seq. */
@@ -35,6 +43,7 @@ interface Typist {
 export default async function coeditBench(): Promise<BenchReport> {
   const notes: string[] = [];
   if (!pinGenerator()) notes.push('taskset not found: server and generator share cores');
+  if (SCALE !== 1) notes.push(`BENCH_COEDIT_SCALE=${SCALE}: loads scaled down, targets do not apply`);
   const db = await createBenchDatabase(`tandem_bench_coedit_${process.pid}`);
   let server: BenchServer | undefined;
   const figures: BenchReport['figures'] = {};
@@ -60,11 +69,12 @@ export default async function coeditBench(): Promise<BenchReport> {
         await Promise.all(
           Array.from({ length: Math.min(50, load.clients - i) }, async (_, j) => {
             const n = i + j;
-            const s = io(base, { transports: ['websocket'], auth: { token: tokens[n], protocol: 1 }, reconnection: false, forceNew: true });
-            await new Promise<void>((resolve, reject) => (s.once('session', () => resolve()), s.once('connect_error', reject)));
-            const r = (await s.timeout(10_000).emitWithAck('room:join', {
-              context: { url: `/admin/bench/doc/${tag}-${n % load.rooms}/change/`, title: 'Bench', fields: [{ name: 'notes', kind: 'textarea', value: '' }] },
-            })) as { ok: boolean; roomId: string; document: { fields: { notes: { value: string; version: number } } } };
+            const s = await WireSocket.connect(base, { auth: { token: tokens[n], protocol: 1 } });
+            const r = await s.emitWithAck<{ ok: boolean; roomId: string; document: { fields: { notes: { value: string; version: number } } } }>(
+              'room:join',
+              { context: { url: `/admin/bench/doc/${tag}-${n % load.rooms}/change/`, title: 'Bench', fields: [{ name: 'notes', kind: 'textarea', value: '' }] } },
+              10_000,
+            );
             if (!r.ok) throw new Error(`join failed: ${JSON.stringify(r)}`);
             const f = r.document.fields.notes;
             const t: Typist = { socket: s, roomId: r.roomId, client: new TextFieldClient({ clientId: `b${n}x${tag.replace(/\W/g, '')}`.slice(0, 60), text: f.value, version: f.version }), firstKey: new Map(), keysSinceSend: [], sending: false };
@@ -85,8 +95,12 @@ export default async function coeditBench(): Promise<BenchReport> {
         t.keysSinceSend = [];
         firstKeyOf.set(`${out.clientId}:${out.seq}`, first);
         t.sending = true;
-        t.socket.emit('field:op', { roomId: t.roomId, field: 'notes', ...out }, (r: { ok: boolean; version: number; error?: unknown }) => {
+        t.socket.emit('field:op', { roomId: t.roomId, field: 'notes', ...out }, (err, r: { ok: boolean; version: number; error?: unknown }) => {
           t.sending = false;
+          if (err) {
+            notes.push(`op not acked: ${err.message}`);
+            return;
+          }
           if (!r.ok) {
             notes.push(`op refused: ${JSON.stringify(r.error)}`);
             return;
