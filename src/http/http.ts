@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyError } from 'fastify';
+import { createHash } from 'node:crypto';
 import fp from 'fastify-plugin';
 import {
   hasZodFastifySchemaValidationErrors,
@@ -72,8 +73,13 @@ export default fp(
     await app.register(rateLimit, {
       max: config.limits.ratePerMinute,
       timeWindow: 60_000,
-      // Keyed by credential when there is one, so one tenant cannot starve another behind a proxy.
-      keyGenerator: (req) => req.headers.authorization?.slice(0, 80) ?? req.ip,
+      // Keyed by credential when there is one, so one tenant cannot starve another behind a proxy:
+      // the whole credential however the header spells it (a prefix of the header gave respellings a
+      // fresh bucket, and put every token that starts alike, e.g. one identity provider's, in one).
+      keyGenerator: (req) => {
+        const credential = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+        return credential ? `c:${createHash('sha256').update(credential).digest('base64url')}` : `ip:${req.ip}`;
+      },
       allowList: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url),
       errorResponseBuilder: (_req, ctx) =>
         Object.assign(new AppError('rate_limited', `Rate limit exceeded; retry in ${Math.ceil(ctx.ttl / 1000)} s`), { statusCode: 429 }),

@@ -808,4 +808,34 @@ describe.skipIf(!hasPg)('access: tenant isolation, room rights, ownership, input
     ]);
     expect((await srv.app.db.query(`SELECT count(*)::int AS n FROM field_ops WHERE room_id = $1`, [writer.roomId])).rows[0]).toEqual({ n: 0 });
   });
+
+  it('rate-limits per credential: not per header spelling, and not one bucket for tokens that start alike', async () => {
+    const limited = await startTandem({ databaseUrl: db.url, env: { RATE_LIMIT_PER_MINUTE: '3' } });
+    try {
+      const get = (authorization: string) => fetch(`${limited.url}/api/v1/me`, { headers: { authorization } }).then((r) => r.status);
+      for (let i = 0; i < 3; i++) expect(await get(`Bearer ${A.apiKey}`)).toBe(200);
+      expect(await get(`Bearer ${A.apiKey}`)).toBe(429);
+      // The same key spelled differently is the same credential.
+      expect(await get(`bearer  ${A.apiKey}`)).toBe(429);
+      expect(await get(`BEARER\t${A.apiKey}`)).toBe(429);
+      // Tokens of two people whose first hundred characters are the same (an identity provider's
+      // tokens often start with the same header and issuer) are two credentials.
+      const { SignJWT } = await import('jose');
+      const { issuer, audience } = srv.app.config.jwt;
+      const sign = (sub: string) =>
+        new SignJWT({ iss: issuer, pad: 'p'.repeat(120), tenant: A.tenant.id, name: sub })
+          .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+          .setAudience(audience)
+          .setSubject(sub)
+          .setExpirationTime('10m')
+          .sign(new TextEncoder().encode(A.secret));
+      const [t1, t2] = [await sign('uma'), await sign('vic')];
+      expect(t1.slice(0, 100)).toBe(t2.slice(0, 100));
+      for (let i = 0; i < 3; i++) expect(await get(`Bearer ${t1}`)).toBe(200);
+      expect(await get(`Bearer ${t1}`)).toBe(429);
+      expect(await get(`Bearer ${t2}`)).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
 });
