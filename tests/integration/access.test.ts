@@ -838,4 +838,19 @@ describe.skipIf(!hasPg)('access: tenant isolation, room rights, ownership, input
       await limited.close();
     }
   });
+
+  it("comment notifications reach the field's co-editors, not a user whose id merely looks like an actor id", async () => {
+    const ed = await user(A, 'ed');
+    const mimic = await user(A, 'user:ed');
+    const carl = await user(A, 'carl');
+    const j = await join(ed, 'acc.note:1');
+    await join(mimic, 'acc.note:1');
+    await join(carl, 'acc.note:1');
+    expect(await request(ed, 'field:op', { roomId: j.roomId, field: 'note', baseVersion: 0, op: ['draft'], clientId: 'edclient001', seq: 1 })).toMatchObject({ ok: true });
+    const c = await request(carl, 'comment:create', { roomId: j.roomId, field: 'note', body: 'please check' });
+    expect(c).toMatchObject({ ok: true });
+    const inbox = async (t: Socket) => (await request(t, 'notifications:list', {})).items.filter((n: { type: string }) => n.type === 'comment');
+    expect(await inbox(ed)).toHaveLength(1);
+    expect(await inbox(mimic)).toEqual([]);
+  });
 });

@@ -101,11 +101,12 @@ export function createCommentStore(db: Database) {
     await db.query(`UPDATE comments SET range = $2::jsonb WHERE id = $1`, [id, range === null ? null : JSON.stringify(range)]);
   }
 
-  /** Who worked on a field: its co-editors and everyone in its comment threads. */
+  /** Who worked on a field: its co-editors (op actors are 'user:<id>', 'app:…', 'system:…') and everyone in its comment threads. */
   async function fieldPeople(q: Queryable, roomId: string, field: string): Promise<string[]> {
     const { rows } = await q.query<{ u: string }>(
       `SELECT u FROM (
-         SELECT DISTINCT actor AS u FROM (SELECT actor FROM field_ops WHERE room_id = $1 AND field = $2 ORDER BY version DESC LIMIT 500) o
+         SELECT DISTINCT substring(actor from 6) AS u FROM (SELECT actor FROM field_ops WHERE room_id = $1 AND field = $2 ORDER BY version DESC LIMIT 500) o
+          WHERE actor LIKE 'user:%'
          UNION SELECT DISTINCT author_id FROM comments WHERE room_id = $1 AND field = $2 AND author_type = 'user'
        ) x LIMIT 50`,
       [roomId, field],
