@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, SignJWT } from 'jose';
 import { AppError } from '../errors.js';
+import { inputProblem } from '../input.js';
 import { userClaimsSchema, type UserClaims, type UserIdentity } from './identity.js';
 
 export interface TenantKeys {
@@ -76,6 +77,9 @@ export function createTokenService(opts: TokenServiceOptions) {
       const first = claims.error.issues[0];
       throw new AppError('token_claims', `Token claims are invalid: ${first?.path.join('.')}: ${first?.message}`);
     }
+    // Claims end up in the database (directory, authors): the same limits as any other input.
+    const problem = inputProblem(claims.data);
+    if (problem) throw new AppError('token_claims', `Token claims are invalid: ${problem.path.join('.')}: ${problem.message}`);
     return {
       tenantId: claims.data.tenant,
       userId: claims.data.sub,

@@ -853,4 +853,12 @@ describe.skipIf(!hasPg)('access: tenant isolation, room rights, ownership, input
     expect(await inbox(ed)).toHaveLength(1);
     expect(await inbox(mimic)).toEqual([]);
   });
+
+  it('refuses token claims Postgres could not store, at the handshake and over REST', async () => {
+    const bad = await A.token('nul', { name: 'a\u0000b' });
+    const { connectError } = await import('../helpers/clients.js');
+    expect((await connectError(srv.url, bad)).data).toMatchObject({ code: 'token_claims' });
+    expect(await api('GET', '/me', bad)).toMatchObject({ status: 401, body: { error: { code: 'token_claims' } } });
+    expect(await api('POST', `/rooms/${a.roomId}/messages`, bad, { body: 'x' })).toMatchObject({ status: 401, body: { error: { code: 'token_claims' } } });
+  });
 });
