@@ -861,4 +861,25 @@ describe.skipIf(!hasPg)('access: tenant isolation, room rights, ownership, input
     expect(await api('GET', '/me', bad)).toMatchObject({ status: 401, body: { error: { code: 'token_claims' } } });
     expect(await api('POST', `/rooms/${a.roomId}/messages`, bad, { body: 'x' })).toMatchObject({ status: 401, body: { error: { code: 'token_claims' } } });
   });
+
+  it("a writer's join cannot re-base a field delegated to someone else", async () => {
+    const page = (status: string) => ({ context: { url: '/del', pageKey: 'acc.del:1', fields: [{ name: 'status', kind: 'select', value: status }, { name: 'total', kind: 'number', value: 1 }] } });
+    const owner = await user(A, 'olga');
+    const helper = await user(A, 'hugo');
+    const j = await request(owner, 'room:join', page('new'));
+    expect(j).toMatchObject({ ok: true });
+    const d = await request(owner, 'work:delegate', { roomId: j.roomId, fields: ['status'], assigneeId: 'hugo' });
+    expect(await request(helper, 'work:delegation:act', { id: d.delegation.id, action: 'accept' })).toMatchObject({ ok: true });
+    // Held by hugo: olga may not write it…
+    expect(await request(owner, 'field:set', { roomId: j.roomId, field: 'status', baseVersion: 0, value: 'HIJACK', clientId: 'olgaclient1', seq: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
+    // …nor have it re-based by joining an empty room with a page that "shows" another value.
+    await request(owner, 'room:leave', { roomId: j.roomId });
+    const again = await request(owner, 'room:join', page('HIJACK'));
+    expect(again.document.fields.status).toMatchObject({ value: 'new', version: 0 });
+    const { rows } = await srv.app.db.query(`SELECT value FROM form_fields WHERE room_id = $1 AND field = 'status'`, [j.roomId]);
+    expect(rows[0].value).toBe('new');
+  });
 });

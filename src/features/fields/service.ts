@@ -320,14 +320,32 @@ export function createFields(d: FieldsDeps) {
         now: now(),
       });
       if (decision.kind === 'rebase') {
-        const values = Object.fromEntries(decision.fields.map((f) => [f, page[f]!]));
-        await rebase(tenantId, room.id, values, { id: 'system:saved-record', name: null });
-        await store.markSaved(db, room.id, { ...existing.base, ...values }, { id: existing.savedBy ?? 'system', name: existing.savedByName });
+        // The page's values are the joiner's say-so: a field they may not write now (delegated to
+        // someone else, under review) keeps the document's value.
+        const fields = await writableFields(tenantId, room.id, decision.fields, socket.data.user.userId);
+        if (fields.length > 0) {
+          const values = Object.fromEntries(fields.map((f) => [f, page[f]!]));
+          await rebase(tenantId, room.id, values, { id: 'system:saved-record', name: null });
+          await store.markSaved(db, room.id, { ...existing.base, ...values }, { id: existing.savedBy ?? 'system', name: existing.savedByName });
+        }
       } else if (decision.kind === 'offer') {
         draft = { fields: decision.fields, base: existing.base, editedAt: existing.activeAt.toISOString() };
       }
     }
     return documentAnswer(tenantId, room.id, draft);
+  }
+
+  async function writableFields(tenantId: string, roomId: string, fields: string[], userId: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const field of fields) {
+      try {
+        await rooms.assertFieldWritable({ tenantId, roomId, field, userId });
+        out.push(field);
+      } catch (err) {
+        if (!(err instanceof AppError && err.code === 'forbidden')) throw err;
+      }
+    }
+    return out;
   }
 
   async function documentAnswer(tenantId: string, roomId: string, draft: { fields: string[]; base: Record<string, FieldValue>; editedAt: string } | null) {
