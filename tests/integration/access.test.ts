@@ -880,6 +880,6 @@ describe.skipIf(!hasPg)('access: tenant isolation, room rights, ownership, input
     const again = await request(owner, 'room:join', page('HIJACK'));
     expect(again.document.fields.status).toMatchObject({ value: 'new', version: 0 });
     const { rows } = await srv.app.db.query(`SELECT value FROM form_fields WHERE room_id = $1 AND field = 'status'`, [j.roomId]);
-    expect(rows[0].value).toBe('new');
+    expect(rows[0]!.value).toBe('new');
   });
 });
