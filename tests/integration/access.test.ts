@@ -494,6 +494,8 @@ describe.skipIf(!hasPg)('access: tenant isolation, room rights, ownership, input
       ['POST', `/rooms/${r}/messages`, key, 'not json', 400, 'bad_request'],
       ['POST', `/rooms/${r}/messages`, key, '{"body":"x","__proto__":{"polluted":true}}', 400, 'bad_request'],
       ['POST', `/rooms/${r}/messages`, key, { body: big }, 413, 'payload_too_large'],
+      ['POST', '/rooms/bad%20key!/messages', key, { body: 'x' }, 400, 'validation_failed'],
+      ['POST', `/rooms/${r}/messages`, key, '', 400, 'bad_request'],
       ['POST', `/rooms/${r}/comments`, key, { field: 'nope', body: 'x' }, 404, 'not_found'],
       ['POST', `/rooms/${r}/comments`, key, { field: '', body: 'x' }, 400, 'validation_failed'],
       ['POST', `/rooms/${r}/comments`, key, { field: 'no\u0000te', body: 'x' }, 400, 'validation_failed'],
