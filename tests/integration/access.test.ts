@@ -103,7 +103,7 @@ describe.skipIf(!hasPg)('access: tenant isolation, room rights, ownership, input
   // Tenant B's things, which tenant A will try to reach.
   const b = {} as { roomId: string; pageKey: string; messageId: string; commentId: string; conflictId: string; delegationId: string; assistanceId: string; webhookId: string; notificationId: string };
   // Tenant A's own room and things.
-  const a = {} as { roomId: string; messageId: string; commentId: string; conflictId: string; delegationId: string; assistanceId: string };
+  const a = {} as { roomId: string; messageId: string; commentId: string; delegationId: string; assistanceId: string };
   let annA: Socket; // tenant A, every right everywhere
   let ann: string; // ann's token
 
