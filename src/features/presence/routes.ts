@@ -102,7 +102,14 @@ const presenceRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const all = await presence.online(tenantOf(req));
+      const tenantId = tenantOf(req);
+      let all = await presence.online(tenantId);
+      if (req.principal?.kind === 'user') {
+        // A user sees who is online, but only the rooms they may read themselves.
+        const rows = await presence.visits.roomsByIds(tenantId, [...new Set(all.flatMap((u) => u.rooms))]);
+        const readable = new Set(rows.filter((r) => mayRead(req, r.pageKey)).map((r) => r.id));
+        all = all.map((u) => ({ ...u, rooms: u.rooms.filter((id) => readable.has(id)) }));
+      }
       const counts = Object.fromEntries(PRESENCE_STATUSES.map((s) => [s, all.filter((u) => u.status === s).length]));
       return { users: req.query.status ? all.filter((u) => u.status === req.query.status) : all, counts };
     },

@@ -265,6 +265,8 @@ export function initWork(ctx: OverlayContext) {
   /** Opens a work item's page: same path, this user's own session (query strings are per user). */
   function go(url: string) {
     const target = new URL(url, location.href);
+    // Page URLs come from other users' pages: never follow javascript:, data: and the like.
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') return;
     if (target.origin === location.origin && target.pathname === location.pathname) return render();
     location.assign(target.origin === location.origin ? target.pathname + target.hash : target.href);
   }
