@@ -47,7 +47,7 @@ export function request<T = any>(socket: Socket, event: string, payload?: unknow
 }
 
 /** Resolves with the first `event` whose payload passes `match`. */
-export function waitFor<T = any>(socket: Socket, event: string, match: (p: T) => boolean = () => true, timeoutMs = 5_000): Promise<T> {
+export function waitFor<T = any>(socket: Socket, event: string, match: (p: T) => boolean = () => true, timeoutMs = 10_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => (socket.off(event, on), reject(new Error(`timed out waiting for ${event}`))), timeoutMs);
     const on = (p: T) => {

@@ -182,13 +182,13 @@ describe('user tokens at REST and at the socket handshake', () => {
   });
 
   it('auth:refresh extends a live connection past the first token expiry', async () => {
-    const s = await connect(srv.url, await a.token('u-refresh', {}, 2), { origin: TEST_ORIGIN });
+    const s = await connect(srv.url, await a.token('u-refresh', {}, 3), { origin: TEST_ORIGIN });
     let expired = false;
     s.on('auth:expired', () => (expired = true));
     const r = await request(s, 'auth:refresh', { token: await a.token('u-refresh', {}, 120) });
     expect(r).toMatchObject({ ok: true, expiresAt: expect.any(String) });
     expect(Date.parse(r.expiresAt) - Date.now()).toBeGreaterThan(60_000);
-    await new Promise((res) => setTimeout(res, 3_500));
+    await new Promise((res) => setTimeout(res, 4_000));
     expect(expired).toBe(false);
     expect(s.connected).toBe(true);
     // The connection still works after the first token's expiry.
