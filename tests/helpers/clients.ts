@@ -42,7 +42,7 @@ export async function connectError(url: string, token: string | undefined, opts:
 
 export type AckResult = { ok: true; [k: string]: unknown } | { ok: false; error: { code: string; message: string; details?: unknown } };
 
-export function request<T = any>(socket: Socket, event: string, payload?: unknown, timeoutMs = 5_000): Promise<T> {
+export function request<T = any>(socket: Socket, event: string, payload?: unknown, timeoutMs = 15_000): Promise<T> {
   return socket.timeout(timeoutMs).emitWithAck(event, payload) as Promise<T>;
 }
 
