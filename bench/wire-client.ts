@@ -7,11 +7,20 @@
 // implement (binary packets, other namespaces, server-requested acks, upgrades) is a
 // WireProtocolError that closes the connection, never a guess.
 //
+// Batched reads (`readInBatches`): even so, a receiver costs the generator one TCP read event per
+// delivered packet (each small frame arrives alone), which is most of what a delivery costs it.
+// A batched connection leaves what arrives in the kernel's receive buffer and reads it all every
+// interval, so one read event carries many frames. The server cannot tell: it writes into a kernel
+// buffer that is far from full (a few KB per interval against a 128 KB+ receive window on
+// loopback), so none of its writes wait. Frames arrive late by up to one interval, which is why the
+// benches measure latency only at connections that read immediately.
+//
 // Wire format (https://socket.io/docs/v4/socket-io-protocol/): every WebSocket text frame is one
 // engine.io packet, a type digit then data: 0 open {sid,pingInterval,…}, 1 close, 2 ping → 3 pong,
 // 4 message, 6 noop. A message carries a Socket.IO packet: 0 CONNECT (we send the auth object,
 // the server answers {sid}), 1 DISCONNECT, 2 EVENT [name, …args] with an optional ack id before
 // the array, 3 ACK <id>[…args], 4 CONNECT_ERROR {message, data}, 5/6 binary (unsupported).
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 
 export class WireProtocolError extends Error {
@@ -53,6 +62,10 @@ export class WireSocket {
   closeReason: string | null = null;
   /** The payload of the event named in `waitFor`, once it arrived. */
   greeting: unknown;
+  /** In batched-read mode: batches begun so far. */
+  batches = 0;
+  /** TCP read events since batched reads were first turned on (one per batch that found data, when small). */
+  readEvents = 0;
 
   private readonly ws: WebSocket;
   private readonly rawHandlers = new Map<string, RawHandler[]>();
@@ -68,6 +81,9 @@ export class WireSocket {
   /** The pending `connect()`: resolve at the CONNECT reply (waitFor null) or at the greeting event. */
   private settle: { resolve: () => void; reject: (err: Error) => void } | null = null;
   private resolveAtConnect = false;
+  /** Batched-read mode: the timer that drains the receive buffer (first after a phase, then every interval). */
+  private batchTimer: NodeJS.Timeout | null = null;
+  private countingReads = false;
 
   private constructor(url: string, auth: Record<string, unknown> | undefined) {
     const base = url.replace(/^http/, 'ws').replace(/\/$/, '');
@@ -176,6 +192,55 @@ export class WireSocket {
   /** `emit` with an ack, as a promise of the server's answer. */
   emitWithAck<T = any>(event: string, payload: unknown, timeoutMs = 30_000): Promise<T> {
     return new Promise<T>((resolve, reject) => this.emit(event, payload, (err, res) => (err ? reject(err) : resolve(res as T)), timeoutMs));
+  }
+
+  /**
+   * Batched-read mode: stop reading from the TCP socket and, every `intervalMs` (the first time
+   * after `phaseMs`, to spread many connections' batches over the interval), read everything the
+   * kernel holds for it in one go, then stop again. Frames are handled exactly as before, in order,
+   * at most about one interval late; engine.io pongs go out at the next batch (Tandem allows 8 s).
+   *
+   * `socket.pause()` is not enough: Node keeps reading a paused socket into its stream buffer until
+   * that holds highWaterMark (16 KB), so each frame would still cost one read event. Stopping the
+   * handle's reads leaves the bytes in the kernel. Node only restarts reads itself when it stopped
+   * them (`handle.reading` false), which a flowing socket never does, so the stop holds until ours.
+   */
+  readInBatches(intervalMs: number, phaseMs = 0): this {
+    if (!this.isConnected) throw new Error(`readInBatches: not connected (${this.closeReason ?? 'connecting'})`);
+    if (this.batchTimer) throw new Error('readInBatches: already reading in batches');
+    if (!(intervalMs > 0) || !(phaseMs >= 0)) throw new RangeError(`readInBatches: bad interval ${intervalMs} ms or phase ${phaseMs} ms`);
+    const socket = (this.ws as unknown as { _socket: Socket | null })._socket;
+    const handle = tcpHandle(socket);
+    if (!this.countingReads) {
+      this.countingReads = true;
+      socket!.on('data', () => void this.readEvents++);
+    }
+    handle.readStop();
+    const batch = () => {
+      this.batches++;
+      handle.readStart();
+      // Everything the kernel holds is read in this loop iteration's poll phase (timers → poll →
+      // check), so stop again right after it: what arrives later waits for the next batch.
+      setImmediate(() => {
+        if (this.batchTimer) handle.readStop();
+      });
+    };
+    this.batchTimer = setTimeout(() => {
+      batch();
+      this.batchTimer = setInterval(batch, intervalMs);
+    }, phaseMs);
+    return this;
+  }
+
+  /** Leaves batched-read mode: reads resume at once (a no-op when not batching). */
+  readImmediately(): this {
+    if (!this.batchTimer) return this;
+    clearTimeout(this.batchTimer);
+    this.batchTimer = null;
+    // A destroyed socket has no handle left to restart (and nothing more to read).
+    const handle = (this.ws as unknown as { _socket: { _handle?: Partial<StreamHandle> | null } | null })._socket?._handle;
+    handle?.readStart?.();
+    return this;
   }
 
   /** Leaves the namespace (`41`) and closes the WebSocket, as socket.io-client's `close()` does. */
@@ -321,6 +386,7 @@ export class WireSocket {
     const byUs = reason === 'closed by client';
     this.closeReason = reason;
     this.connected = false;
+    this.readImmediately(); // the closing handshake needs the server's close frame
     if (this.ws.readyState === WebSocket.OPEN) this.ws.close();
     else if (this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate();
     const err = cause ?? new Error(`connection ended: ${reason}`);
@@ -332,6 +398,20 @@ export class WireSocket {
     if (this.settle) this.settle.reject(err);
     if (!byUs) for (const h of this.closeHandlers) h(reason);
   }
+}
+
+interface StreamHandle {
+  readStart(): number;
+  readStop(): number;
+}
+
+/** The libuv stream handle under a connected socket (`net.Socket#_handle`). */
+function tcpHandle(socket: Socket | null): StreamHandle {
+  const handle = (socket as unknown as { _handle?: Partial<StreamHandle> } | null)?._handle;
+  if (typeof handle?.readStart !== 'function' || typeof handle.readStop !== 'function') {
+    throw new Error('batched reads need the TCP handle of a connected plain WebSocket (ws `_socket._handle`)');
+  }
+  return handle as StreamHandle;
 }
 
 const excerpt = (frame: string) => JSON.stringify(frame.length > 160 ? `${frame.slice(0, 160)}…` : frame);

@@ -98,6 +98,107 @@ describe('bench wire client against a real Tandem', () => {
       opts.pingInterval = saved;
     }
   });
+
+  it('reads in batches: every broadcast arrives, in order, only inside batches, and reads resume on demand', async () => {
+    const cal = await user('cal');
+    const dee = await user('dee');
+    const { roomId } = await cal.emitWithAck('room:join', join('wire:batched'));
+    expect(await dee.emitWithAck('room:join', join('wire:batched'))).toMatchObject({ ok: true, roomId });
+    const seqs: number[] = [];
+    dee.onRaw('room:event', (frame) => {
+      if (frame.includes('"chat.message.created"')) seqs.push(rawNumber(frame, 'seq'));
+    });
+    dee.readInBatches(100);
+    // One at a time, so the broadcasts reach dee spread over several batches.
+    const sent: number[] = [];
+    for (let i = 0; i < 12; i++) sent.push((await cal.emitWithAck('chat:send', { roomId, body: `b${i}`, clientMsgId: `b-${i}` })).message.seq);
+    await until(() => seqs.length === sent.length, 'the batched broadcasts');
+    expect(seqs).toEqual(sent);
+    // Nothing was read outside a batch: at most one TCP read per batch, for this little data.
+    expect(dee.readEvents).toBeGreaterThan(0);
+    expect(dee.readEvents).toBeLessThanOrEqual(dee.batches);
+    // An ack travels the same batched path.
+    expect(await dee.emitWithAck('chat:send', { roomId, body: 'from dee', clientMsgId: 'd-1' })).toMatchObject({ ok: true });
+
+    // Back to reading at once: with no batch timer left, these arrive only because reads resumed.
+    dee.readImmediately();
+    const batches = dee.batches;
+    for (let i = 0; i < 3; i++) {
+      const { message } = await cal.emitWithAck('chat:send', { roomId, body: `i${i}`, clientMsgId: `i-${i}` });
+      await until(() => seqs.includes(message.seq), `immediate broadcast ${i}`);
+    }
+    expect(dee.batches).toBe(batches);
+  });
+
+  it('answers pings while reading in batches, so the server keeps the connection', async () => {
+    const opts = srv.app.realtime.io.engine.opts;
+    const saved = opts.pingInterval;
+    opts.pingInterval = 100;
+    try {
+      const s = await user('batched-pinged');
+      s.readInBatches(50);
+      await until(() => s.pings >= 3 || s.closeReason !== null, 'three pings');
+      expect(s.closeReason).toBeNull();
+      expect(s.pings).toBeGreaterThanOrEqual(3);
+      expect(await s.emitWithAck('room:join', join('wire:batched-ping'))).toMatchObject({ ok: true });
+    } finally {
+      opts.pingInterval = saved;
+    }
+  });
+});
+
+describe('bench wire client batched reads against a bare server', () => {
+  // Frames written one at a time, each alone in its own TCP segment, with the client's batch count
+  // noted once the write reached the kernel (the send callback): a frame must be read by the next
+  // whole batch after that, i.e. at most about one interval late. Counted in batches, not in ms.
+  let wss: WebSocketServer;
+  let url: string;
+  const FRAMES = 30;
+  let client: WireSocket | null = null;
+  const batchesAtWrite: number[] = [];
+  beforeAll(async () => {
+    wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((r) => wss.once('listening', r));
+    url = `http://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+    wss.on('connection', (ws) => {
+      ws.send('0{"sid":"s1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}');
+      ws.on('message', (m) => {
+        if (String(m).startsWith('40')) {
+          ws.send('40{"sid":"n1"}');
+          ws.send('42["session",{}]');
+        }
+        if (String(m) !== '42["go",{}]') return;
+        let i = 0;
+        const next = () => {
+          const n = i++;
+          ws.send(`42["n",{"i":${n}}]`, () => {
+            batchesAtWrite[n] = client!.batches;
+          });
+          if (i < FRAMES) setTimeout(next, 10);
+        };
+        next();
+      });
+    });
+  });
+  afterAll(() => new Promise<void>((r) => wss.close(() => r())));
+
+  it('delivers every frame, in order, by the batch after the one under way when it was written', async () => {
+    const s = await WireSocket.connect(url);
+    client = s;
+    const got: Array<{ i: number; batches: number }> = [];
+    s.onRaw('n', (frame) => got.push({ i: rawNumber(frame, 'i'), batches: s.batches }));
+    s.readInBatches(100);
+    s.emit('go', {});
+    await until(() => got.length === FRAMES, 'all frames');
+    expect(got.map((g) => g.i)).toEqual(Array.from({ length: FRAMES }, (_, i) => i));
+    for (const g of got) {
+      // The batch under way at the write may have read before the frame arrived, so the next one
+      // must have it; one more for loopback delivery on a busy machine.
+      expect(g.batches, `frame ${g.i}`).toBeLessThanOrEqual(batchesAtWrite[g.i]! + 2);
+    }
+    expect(s.readEvents).toBeLessThanOrEqual(s.batches);
+    s.close();
+  });
 });
 
 describe('bench wire client refuses what it does not implement', () => {
