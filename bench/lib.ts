@@ -1,7 +1,7 @@
 // Shared plumbing for bench scenarios: the server as its own process pinned to core 0 (taskset),
 // the generator pinned to core 1, readiness, a bench database, dev tokens, /proc readings and
 // percentiles. What each scenario measures and reports stays in the scenario.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import pg from 'pg';
@@ -119,6 +119,106 @@ export const cpuTicks = (pid: number) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return Number(f[11]) + Number(f[12]);
 };
+
+/** Kernel buffer readings over loopback TCP connections to a server (see tcpBuffers). */
+export interface TcpBuffers {
+  connections: number;
+  /** Largest Send-Q on the server's side: bytes written and not yet acked by the peer. */
+  serverSendQ: number;
+  /** Smallest send buffer on the server's side (a write waits only once its queue fills this). */
+  serverSendBuf: number;
+  /** Largest Recv-Q on the generator's side: bytes arrived and not read yet. */
+  clientRecvQ: number;
+  /** Largest share of a generator socket's receive buffer in use (skb overhead included): the
+   * window it offers the server shrinks as this grows and closes at 1. */
+  clientRecvFill: number;
+}
+
+/**
+ * Kernel buffers of the established loopback TCP connections to `port`, from `ss -tnm`: whether a
+ * reader that leaves data in its receive buffer could be holding up the server's writes. Null when
+ * `ss` is missing or fails.
+ */
+export function tcpBuffers(port: number): Promise<TcpBuffers | null> {
+  return new Promise((resolve) => {
+    execFile('ss', ['-Htnm', 'state', 'established', `( sport = :${port} or dport = :${port} )`], { maxBuffer: 64 << 20 }, (err, out) => {
+      if (err) return resolve(null);
+      const b: TcpBuffers = { connections: 0, serverSendQ: 0, serverSendBuf: Infinity, clientRecvQ: 0, clientRecvFill: 0 };
+      // Each socket is two lines: `Recv-Q Send-Q local:port peer:port`, then `skmem:(r…,rb…,t…,tb…,…)`.
+      let side: 'server' | 'client' | null = null;
+      let recvQ = 0;
+      let sendQ = 0;
+      for (const line of out.split('\n')) {
+        const mem = /skmem:\(r(\d+),rb(\d+),t(\d+),tb(\d+)/.exec(line);
+        if (mem && side) {
+          if (side === 'server') {
+            b.connections++;
+            b.serverSendQ = Math.max(b.serverSendQ, sendQ);
+            b.serverSendBuf = Math.min(b.serverSendBuf, Number(mem[4]));
+          } else {
+            b.clientRecvQ = Math.max(b.clientRecvQ, recvQ);
+            b.clientRecvFill = Math.max(b.clientRecvFill, Number(mem[1]) / Number(mem[2]));
+          }
+          side = null;
+          continue;
+        }
+        const [r, s, local] = line.trim().split(/\s+/);
+        if (!local || mem) continue;
+        side = local.endsWith(`:${port}`) ? 'server' : 'client';
+        recvQ = Number(r);
+        sendQ = Number(s);
+      }
+      resolve(b);
+    });
+  });
+}
+
+/**
+ * Samples `tcpBuffers(port)` every `everyMs` between `start()` and `stop()` (calls may repeat,
+ * e.g. once per run) and keeps the worst readings in `worst`; `report()` gives the figures and the
+ * target row that show batched readers never held up the server's writes.
+ */
+export function trackTcpBuffers(port: number, everyMs = 1000) {
+  const worst: TcpBuffers & { samples: number } = { samples: 0, connections: 0, serverSendQ: 0, serverSendBuf: Infinity, clientRecvQ: 0, clientRecvFill: 0 };
+  let timer: NodeJS.Timeout | null = null;
+  const sample = async () => {
+    const b = await tcpBuffers(port);
+    if (!b || timer === null) return;
+    worst.samples++;
+    worst.connections = Math.max(worst.connections, b.connections);
+    worst.serverSendQ = Math.max(worst.serverSendQ, b.serverSendQ);
+    worst.serverSendBuf = Math.min(worst.serverSendBuf, b.serverSendBuf);
+    worst.clientRecvQ = Math.max(worst.clientRecvQ, b.clientRecvQ);
+    worst.clientRecvFill = Math.max(worst.clientRecvFill, b.clientRecvFill);
+  };
+  return {
+    worst,
+    start() {
+      timer ??= setInterval(() => void sample(), everyMs);
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
+    report(): { figures: Record<string, string>; target: { name: string; target: string; measured: string; met: boolean } } {
+      const none = 'not sampled (no ss)';
+      return {
+        figures: {
+          'generator receive buffer max use': worst.samples ? `${(worst.clientRecvQ / 1024).toFixed(1)} KB queued, ${Math.round(worst.clientRecvFill * 100)} % of the buffer` : none,
+          'server send queue max': worst.samples ? `${(worst.serverSendQ / 1024).toFixed(1)} KB (send buffers ≥ ${(worst.serverSendBuf / 1024).toFixed(0)} KB)` : none,
+        },
+        // A server write can only wait on a reader whose receive window closes; under half of the
+        // buffer in use (skb overhead included) still offers at least a quarter of it as window.
+        target: {
+          name: "batched readers never close the server's TCP window",
+          target: 'receive buffer use < 50 %',
+          measured: worst.samples ? `max ${Math.round(worst.clientRecvFill * 100)} % (${worst.samples} samples)` : none,
+          met: worst.samples > 0 && worst.clientRecvFill < 0.5,
+        },
+      };
+    },
+  };
+}
 
 /** The p-th percentile (nearest rank, floor) of xs, which need not be sorted; NaN when empty. */
 export const pct = (xs: number[], p: number) => {
