@@ -8,17 +8,14 @@
 // userId and head out of the raw frame (no JSON.parse; every 1,000th frame is checked against a
 // full parse); sends use the same connections, so the server sees the same 500 sockets.
 //
-// Measured and batched receivers: that still left the generator one TCP read event per delivery
-// per connection, so in each room 2 of the 10 users (spread over the room, see MEASURED) read at
-// once and are the only source of the latency figures, from the intended send time as before. The
-// other 8 read in batches every 250 ms (WireSocket.readInBatches; ~11 carets per read event) and
-// count toward the delivered ratio. Every user still sends, and the server writes into kernel
-// buffers holding a few KB per interval, so its work is unchanged; the report checks from `ss`
-// that no batched reader's receive window came near closing (see trackTcpBuffers).
-// BENCH_PRESENCE_MEASURED=10 makes every receiver read at once. At 100 users batching took the
-// generator from ~45 to ~39 µs of CPU per delivery: here most of it is sending (one caret per 9
-// deliveries, and on loopback the sender's write also pays the receiving side's TCP processing)
-// and the 1 ms pacing loop, a fixed cost that weighs 5× less per delivery at full scale.
+// Every receiver reads at once by default: the generator stays well under one core here (~23 µs
+// per delivery), and batched readers (BENCH_PRESENCE_MEASURED=2 keeps 2 of each room's 10 reading
+// at once, the other 8 reading every 250 ms via WireSocket.readInBatches) made the measured
+// receivers' latency worse (p99 13.6 → 28.7 ms on the same day): each batch is a burst the
+// generator's event loop must chew through before the next measured frame. The chat bench needs
+// batching (50,000 deliveries/s); this one does not.
+// Memory per idle connection is measured on a second server after the latency runs (see
+// memoryPerConnection): forcing a GC through the inspector right before them slowed them down.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +45,7 @@ const RUN_SECONDS = Number(process.env.BENCH_PRESENCE_SECONDS ?? 6);
 const RUNS = Number(process.env.BENCH_PRESENCE_RUNS ?? 3);
 const PER_ROOM = Math.ceil(USERS / ROOMS);
 /** Receivers per room that read at once: the latency figures come from them alone. */
-const MEASURED_PER_ROOM = Math.min(PER_ROOM, Math.max(1, Number(process.env.BENCH_PRESENCE_MEASURED ?? 2)));
+const MEASURED_PER_ROOM = Math.min(PER_ROOM, Math.max(1, Number(process.env.BENCH_PRESENCE_MEASURED ?? PER_ROOM)));
 /** How often the other receivers read what the kernel holds for them. */
 const BATCH_MS = Number(process.env.BENCH_PRESENCE_BATCH_MS ?? 250);
 /** Places in a room (user n is place floor(n / ROOMS) of room n % ROOMS) that read at once: spread evenly, the last included. */
@@ -69,18 +66,13 @@ export default async function presenceBench(): Promise<BenchReport> {
   let server: BenchServer | undefined;
   const sockets: WireSocket[] = [];
   try {
-    // The inspector lets the bench force a full GC before each memory reading.
-    const inspectPort = await freePort();
-    server = await startServer(
-      {
-        DATA_DIR: dataDir,
-        RATE_LIMIT_PER_MINUTE: '1000000',
-        PRESENCE_IDLE_MS: '3600000',
-        REDIS_URL: '',
-        DATABASE_URL: db?.url ?? '',
-      },
-      { nodeArgs: [`--inspect=127.0.0.1:${inspectPort}`] },
-    );
+    server = await startServer({
+      DATA_DIR: dataDir,
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      PRESENCE_IDLE_MS: '3600000',
+      REDIS_URL: '',
+      DATABASE_URL: db?.url ?? '',
+    });
     const base = server.url;
     const pid = server.pid;
 
@@ -88,34 +80,17 @@ export default async function presenceBench(): Promise<BenchReport> {
       Array.from({ length: USERS }, (_, i) => mintToken(base, { sub: `u${i}`, name: `User ${i}`, perms: { '*': ['read', 'write'] } })),
     );
     const roomIds: string[] = new Array(USERS);
-    // Memory per connection is the marginal cost: memory after the first 100 joined (startup
-    // and JIT settled) versus after all of them, each read right after a forced full GC.
-    const WARM = USERS >= 200 ? 100 : 50;
-    let before = { rssKb: 0, heapUsedKb: 0, externalKb: 0 };
     for (let i = 0; i < USERS; i += 50) {
-      if (i === WARM) {
-        await sleep(2000);
-        before = await gcAndReadMemory(inspectPort, pid);
-      }
       await Promise.all(
         Array.from({ length: Math.min(50, USERS - i) }, async (_, j) => {
           const n = i + j;
-          const s = await WireSocket.connect(base, { auth: { token: tokens[n], protocol: 1 } });
-          const r = await s.emitWithAck<{ ok: boolean; roomId: string }>(
-            'room:join',
-            { context: { url: `/admin/shop/order/${n % ROOMS}/change/`, title: `Order ${n % ROOMS}`, fields: [{ name: 'notes', kind: 'textarea' }] } },
-            10_000,
-          );
-          if (!r.ok) throw new Error(`join failed: ${JSON.stringify(r)}`);
-          roomIds[n] = r.roomId;
-          sockets[n] = s;
+          const s = await joinAs(base, tokens[n]!, n);
+          roomIds[n] = s.roomId;
+          sockets[n] = s.socket;
         }),
       );
     }
     await sleep(2000);
-    const after = await gcAndReadMemory(inspectPort, pid);
-    const perConnKb = (after.rssKb - before.rssKb) / (USERS - WARM);
-    const heapPerConnKb = (after.heapUsedKb + after.externalKb - before.heapUsedKb - before.externalKb) / (USERS - WARM);
 
     // Batches spread evenly over the interval, so the generator reads a few connections at a time.
     const batched = sockets.filter((_, n) => !isMeasured(n));
@@ -203,6 +178,12 @@ export default async function presenceBench(): Promise<BenchReport> {
         serverUs: (serverCpuS * 1e6) / Math.max(1, delivered),
       });
     }
+    // Memory on a fresh server of its own: reading it needs the inspector (to force a full GC),
+    // and a GC forced through it right before the latency runs made them slower.
+    for (const s of sockets.splice(0)) s?.close();
+    const { before, after, WARM } = await memoryPerConnection({ DATA_DIR: mkdtempSync(join(tmpdir(), 'tandem-bench-mem-')), DATABASE_URL: db?.url ?? '' });
+    const perConnKb = (after.rssKb - before.rssKb) / (USERS - WARM);
+    const heapPerConnKb = (after.heapUsedKb + after.externalKb - before.heapUsedKb - before.externalKb) / (USERS - WARM);
     const median = (f: (r: (typeof runs)[number]) => number) => medianOf(runs.map(f));
     const p99 = median((r) => r.p99);
     const genCpu = Math.max(...runs.map((r) => r.cpu));
@@ -248,5 +229,52 @@ export default async function presenceBench(): Promise<BenchReport> {
     await server?.stop();
     rmSync(dataDir, { recursive: true, force: true });
     await db?.drop();
+  }
+}
+
+/** Connects user `n` and joins its room (room n % ROOMS). */
+async function joinAs(base: string, token: string, n: number): Promise<{ socket: WireSocket; roomId: string }> {
+  const socket = await WireSocket.connect(base, { auth: { token, protocol: 1 } });
+  const r = await socket.emitWithAck<{ ok: boolean; roomId: string }>(
+    'room:join',
+    { context: { url: `/admin/shop/order/${n % ROOMS}/change/`, title: `Order ${n % ROOMS}`, fields: [{ name: 'notes', kind: 'textarea' }] } },
+    10_000,
+  );
+  if (!r.ok) throw new Error(`join failed: ${JSON.stringify(r)}`);
+  return { socket, roomId: r.roomId };
+}
+
+/**
+ * Memory per idle connection, each in a room: a server started with the inspector on loopback,
+ * read right after a forced full GC once WARM users are in (startup and JIT settled) and again
+ * once all USERS are.
+ */
+async function memoryPerConnection(env: Record<string, string>) {
+  const inspectPort = await freePort();
+  const server = await startServer(
+    { ...env, RATE_LIMIT_PER_MINUTE: '1000000', PRESENCE_IDLE_MS: '3600000', REDIS_URL: '' },
+    { nodeArgs: [`--inspect=127.0.0.1:${inspectPort}`], quiet: true },
+  );
+  const sockets: WireSocket[] = [];
+  const WARM = USERS >= 200 ? 100 : 50;
+  try {
+    const tokens = await Promise.all(
+      Array.from({ length: USERS }, (_, i) => mintToken(server.url, { sub: `m${i}`, name: `Member ${i}`, perms: { '*': ['read', 'write'] } })),
+    );
+    let before = { rssKb: 0, heapUsedKb: 0, externalKb: 0 };
+    for (let i = 0; i < USERS; i += 50) {
+      if (i === WARM) {
+        await sleep(2000);
+        before = await gcAndReadMemory(inspectPort, server.pid);
+      }
+      const batch = await Promise.all(Array.from({ length: Math.min(50, USERS - i) }, (_, j) => joinAs(server.url, tokens[i + j]!, i + j)));
+      sockets.push(...batch.map((b) => b.socket));
+    }
+    await sleep(2000);
+    const after = await gcAndReadMemory(inspectPort, server.pid);
+    return { before, after, WARM };
+  } finally {
+    for (const s of sockets) s.close();
+    await server.stop();
   }
 }
