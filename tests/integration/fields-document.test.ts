@@ -19,7 +19,7 @@ for (const store of stores) {
     beforeAll(async () => {
       let databaseUrl: string | undefined;
       if (store.pg) ({ url: databaseUrl, drop } = await createTestDatabase());
-      srv = await startTandem({ databaseUrl, env: { FIELD_MAX_LENGTH: '50', FIELD_SNAPSHOT_INTERVAL: '5' } });
+      srv = await startTandem({ databaseUrl, env: { FIELD_MAX_LENGTH: '50', FIELD_SNAPSHOT_INTERVAL: '5', FIELD_CATCHUP_MAX_OPS: '8' } });
       tenant = await createTenant(srv.app, uniqueId());
     });
     afterAll(async () => {
@@ -155,6 +155,41 @@ for (const store of stores) {
       ]);
       a.close();
       b.close();
+    });
+
+    it('keeps a snapshot every FIELD_SNAPSHOT_INTERVAL ops; a client too far behind gets it, one holding edits gets ops page by page', async () => {
+      const url = `/admin/shop/order/${uniqueId()}/change/`;
+      const a = await connect(srv.url, await tenant.token('alice'));
+      const { roomId } = await joinForm(a, url, fields);
+      const clientId = newClientId();
+      const letters = 'abcdefghijkl';
+      for (let i = 0; i < letters.length; i++) {
+        // One op per ack: each commits alone, so the snapshot lands exactly on the multiples of 5.
+        expect(await request(a, 'field:op', { roomId, field: 'notes', baseVersion: i, op: [5 + i, letters[i]], clientId, seq: i + 1 })).toEqual({ ok: true, version: i + 1 });
+      }
+      const head = await srv.app.db.query<{ value: unknown; value_version: number; version: number }>(
+        `SELECT value, value_version, version FROM form_fields WHERE room_id = $1 AND field = 'notes'`,
+        [roomId],
+      );
+      expect(head.rows[0]).toEqual({ value: 'helloabcdefghij', value_version: 10, version: 12 });
+      expect(await srv.app.fields.opLog.current(tenant.tenant.id, roomId, 'notes')).toEqual({ text: 'helloabcdefghijkl', version: 12 });
+
+      const fetchOps = (p: object) => request(a, 'field:fetch', { roomId, field: 'notes', ...p });
+      // 12 behind > FIELD_CATCHUP_MAX_OPS (8): the current text instead of the history.
+      expect(await fetchOps({ since: 0 })).toEqual({ ok: true, version: 12, snapshot: { value: 'helloabcdefghijkl', version: 12 }, ops: [], more: false });
+      // Holding unacknowledged edits, a client needs the ops to transform them: pages of at most 8.
+      const page1 = await fetchOps({ since: 0, snapshotOk: false });
+      expect(page1.ops.map((o: { version: number }) => o.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(page1.more).toBe(true);
+      const page2 = await fetchOps({ since: 8, snapshotOk: false });
+      expect(page2.ops.map((o: { version: number }) => o.version)).toEqual([9, 10, 11, 12]);
+      expect(page2.more).toBe(false);
+      // Within reach: the ops, even when a snapshot would be acceptable; `snapshot: true` forces one.
+      const near = await fetchOps({ since: 6 });
+      expect(near.snapshot).toBeUndefined();
+      expect(near.ops.map((o: { op: unknown }) => o.op)).toEqual([[11, 'g'], [12, 'h'], [13, 'i'], [14, 'j'], [15, 'k'], [16, 'l']]);
+      expect(await fetchOps({ since: 12, snapshot: true })).toMatchObject({ snapshot: { value: 'helloabcdefghijkl', version: 12 } });
+      a.close();
     });
 
     it('a checkbox group (one name, several boxes) joins with its checked values and is written as a list', async () => {
