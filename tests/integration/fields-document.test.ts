@@ -192,6 +192,40 @@ for (const store of stores) {
       a.close();
     });
 
+    it('a value conflict resolved by merging writes the merged value on the current version, once', async () => {
+      const url = `/admin/shop/order/${uniqueId()}/change/`;
+      const a = await connect(srv.url, await tenant.token('alice', { name: 'Alice' }));
+      const b = await connect(srv.url, await tenant.token('bob', { name: 'Bob' }));
+      const tags = [{ name: 'tags', kind: 'checkbox', value: ['gift'] }];
+      const { roomId } = await joinForm(a, url, tags);
+      await joinForm(b, url, tags);
+      expect(await request(a, 'field:set', { roomId, field: 'tags', baseVersion: 0, value: ['gift', 'rush'], clientId: newClientId(), seq: 1 })).toEqual({ ok: true, version: 1 });
+      const bobId = newClientId();
+      const stale = await request(b, 'field:set', { roomId, field: 'tags', baseVersion: 0, value: ['gift', 'fragile'], clientId: bobId, seq: 1 });
+      expect(stale).toMatchObject({ ok: false, error: { code: 'version_conflict', details: { current: { value: ['gift', 'rush'], version: 1 } } } });
+      const conflictId = stale.error.details.conflictId;
+
+      // Only the writer who met the conflict may resolve it.
+      expect(await request(a, 'field:resolve', { roomId, conflictId, choice: 'merge', value: ['x'], clientId: newClientId(), seq: 2 })).toMatchObject({
+        ok: false,
+        error: { code: 'forbidden' },
+      });
+      const seen = waitFor(a, 'field:ops', (m: { ops: Array<{ field: string; version: number }> }) => m.ops.some((o) => o.field === 'tags' && o.version === 2));
+      const merged = ['gift', 'rush', 'fragile'];
+      expect(await request(b, 'field:resolve', { roomId, conflictId, choice: 'merge', value: merged, clientId: bobId, seq: 2 })).toEqual({ ok: true, resolution: 'merge', version: 2 });
+      expect((await seen).ops[0]).toMatchObject({ field: 'tags', kind: 'set', value: merged, version: 2, by: { id: 'user:bob' } });
+      // A repeat answers the first resolution and writes nothing.
+      expect(await request(b, 'field:resolve', { roomId, conflictId, choice: 'theirs', clientId: bobId, seq: 3 })).toEqual({ ok: true, resolution: 'merge', version: 2 });
+      const head = await srv.app.db.query<{ value: unknown; version: number }>(`SELECT value, version FROM form_fields WHERE room_id = $1 AND field = 'tags'`, [roomId]);
+      expect(head.rows[0]).toEqual({ value: merged, version: 2 });
+      const log = await fetch(`${srv.url}/api/v1/rooms/${roomId}/conflicts`, { headers: { authorization: `Bearer ${tenant.apiKey}` } }).then((r) => r.json());
+      expect(log.conflicts).toEqual([
+        expect.objectContaining({ field: 'tags', userId: 'bob', mine: ['gift', 'fragile'], theirs: ['gift', 'rush'], resolution: 'merge', resolvedValue: merged, resolvedVersion: 2 }),
+      ]);
+      a.close();
+      b.close();
+    });
+
     it('a checkbox group (one name, several boxes) joins with its checked values and is written as a list', async () => {
       const url = `/admin/shop/order/${uniqueId()}/change/`;
       const a = await connect(srv.url, await tenant.token('alice'));
