@@ -275,8 +275,8 @@ for (const store of stores) {
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ roomId, rebased: ['notes', 'status'] });
       expect((await told).values).toEqual({ notes: 'saved text', status: 'done' });
-      await new Promise((r) => setTimeout(r, 100));
-      expect(ed.text).toBe('saved text');
+      // The re-base reaches the editor as an ordinary op broadcast, some time after the REST answer.
+      await expect.poll(() => ed.text, { timeout: 10_000 }).toBe('saved text');
 
       // An unsaved edit, then everybody leaves.
       ed.edit(['DRAFT ']);
