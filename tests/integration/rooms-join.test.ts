@@ -41,6 +41,45 @@ describe('room:join (embedded PGlite)', () => {
     s.close();
   });
 
+  it('limits rooms per connection and per user across tabs, with rate_limited and nothing joined', async () => {
+    const limited = await startTandem({ env: { ROOMS_PER_CONNECTION: '2', MAX_ROOMS_PER_USER: '3' } });
+    try {
+      const t = await createTenant(limited.app, uniqueId());
+      const join = (s: Awaited<ReturnType<typeof connect>>, page: string) => request(s, 'room:join', { context: { url: `/limit/${page}` } });
+      const tab1 = await connect(limited.url, await t.token('alice'));
+      const a = await join(tab1, 'a');
+      expect(a).toMatchObject({ ok: true });
+      expect(await join(tab1, 'b')).toMatchObject({ ok: true });
+      const third = await join(tab1, 'c');
+      expect(third).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+      expect(third.error.message).toContain('at most 2 rooms');
+      expect(await join(tab1, 'a')).toMatchObject({ ok: true, roomId: a.roomId }); // already in it: no new room counted
+      const b = await limited.app.rooms.store.getByKey(t.tenant.id, '/limit/b');
+      expect(await request(tab1, 'room:leave', { roomId: b!.id })).toMatchObject({ ok: true });
+      expect(await join(tab1, 'c')).toMatchObject({ ok: true });
+
+      // A second tab has its own connection budget (1 of 2 used), but the user's rooms count across tabs: a, c, d = 3.
+      const tab2 = await connect(limited.url, await t.token('alice'));
+      expect(await join(tab2, 'd')).toMatchObject({ ok: true });
+      expect(await join(tab1, 'e')).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+      const refused = await join(tab2, 'e');
+      expect(refused).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+      expect(refused.error.message).toContain('at most 3 rooms');
+      // The refused join left nothing behind: alice is not in room e, and tab2 holds no membership of it.
+      const e = await limited.app.rooms.store.getByKey(t.tenant.id, '/limit/e');
+      if (e) {
+        expect((await limited.app.presence.participants(t.tenant.id, e.id)).map((p) => p.userId)).toEqual([]);
+        expect(await request(tab2, 'presence:update', { roomId: e.id, focus: null })).toMatchObject({ ok: false });
+      }
+      // Another user is not affected.
+      const bob = await connect(limited.url, await t.token('bob'));
+      expect(await join(bob, 'e')).toMatchObject({ ok: true });
+      for (const s of [tab1, tab2, bob]) s.close();
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('rejects malformed and oversized context with a validation error and no room', async () => {
     const s = await connect(srv.url, await tenant.token('alice'));
     const tooMany = Array.from({ length: 301 }, (_, i) => ({ name: `f${i}`, kind: 'text' }));
