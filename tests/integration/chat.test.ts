@@ -107,6 +107,20 @@ describe.skipIf(!hasPg)('room chat (Postgres, real sockets)', () => {
     expect(await request(a, 'chat:react', { roomId, messageId: root.message.id, emoji: '🦄' })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
   });
 
+  it('tells the others in the room who is typing, and when they stop', async () => {
+    const a = await user('tia', 'Tia Typist');
+    const b = await user('uma');
+    const { roomId } = await join(a, 'chat:typing');
+    await join(b, 'chat:typing');
+    const started = waitFor(b, 'chat:typing', (t) => t.userId === 'tia' && t.typing === true);
+    expect(await request(a, 'chat:typing', { roomId, typing: true })).toEqual({ ok: true });
+    expect(await started).toEqual({ roomId, userId: 'tia', name: 'Tia Typist', typing: true });
+    // Stopping is never throttled, however soon it follows.
+    const stopped = waitFor(b, 'chat:typing', (t) => t.userId === 'tia' && t.typing === false);
+    expect(await request(a, 'chat:typing', { roomId, typing: false })).toEqual({ ok: true });
+    expect(await stopped).toEqual({ roomId, userId: 'tia', name: 'Tia Typist', typing: false });
+  });
+
   it('refuses bad input without storing anything: empty, too long, too many mentions, read-only users', async () => {
     const a = await user('fay');
     for (const u of ['u1', 'u2', 'u3', 'u4']) await srv.app.directory.upsertFromIdentity({ tenantId: tenant.tenant.id, userId: u, name: u, avatar: undefined, roles: [], expertise: [], perms: {}, expiresAt: 0 });
