@@ -166,3 +166,28 @@ describe('HTTP surface: limits, errors, headers', () => {
     expect(metrics).toContain('tandem_sockets_connected');
   });
 });
+
+describe('request ids in the logs', () => {
+  let srv: TestServer;
+  const lines: Array<Record<string, unknown>> = [];
+  beforeAll(async () => {
+    srv = await startTandem({ overrides: { logger: { level: 'info', stream: { write: (line: string) => void lines.push(JSON.parse(line)) } } } });
+  });
+  afterAll(() => srv?.close());
+
+  const logged = (reqId: unknown) => lines.filter((l) => l.reqId === reqId);
+
+  it("logs every request under the caller's x-request-id, or a fresh id when it is missing or malformed", async () => {
+    expect((await fetch(`${srv.url}/api/v1/nowhere`, { headers: { 'x-request-id': 'trace-42.a_b' } })).status).toBe(404);
+    await expect.poll(() => logged('trace-42.a_b').length).toBeGreaterThanOrEqual(2); // received + completed
+    expect(logged('trace-42.a_b').some((l) => (l.res as { statusCode?: number } | undefined)?.statusCode === 404)).toBe(true);
+
+    for (const bad of ['has spaces', 'x'.repeat(65)]) {
+      await fetch(`${srv.url}/healthz`, { headers: { 'x-request-id': bad } });
+      expect(logged(bad)).toEqual([]);
+    }
+    await fetch(`${srv.url}/healthz`);
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    await expect.poll(() => new Set(lines.filter((l) => typeof l.reqId === 'string' && uuid.test(l.reqId)).map((l) => l.reqId)).size).toBeGreaterThanOrEqual(3);
+  });
+});
