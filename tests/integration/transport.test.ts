@@ -191,3 +191,37 @@ describe('request ids in the logs', () => {
     await expect.poll(() => new Set(lines.filter((l) => typeof l.reqId === 'string' && uuid.test(l.reqId)).map((l) => l.reqId)).size).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe('development mode routes', () => {
+  let dev: TestServer;
+  let prod: TestServer;
+  beforeAll(async () => {
+    [dev, prod] = await Promise.all([startTandem({ env: { DEV_MODE: 'true' } }), startTandem()]);
+  });
+  afterAll(async () => {
+    await dev?.close();
+    await prod?.close();
+  });
+
+  it('mints a demo user token that authenticates as that user of tenant demo; unknown users are 404', async () => {
+    const r = await fetch(`${dev.url}/api/v1/dev/token?user=bob`);
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as { token: string; expiresAt: string; user: { id: string; name: string } };
+    expect(body.user.id).toBe('bob');
+    const me = await fetch(`${dev.url}/api/v1/me`, { headers: { authorization: `Bearer ${body.token}` } });
+    expect(await me.json()).toMatchObject({ kind: 'user', tenantId: 'demo', id: 'bob' });
+    const users = (await (await fetch(`${dev.url}/api/v1/dev/users`)).json()) as Array<{ id: string }>;
+    expect(users.map((u) => u.id)).toEqual(expect.arrayContaining(['alice', 'bob', 'carol']));
+    const unknown = await fetch(`${dev.url}/api/v1/dev/token?user=mallory`);
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as ErrorJson).error.code).toBe('not_found');
+  });
+
+  it('does not exist without DEV_MODE', async () => {
+    for (const path of ['/api/v1/dev/token?user=alice', '/api/v1/dev/users']) {
+      const r = await fetch(`${prod.url}${path}`);
+      expect(r.status, path).toBe(404);
+    }
+    expect(await prod.app.tenants.getTenant('demo')).toBeFalsy(); // and no demo tenant was seeded
+  });
+});
