@@ -96,6 +96,33 @@ describe.skipIf(!hasChromium || !hasPg)('delegation and assistance in the browse
     }
   });
 
+  it("bob, on another page, opens a delegation from his notification and lands on alice's form with the field badged", async () => {
+    const alice = await openAs(demo.browser, demo.url, DJANGO, 'alice');
+    const bob = await openAs(demo.browser, demo.url, FAB, 'bob');
+    const made = await alice.page.evaluate(() => {
+      const ctx = window.tandem!.ctx;
+      return ctx.request('work:delegate', { roomId: ctx.room!.roomId, fields: ['notes'], assigneeId: 'bob', note: 'Please reword the notes' });
+    });
+    expect(made).toMatchObject({ ok: true });
+
+    await overlay(bob.page, '.tdm-tool-notifications .tdm-count:not([hidden])').waitFor();
+    await overlay(bob.page, '.tdm-tool-notifications').click();
+    const note = overlay(bob.page, '.tdmc-notif:has-text("Alice Martin delegated")').first();
+    await note.waitFor();
+    await note.click();
+    await bob.page.waitForURL((u) => u.pathname === DJANGO, { timeout: 10_000 });
+    await waitForConnection(bob.page, 'connected');
+    await bob.page.waitForFunction(() => window.tandem?.ctx.room?.pageKey === 'shop.order:42', undefined, { timeout: 10_000 });
+    expect(await bob.page.evaluate(() => window.tandem!.ctx.user!.id)).toBe('bob'); // his own session, not alice's link
+    await overlay(bob.page, '[data-work-field="notes"][data-assignee="bob"][data-status="pending"]').waitFor();
+    await openPanel(bob.page);
+    await card(bob.page, 'pending').locator('[data-action="accept"]').waitFor();
+    for (const u of [alice, bob]) {
+      expect(u.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
+      await u.context.close();
+    }
+  });
+
   it("carol asks for help; dave (the tax expert) is offered it, accepts, lands on carol's page and both see each other", async () => {
     const carol = await openAs(demo.browser, demo.url, DJANGO, 'carol');
     const dave = await openAs(demo.browser, demo.url, FAB, 'dave');

@@ -1,6 +1,7 @@
 // The chat module: room chat (threads, reactions, mentions, typing, unread badge), comment pins on
 // fields with their threads, the notification bell with the inbox, and a status menu.
 // Everything a user wrote is rendered with textContent (see view.ts).
+import { pageLinkTarget } from '../core/navigate.js';
 import { registerModule, type OverlayContext } from '../index.js';
 import { avatar, CSS, el, renderBody, timeOf, type LinkSpan } from './view.js';
 
@@ -42,7 +43,7 @@ interface Notification {
   read: boolean;
   held: boolean;
   createdAt: string;
-  link: { roomId?: string; field?: string };
+  link: { roomId?: string; field?: string; url?: string };
 }
 interface RoomEvent {
   eventId: string;
@@ -537,8 +538,14 @@ function initChat(ctx: OverlayContext) {
           const r = await ctx.request<{ unread: number }>('notifications:read', { ids: [n.id] });
           if (r.ok) ((n.read = true), setBell(r.unread), drawInbox());
         }
-        if (n.link.roomId === roomId() && n.link.field) openComments(n.link.field);
-        else if (n.link.roomId === roomId()) chatPanel.open();
+        const here = n.link.roomId === roomId();
+        if (here && n.link.field) openComments(n.link.field);
+        else if (here) chatPanel.open();
+        else if (n.link.url) {
+          // Another page (a delegation handed to me, a request): go there; its room badges the fields.
+          const target = pageLinkTarget(n.link.url, location);
+          if (target.kind === 'go') location.assign(target.href);
+        }
       });
       inbox.append(row);
     }

@@ -2,6 +2,7 @@ import type { DelegationView } from '../../features/delegation/messages.js';
 import type { AssistanceView } from '../../features/assistance/messages.js';
 import type { Suggestion } from '../../features/suggestions/rank.js';
 import type { FieldBadge, FieldInfo, OverlayContext } from '../core/types.js';
+import { pageLinkTarget } from '../core/navigate.js';
 import { workCss } from './styles.js';
 
 type Delegation = DelegationView;
@@ -262,13 +263,11 @@ export function initWork(ctx: OverlayContext) {
     return card;
   }
 
-  /** Opens a work item's page: same path, this user's own session (query strings are per user). */
+  /** Opens a work item's page (or just redraws when it is this one). */
   function go(url: string) {
-    const target = new URL(url, location.href);
-    // Page URLs come from other users' pages: never follow javascript:, data: and the like.
-    if (target.protocol !== 'http:' && target.protocol !== 'https:') return;
-    if (target.origin === location.origin && target.pathname === location.pathname) return render();
-    location.assign(target.origin === location.origin ? target.pathname + target.hash : target.href);
+    const target = pageLinkTarget(url, location);
+    if (target.kind === 'here') render();
+    else if (target.kind === 'go') location.assign(target.href);
   }
 
   function renderBanner() {
