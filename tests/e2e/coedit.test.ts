@@ -104,6 +104,13 @@ describe.skipIf(!hasChromium || !hasPg)('co-editing in the browser (demo pages, 
     await alice.page.keyboard.type(' (typed offline ✈️)', { delay: 5 });
     await alice.page.waitForFunction(() => document.getElementById('tandem-overlay')?.dataset.unsaved === 'true');
     await screenshot(alice.page, 'coedit-offline-unsaved');
+    // Leaving with unsaved edits asks first (the server is down, so they stay unsaved): stay on the page.
+    const asked = alice.page.waitForEvent('dialog');
+    void alice.page.evaluate(() => location.reload()).catch(() => undefined);
+    const prompt = await asked;
+    expect(prompt.type()).toBe('beforeunload');
+    await prompt.dismiss();
+    expect(await alice.page.evaluate(() => document.getElementById('tandem-overlay')?.dataset.unsaved)).toBe('true');
     // Give IndexedDB its write, then restart the server and reload the page.
     await alice.page.waitForTimeout(300);
     await demo.restart();
