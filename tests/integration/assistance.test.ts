@@ -72,7 +72,7 @@ describe.skipIf(!hasPg || !hasRedis)('assistance requests (two instances, Postgr
     expect(await request(s.dave, 'work:help:act', { id: firstId, action: 'decline' })).toMatchObject({ ok: true, request: { status: 'offered', helper: { id: 'frank' } } });
     await offerFrank;
     // Frank lets it time out; the durable timer escalates to the fallback role (gina), once.
-    const offerGina = await waitFor(s.gina, 'work:offer', (p) => p.request.id === firstId, 5_000);
+    const offerGina = await waitFor(s.gina, 'work:offer', (p) => p.request.id === firstId, 15_000);
     expect(offerGina.request.tried).toEqual(['dave', 'frank']);
     const queued = waitFor(s.dave, 'work:help', (p) => p.request.id === firstId && p.request.status === 'queued');
     expect(await request(s.gina, 'work:help:act', { id: firstId, action: 'decline' })).toMatchObject({ ok: true, request: { status: 'queued' } });

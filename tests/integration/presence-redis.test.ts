@@ -63,7 +63,7 @@ describe.skipIf(!hasPg || !hasRedis)('presence across instances (real Redis, rea
     await status;
     expect(await b.app.presence.getStatus(tenant.tenant.id, 'alice')).toBe('busy');
 
-    const left = waitFor(bob, 'presence:leave', (p: any) => p.userId === 'alice', 5_000);
+    const left = waitFor(bob, 'presence:leave', (p: any) => p.userId === 'alice', 15_000);
     alice.close();
     await left;
     expect(await b.app.presence.getStatus(tenant.tenant.id, 'alice')).toBe('offline');
