@@ -16,7 +16,7 @@
 // relies on (an ack before the ops the server broadcast after it). Every typist reads at once
 // (no WireSocket.readInBatches here): its OT client must apply remote ops promptly to produce
 // valid ops of its own, and its deliveries are measured.
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { TextFieldClient } from '../../src/ot/client.js';
 import { type BenchServer, cpuTicks, createBenchDatabase, median, mintToken, pct, pinGenerator, rssKb, sleep, startServer } from '../lib.js';
 import type { BenchReport } from '../run.js';
@@ -32,6 +32,12 @@ const LOADS = [
   { name: '5k', clients: 400, rooms: 100, rate: 12.5 }, // 5,000 keystrokes/s: the target
   { name: '6k', clients: 400, rooms: 100, rate: 15 }, // 6,000 keystrokes/s: stress, no target
 ].map((l) => ({ ...l, clients: Math.max(2, Math.round(l.clients * SCALE)), rooms: Math.max(1, Math.round(l.rooms * SCALE)) }));
+
+/** Sum of a metric's series (all label sets), from the server's /metrics. */
+async function metricSum(base: string, name: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+}
 
 async function metric(base: string, name: string): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
@@ -136,7 +142,7 @@ export default async function coeditBench(): Promise<BenchReport> {
           send(t);
         });
       }
-      const runs: Array<{ ops: number; keys: number; keysAcked: number; ackP50: number; ackP99: number; delP50: number; delP99: number; perTx: number; txMs: number; srvCpu: number; genCpu: number }> = [];
+      const runs: Array<{ ops: number; keys: number; keysAcked: number; ackP50: number; ackP99: number; delP50: number; delP99: number; perTx: number; txMs: number; srvCpu: number; genCpu: number; srvGcMs: number; genLagMax: number }> = [];
       for (let run = 0; run < RUNS; run++) {
         ackLat.length = 0;
         delLat.length = 0;
@@ -146,6 +152,11 @@ export default async function coeditBench(): Promise<BenchReport> {
         const tx0 = await metric(base, 'tandem_oplog_transactions_total');
         const cs0 = await metric(base, 'tandem_oplog_commit_seconds_total');
         const srvCpu0 = cpuTicks(pid);
+        // Where tail latency comes from: the generator's longest event-loop stall (its own queueing
+        // reads as server latency) and the server's GC time.
+        const gc0 = await metricSum(base, 'nodejs_gc_duration_seconds_sum');
+        const genLag = monitorEventLoopDelay({ resolution: 5 });
+        genLag.enable();
         const t0 = performance.now() + 100;
         // Each typist's keystrokes span `spanS` seconds at exactly `rate` (12.5/s × 5 s: 63 keys in 5.04 s).
         const keysEach = Math.round(RUN_SECONDS * load.rate);
@@ -182,6 +193,8 @@ export default async function coeditBench(): Promise<BenchReport> {
         const txs = (await metric(base, 'tandem_oplog_transactions_total')) - tx0;
         const commitS = (await metric(base, 'tandem_oplog_commit_seconds_total')) - cs0;
         const srvCpu = (cpuTicks(pid) - srvCpu0) / 100 / (wall + 1);
+        genLag.disable();
+        const srvGcMs = ((await metricSum(base, 'nodejs_gc_duration_seconds_sum')) - gc0) * 1000;
         ackLat.sort((a, b) => a - b);
         delLat.sort((a, b) => a - b);
         runs.push({
@@ -196,6 +209,8 @@ export default async function coeditBench(): Promise<BenchReport> {
           txMs: (commitS * 1000) / Math.max(1, txs),
           srvCpu,
           genCpu: (cpu.user + cpu.system) / 1e6 / wall,
+          srvGcMs: srvGcMs / (wall + 1),
+          genLagMax: genLag.max / 1e6,
         });
       }
       const m = (k: keyof (typeof runs)[number]) => median(runs.map((r) => r[k]));
@@ -210,6 +225,9 @@ export default async function coeditBench(): Promise<BenchReport> {
       figures[`${p} server CPU`] = `${(m('srvCpu') * 100).toFixed(0)}%`;
       figures[`${p} generator CPU`] = `${(m('genCpu') * 100).toFixed(0)}%`;
       figures[`${p} server RSS MB`] = (rssKb(pid) / 1024).toFixed(0);
+      figures[`${p} generator's longest event-loop stall ms`] = m('genLagMax').toFixed(0);
+      figures[`${p} server GC ms per s`] = m('srvGcMs').toFixed(0);
+      notes.push(`${load.name}: ack p99 per run ${runs.map((r) => r.ackP99.toFixed(0)).join(', ')} ms`);
       if (m('genCpu') > 0.9) notes.push(`${load.name}: generator above 90% CPU, run invalid`);
       if (load.name === '1k') {
         targets.push({ name: 'p99 ack latency at 1,000 ops/s', target: '< 25 ms', measured: `${m('ackP99').toFixed(2)} ms`, met: m('ackP99') < 25 });
