@@ -62,18 +62,46 @@ export function createMemoryLiveStore(): LiveStore {
   const expiry = new Map<string, number>();
   const users = new Map<string, UserState>();
   const versions = new Map<string, number>();
+  // Indexes by tenant, user and room (record keys), kept in step with `conns`: a lookup costs
+  // what it returns, not a scan of every connection of the process.
+  const byTenant = new Map<string, Set<string>>();
+  const byUser = new Map<string, Set<string>>();
+  const byRoom = new Map<string, Set<string>>();
+  const indexKeys = (r: ConnRecord): Array<[Map<string, Set<string>>, string]> => [
+    [byTenant, r.tenantId],
+    [byUser, key(r.tenantId, r.userId)],
+    ...Object.keys(r.rooms).map((roomId): [Map<string, Set<string>>, string] => [byRoom, key(r.tenantId, roomId)]),
+  ];
+  const index = (k: string, r: ConnRecord) => {
+    for (const [m, ik] of indexKeys(r)) {
+      let set = m.get(ik);
+      if (!set) m.set(ik, (set = new Set()));
+      set.add(k);
+    }
+  };
+  const unindex = (k: string, r: ConnRecord) => {
+    for (const [m, ik] of indexKeys(r)) {
+      const set = m.get(ik);
+      set?.delete(k);
+      if (set?.size === 0) m.delete(ik);
+    }
+  };
   const clone = (r: ConnRecord): ConnRecord => structuredClone(r);
-  const select = (pred: (r: ConnRecord) => boolean) => [...conns.values()].filter(pred).map(clone);
+  const lookup = (m: Map<string, Set<string>>, ik: string) => [...(m.get(ik) ?? [])].map((k) => clone(conns.get(k)!));
 
   return {
     kind: 'memory',
     async put(rec, expiresAt) {
       const k = key(rec.tenantId, rec.connId);
-      conns.set(k, clone(rec));
+      const prev = conns.get(k);
+      if (prev) unindex(k, prev);
+      const copy = clone(rec);
+      conns.set(k, copy);
+      index(k, copy);
       expiry.set(k, expiresAt);
     },
     async unindexRoom() {
-      // The memory store derives its indexes from the records.
+      // put() already re-indexed the record without that room.
     },
     async touch(items, expiresAt) {
       for (const { tenantId, connId } of items) {
@@ -89,13 +117,16 @@ export function createMemoryLiveStore(): LiveStore {
         expiry.delete(k);
         const rec = conns.get(k);
         conns.delete(k);
-        if (rec) out.push(rec);
+        if (rec) {
+          unindex(k, rec);
+          out.push(rec);
+        }
       }
       return out;
     },
-    roomConns: async (t, roomId) => select((r) => r.tenantId === t && roomId in r.rooms),
-    userConns: async (t, userId) => select((r) => r.tenantId === t && r.userId === userId),
-    tenantConns: async (t) => select((r) => r.tenantId === t),
+    roomConns: async (t, roomId) => lookup(byRoom, key(t, roomId)),
+    userConns: async (t, userId) => lookup(byUser, key(t, userId)),
+    tenantConns: async (t) => lookup(byTenant, t),
     async getUsers(t, ids) {
       const out = new Map<string, UserState>();
       for (const id of ids) {
@@ -123,6 +154,7 @@ export function createMemoryLiveStore(): LiveStore {
     currentVersion: async (t) => versions.get(t) ?? 0,
     async close() {
       conns.clear();
+      for (const m of [byTenant, byUser, byRoom]) m.clear();
       expiry.clear();
       users.clear();
       versions.clear();
