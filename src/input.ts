@@ -13,39 +13,27 @@ export interface InputProblem {
   message: string;
 }
 
-interface Visit {
-  value: unknown;
-  depth: number;
-  parent: Visit | null;
-  key: string | number;
-}
-
-const pathOf = (v: Visit | null): Array<string | number> => {
-  const path: Array<string | number> = [];
-  for (let n = v; n?.parent; n = n.parent) path.unshift(n.key);
-  return path;
-};
-
-/** Pure: the first such problem in a decoded payload (iteratively, so any depth is safe), or null. */
-export function inputProblem(value: unknown): InputProblem | null {
-  const stack: Visit[] = [{ value, depth: 0, parent: null, key: '' }];
-  while (stack.length > 0) {
-    const v = stack.pop()!;
-    const x = v.value;
-    if (typeof x === 'string') {
-      if (x.includes('\u0000')) return { path: pathOf(v), message: 'Text may not contain NUL characters (\\u0000)' };
-      continue;
+/**
+ * Pure: the first such problem in a decoded payload, or null. It runs on every socket message, so
+ * the walk allocates nothing unless it finds a problem; recursion stops at MAX_INPUT_DEPTH, so any
+ * input depth is safe.
+ */
+export function inputProblem(value: unknown, depth = 0): InputProblem | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? { path: [], message: 'Text may not contain NUL characters (\\u0000)' } : null;
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return null;
+  if (depth >= MAX_INPUT_DEPTH) return { path: [], message: `Nested more than ${MAX_INPUT_DEPTH} levels deep` };
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = inputProblem(value[i], depth + 1);
+      if (p) return (p.path.unshift(i), p);
     }
-    if (x === null || typeof x !== 'object' || ArrayBuffer.isView(x) || x instanceof ArrayBuffer) continue;
-    if (v.depth >= MAX_INPUT_DEPTH) return { path: pathOf(v), message: `Nested more than ${MAX_INPUT_DEPTH} levels deep` };
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) stack.push({ value: x[i], depth: v.depth + 1, parent: v, key: i });
-    } else {
-      for (const k of Object.keys(x)) {
-        if (k.includes('\u0000')) return { path: [...pathOf(v), k], message: 'Keys may not contain NUL characters (\\u0000)' };
-        stack.push({ value: (x as Record<string, unknown>)[k], depth: v.depth + 1, parent: v, key: k });
-      }
-    }
+    return null;
+  }
+  for (const k in value) {
+    if (!Object.hasOwn(value, k)) continue;
+    if (k.includes('\u0000')) return { path: [k], message: 'Keys may not contain NUL characters (\\u0000)' };
+    const p = inputProblem((value as Record<string, unknown>)[k], depth + 1);
+    if (p) return (p.path.unshift(k), p);
   }
   return null;
 }
