@@ -7,7 +7,7 @@ import { cpLength, type TextOp } from '../../ot/text.js';
 import type { TandemSocket } from '../../realtime/pipeline.js';
 import { roomNames } from '../../realtime/rooms.js';
 import type { JoinContext, Rooms } from '../rooms/service.js';
-import { decideDraft } from './document.js';
+import { decideDraft, sameValue } from './document.js';
 import { type FieldValue, isTextKind, type WireOp } from './messages.js';
 import { type CommittedTextOp, createOpLog } from './op-log.js';
 import type { FieldHead, FieldStore, OpRow } from './store.js';
@@ -128,7 +128,7 @@ export function createFields(d: FieldsDeps) {
 
   // ——— values ———
 
-  type WriteOutcome = { version: number } | { conflict: { id: string; current: { value: unknown; version: number; by: Actor | null } } };
+  type WriteOutcome = { version: number; unchanged?: true } | { conflict: { id: string; current: { value: unknown; version: number; by: Actor | null } } };
 
   async function writeValue(
     q: Queryable,
@@ -142,6 +142,8 @@ export function createFields(d: FieldsDeps) {
     if (w.baseVersion > head.version && !w.force) {
       throw new AppError('bad_request', `baseVersion ${w.baseVersion} is ahead of the field (version ${head.version})`);
     }
+    // Both people chose the same value: nothing to decide and nothing to write.
+    if (head.version !== w.baseVersion && !w.force && sameValue(head.value, w.value)) return { version: head.version, unchanged: true };
     if (head.version !== w.baseVersion && !w.force) {
       const by = await authorOf(q, w.roomId, head);
       const id = await store.insertConflict(q, {
@@ -194,7 +196,7 @@ export function createFields(d: FieldsDeps) {
         current: out.conflict.current,
       });
     }
-    broadcastSet(tenantId, m.roomId, m.field, out.version, m.value, m.clientId, m.seq, actor);
+    if (!out.unchanged) broadcastSet(tenantId, m.roomId, m.field, out.version, m.value, m.clientId, m.seq, actor);
     return { version: out.version };
   }
 
@@ -220,7 +222,7 @@ export function createFields(d: FieldsDeps) {
     if ('conflict' in out) {
       throw new AppError('version_conflict', `"${c.field}" changed again meanwhile; choose again`, { conflictId: out.conflict.id, field: c.field, mine: value, current: out.conflict.current });
     }
-    broadcastSet(tenantId, m.roomId, c.field, out.version, value, m.clientId, m.seq, actor);
+    if (!out.unchanged) broadcastSet(tenantId, m.roomId, c.field, out.version, value, m.clientId, m.seq, actor);
     return { resolution: m.choice, version: out.version };
   }
 
