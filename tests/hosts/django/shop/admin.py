@@ -1,0 +1,34 @@
+from django import forms
+from django.contrib import admin
+
+from .models import Channel, Customer, Order, Tag, Warehouse
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    search_fields = ["name"]  # required by autocomplete_fields
+
+
+@admin.register(Warehouse)
+class WarehouseAdmin(admin.ModelAdmin):
+    pass  # registered so the raw-id lookup popup has a change list
+
+
+admin.site.register(Tag)
+admin.site.register(Channel)
+
+
+class OrderForm(forms.ModelForm):
+    class Meta:
+        model = Order
+        fields = "__all__"
+        widgets = {"channels": forms.CheckboxSelectMultiple}
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    form = OrderForm
+    autocomplete_fields = ["customer"]  # select2, driven by django.jQuery
+    filter_horizontal = ["tags"]  # SelectFilter2
+    raw_id_fields = ["warehouse"]  # text input + lookup popup
+    # `due` gets the calendar shortcuts, `status` a plain select, `urgent` a checkbox.
