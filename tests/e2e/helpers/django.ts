@@ -81,11 +81,11 @@ export async function startDjango(env: { TANDEM_URL: string; TANDEM_API_KEY: str
     dbFile,
     output: () => out,
     async login(user) {
-      const page = await fetch(`${url}/admin/login/`);
+      const page = await fetch(`${url}/accounts/login/`);
       const csrf = /csrftoken=([^;]+)/.exec(page.headers.getSetCookie().join('; '))?.[1];
       const field = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await page.text())?.[1];
       if (!csrf || !field) throw new Error('no CSRF token on the login page');
-      const r = await fetch(`${url}/admin/login/`, {
+      const r = await fetch(`${url}/accounts/login/`, {
         method: 'POST',
         redirect: 'manual',
         headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `csrftoken=${csrf}` },

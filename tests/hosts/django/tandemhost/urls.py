@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
+from django.http import HttpResponse
 from django.urls import path
 
 from tandemhost.tandem import tandem_token
@@ -6,4 +8,7 @@ from tandemhost.tandem import tandem_token
 urlpatterns = [
     path("tandem-token", tandem_token, name="tandem-token"),
     path("admin/", admin.site.urls),
+    # A login for every user (the admin's own refuses non-staff), so tests can log in a non-staff user too.
+    path("accounts/login/", LoginView.as_view(template_name="admin/login.html")),
+    path("favicon.ico", lambda request: HttpResponse(status=204)),  # no 404 in the browser console
 ]

@@ -13,7 +13,7 @@ class Command(BaseCommand):
     help = "Create the test users (password tandem-test) and data."
 
     def add_arguments(self, parser):
-        parser.add_argument("--orders", type=int, default=6)
+        parser.add_argument("--orders", type=int, default=8)
 
     def handle(self, *args, orders, **kw):
         editor = [f"{a}_{m}" for m in ("order",) for a in ("view", "change")] + [
