@@ -93,13 +93,15 @@ export class TextFieldClient {
   }
 
   /** A local edit, as an op on the current local text. */
-  applyLocal(op: TextOp, opts: { undoable?: boolean } = {}): void {
+  /** `merge`: part of the same typed run as the previous edit, so one undo takes both back (as a native field does). */
+  applyLocal(op: TextOp, opts: { undoable?: boolean; merge?: boolean } = {}): void {
     if (op.length === 0) return;
     const inv = makeInvertible(op, this.text);
     this.text = apply(this.text, op);
     this.pending = this.pending ? compose(this.pending, op) : op;
     if (opts.undoable !== false) {
-      this.undoStack.push(invert(inv));
+      const top = opts.merge ? this.undoStack.pop() : undefined;
+      this.undoStack.push(top ? compose(invert(inv), top) : invert(inv));
       if (this.undoStack.length > 500) this.undoStack.shift();
       this.redoStack = [];
     }

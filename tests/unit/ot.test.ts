@@ -156,6 +156,32 @@ describe('TextFieldClient against the server algorithm (seeded property)', () =>
     expect(b.text).toBe('Say: hello world');
   });
 
+  it('one undo takes back a whole typed run (merged edits), even with a colleague typing in between', () => {
+    const srv = server('hello');
+    const a = new TextFieldClient({ clientId: 'a', text: 'hello', version: 0 });
+    const b = new TextFieldClient({ clientId: 'b', text: 'hello', version: 0 });
+    const sync = (c: TextFieldClient) => {
+      const out = c.takeOutgoing();
+      if (out) c.ack(srv.submit(out), out.seq);
+      for (const d of [a, b]) for (let v = d.version + 1; v <= srv.log.length; v++) d.receive({ version: v, op: srv.log[v - 1]!.op, clientId: srv.log[v - 1]!.clientId, seq: srv.log[v - 1]!.seq });
+    };
+    a.applyLocal([5, ' w']);
+    sync(a);
+    b.applyLocal(['>']);
+    sync(b);
+    a.applyLocal([8, 'o'], { merge: true });
+    a.applyLocal([9, 'r'], { merge: true });
+    sync(a);
+    expect(a.text).toBe('>hello wor');
+    a.undo();
+    sync(a);
+    expect(a.text).toBe('>hello');
+    expect(b.text).toBe('>hello');
+    a.redo();
+    sync(a);
+    expect(b.text).toBe('>hello wor');
+  });
+
   it('a restored client (after a reload) resends its op exactly once', () => {
     const srv = server('');
     const a = new TextFieldClient({ clientId: 'a', text: '', version: 0 });

@@ -1,3 +1,4 @@
+import { bindingOf, ignoredControl } from '../bindings/registry.js';
 import type { FieldInfo, FieldKind, FieldRegistry } from './types.js';
 
 /** Never synchronised or announced: secrets and things that are not user data. */
@@ -33,7 +34,7 @@ function labelOf(el: Control): string {
 }
 
 const controlsOf = (form: ParentNode): Control[] =>
-  [...form.querySelectorAll<Control>('input, textarea, select')].filter((el) => (el.name || el.id) && kindOf(el) !== null);
+  [...form.querySelectorAll<Control>('input, textarea, select')].filter((el) => (el.name || el.id) && kindOf(el) !== null && !ignoredControl(el));
 
 /** The page's main form: the one with the most eligible fields (a search box loses to the record form). */
 export function findForm(doc: Document, selector?: string): HTMLFormElement | null {
@@ -62,6 +63,7 @@ export function createFieldRegistry(form: HTMLFormElement | null): FieldRegistry
         continue;
       }
       if (byName.size >= MAX_FIELDS) continue;
+      allowSelection(el);
       const info: FieldInfo = {
         name,
         kind,
@@ -80,11 +82,13 @@ export function createFieldRegistry(form: HTMLFormElement | null): FieldRegistry
     get: (name) => byName.get(name),
     fieldOf(target) {
       let el = target instanceof Element ? target : null;
-      while (el) {
-        const f = byElement.get(el);
+      for (let e = el; e; e = e.parentElement) {
+        const f = byElement.get(e);
         if (f) return f;
-        el = el.parentElement;
       }
+      // A widget's own elements (select2's container, a datepicker's popup) sit outside the control.
+      if (!el) return undefined;
+      for (const f of byName.values()) if (f.elements.length && bindingOf(f).owns(el)) return f;
       return undefined;
     },
   };
@@ -102,16 +106,17 @@ export function pageContext(doc: Document, fields: FieldRegistry, hostKey?: stri
 }
 
 /** The value a field had as the page was served (default value / selected / checked attributes). */
-function renderedValue(f: FieldInfo): string | boolean | string[] | null {
-  const el = f.element as Control;
-  if (f.kind === 'checkbox') {
-    const boxes = f.elements as HTMLInputElement[];
-    return boxes.length === 1 ? boxes[0]!.defaultChecked : boxes.filter((b) => b.defaultChecked).map((b) => b.value);
+const renderedValue = (f: FieldInfo) => bindingOf(f).readSaved();
+
+/**
+ * `<input type=email>` has no selection API: nobody's caret could be kept while others type, and
+ * every caret call throws. It is co-edited as a text input with the email keyboard (`inputmode`);
+ * the submitted value is the same (hosts validate email addresses on the server anyway).
+ */
+function allowSelection(el: Control): void {
+  if (el instanceof HTMLInputElement && el.type === 'email') {
+    el.dataset.tandemType = 'email';
+    if (!el.hasAttribute('inputmode')) el.inputMode = 'email';
+    el.type = 'text';
   }
-  if (f.kind === 'radio') return (f.elements as HTMLInputElement[]).find((r) => r.defaultChecked)?.value ?? null;
-  if (el instanceof HTMLSelectElement) {
-    const chosen = [...el.options].filter((o) => o.defaultSelected).map((o) => o.value);
-    return el.multiple ? chosen : (chosen[0] ?? el.options[0]?.value ?? null);
-  }
-  return (el as HTMLInputElement).defaultValue;
 }

@@ -2,9 +2,12 @@
 // values with a conflict dialog, highlights of others' changes in their colour, "saved by …",
 // the draft-or-saved choice, an unsaved-edits indicator and a prompt before leaving with them.
 import { type FieldInfo, type OverlayContext, registerModule } from '../index.js';
-import { describeValue, readValue, sameValue, type Value, writeValue } from './dom.js';
+import { bindingOf, createWatcher, sameValue, type Value } from '../bindings/index.js';
+import { openDialog } from './dialog.js';
+import { guardSubmit } from './fidelity.js';
 import { fieldKey, loadState } from './persist.js';
 import { TextBinding, type WireOp } from './text.js';
+import { ValueSync } from './values.js';
 
 const TEXT_KINDS = new Set(['text', 'textarea']);
 
@@ -39,16 +42,13 @@ registerModule({
   init(ctx: OverlayContext) {
     ctx.ui.addStyle(CSS);
     const text = new Map<string, TextBinding>();
-    const versions = new Map<string, number>();
+    // Every change of every field, by whoever made it, arrives here once (bindings/watch.ts).
+    const watcher = createWatcher(ctx.fields, (f, v) => {
+      const t = text.get(f.name);
+      if (t) t.onInput();
+      else values.local(f, v);
+    });
     let epoch = 0;
-    const clientId = (() => {
-      const b = new Uint8Array(12);
-      crypto.getRandomValues(b);
-      return 'v' + [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-    })();
-    let seq = 0;
-    /** Set while we write values into the page ourselves, so our own change events are ignored. */
-    let applying = false;
 
     const section = ctx.ui.addBarSection({ id: 'fields', label: 'Form sync' });
     const status = document.createElement('span');
@@ -57,7 +57,7 @@ registerModule({
     section.append(status);
     const hostEl = ctx.ui.root.host as HTMLElement;
 
-    const unsaved = () => [...text.values()].some((b) => b.hasUnacked);
+    const unsaved = () => values.unsaved || [...text.values()].some((b) => b.hasUnacked);
     const updateStatus = () => {
       const u = unsaved();
       status.dataset.unsaved = String(u);
@@ -83,7 +83,7 @@ registerModule({
     /** A brief outline of a field changed by someone else, in their colour. */
     const flash = (f: FieldInfo, by: WireOp['by']) => {
       if (ctx.user && userOf(by) === ctx.user.id) return;
-      const el = f.element;
+      const el = bindingOf(f).visible();
       const r = el.getBoundingClientRect();
       const l = ctx.ui.layer.getBoundingClientRect();
       const box = document.createElement('div');
@@ -98,104 +98,24 @@ registerModule({
       setTimeout(() => box.remove(), 2200);
     };
 
-    function dialog(title: string, lines: string[], actions: Array<{ id: string; text: string; primary?: boolean; run: () => void }>) {
-      const wrap = document.createElement('div');
-      wrap.className = 'fields-dialog';
-      wrap.setAttribute('role', 'dialog');
-      wrap.setAttribute('aria-modal', 'true');
-      const box = document.createElement('div');
-      const h = document.createElement('h2');
-      h.textContent = title;
-      box.append(h);
-      for (const line of lines) {
-        const p = document.createElement('p');
-        p.textContent = line;
-        box.append(p);
-      }
-      const row = document.createElement('div');
-      row.className = 'fields-actions';
-      for (const a of actions) {
-        const b = document.createElement('button');
-        b.type = 'button';
-        b.textContent = a.text;
-        b.dataset.action = a.id;
-        if (a.primary) b.className = 'fields-primary';
-        b.addEventListener('click', () => {
-          wrap.remove();
-          a.run();
-        });
-        row.append(b);
-      }
-      box.append(row);
-      wrap.append(box);
-      ctx.ui.root.append(wrap);
-      (row.querySelector('button.fields-primary') as HTMLButtonElement | null)?.focus();
-      return wrap;
-    }
-
-    // ——— non-text values ———
-
-    async function sendValue(f: FieldInfo) {
-      const room = ctx.room;
-      if (!room) return;
-      const value = readValue(f);
-      const r = await ctx.request<{ version: number }>('field:set', { roomId: room.roomId, field: f.name, baseVersion: versions.get(f.name) ?? 0, value, clientId, seq: ++seq });
-      if (r.ok) {
-        versions.set(f.name, r.version);
-        return;
-      }
-      if (r.error.code === 'version_conflict') return conflict(f, value, r.error.details as ConflictDetails);
-      ctx.ui.toast(`Could not save "${f.label || f.name}": ${r.error.message}`, { kind: 'error' });
-    }
-
-    interface ConflictDetails {
-      conflictId: string;
-      current: { value: Value; version: number; by: { id: string; name: string | null } | null };
-    }
-
-    function conflict(f: FieldInfo, mine: Value, d: ConflictDetails) {
-      const who = d.current.by?.name ?? 'Someone';
-      const label = f.label || f.name;
-      const resolve = async (choice: 'mine' | 'theirs') => {
-        const room = ctx.room;
-        if (!room) return;
-        const r = await ctx.request<{ version: number }>('field:resolve', { roomId: room.roomId, conflictId: d.conflictId, choice, clientId, seq: ++seq });
-        if (choice === 'theirs') {
-          applying = true;
-          writeValue(f, d.current.value);
-          applying = false;
-          versions.set(f.name, d.current.version);
-          return;
-        }
-        if (r.ok) versions.set(f.name, r.version);
-        else if (r.error.code === 'version_conflict') conflict(f, mine, r.error.details as ConflictDetails);
-        else ctx.ui.toast(`Could not keep your value: ${r.error.message}`, { kind: 'error' });
-      };
-      const el = dialog(
-        `"${label}" was changed meanwhile`,
-        [`${who} set it to: ${describeValue(f, d.current.value)}`, `You chose: ${describeValue(f, mine)}`],
-        [
-          { id: 'theirs', text: 'Take theirs', run: () => void resolve('theirs') },
-          { id: 'mine', text: 'Keep mine', primary: true, run: () => void resolve('mine') },
-        ],
-      );
-      el.dataset.field = f.name;
-      el.classList.add('fields-conflict');
-    }
-
-    for (const f of ctx.fields.all()) {
-      if (TEXT_KINDS.has(f.kind)) continue;
-      for (const el of f.elements) el.addEventListener('change', () => !applying && void sendValue(f));
-    }
-
     // ——— text fields ———
 
     // The page key of the last join: while re-joining ctx.room is null, and that is exactly when edits must be kept.
     let pageKey: string | null = null;
-    const persistKey = (name: string) => () => (pageKey ? fieldKey(ctx.serverUrl, pageKey, name) : null);
+    const persistKey = (name: string) => (pageKey ? fieldKey(ctx.serverUrl, pageKey, name) : null);
+    const values = new ValueSync(ctx, watcher, { persistKey, onState: updateStatus, onRemote: flash });
     for (const f of ctx.fields.all()) {
       if (!TEXT_KINDS.has(f.kind)) continue;
-      text.set(f.name, new TextBinding(ctx, f, { persistKey: persistKey(f.name), epoch: () => epoch, onState: updateStatus, onRemote: (by) => flash(f, by) }));
+      text.set(
+        f.name,
+        new TextBinding(ctx, f, {
+          persistKey: () => persistKey(f.name),
+          epoch: () => epoch,
+          onState: updateStatus,
+          onRemote: (by) => flash(f, by),
+          write: (t) => watcher.write(f, t),
+        }),
+      );
     }
 
     ctx.socket.on('field:ops', (m: { roomId: string; ops: WireOp[] }) => {
@@ -207,13 +127,7 @@ registerModule({
           text.get(o.field)?.receive(o);
           continue;
         }
-        if (o.version <= (versions.get(o.field) ?? 0)) continue;
-        versions.set(o.field, o.version);
-        if (o.clientId === clientId) continue;
-        applying = true;
-        writeValue(f, o.value as Value);
-        applying = false;
-        flash(f, o.by);
+        values.remote(f, o);
       }
       updateStatus();
     });
@@ -228,17 +142,20 @@ registerModule({
       ctx.ui.toast(`The record was saved${m.savedBy ? ` by ${m.savedBy}` : ''}; the form shows the saved values`, { ms: 6000 });
     });
 
-    ctx.fields.form?.addEventListener('submit', () => {
-      const room = ctx.room;
-      if (!room) return;
-      const values: Record<string, Value> = {};
-      for (const f of ctx.fields.all()) values[f.name] = readValue(f);
-      void ctx.request('form:saved', { roomId: room.roomId, values });
-    });
+    const unguard = ctx.fields.form
+      ? guardSubmit(ctx, ctx.fields.form, {
+          watcher,
+          values,
+          text,
+          unsaved,
+          onSubmit: (saved) => ctx.room && void ctx.request('form:saved', { roomId: ctx.room.roomId, values: saved }),
+        })
+      : () => undefined;
 
     function offerDraft(d: NonNullable<DocumentAnswer['draft']>) {
       const when = new Date(d.editedAt).toLocaleString();
-      dialog(
+      openDialog(
+        ctx,
         'Unsaved changes on this record',
         [`Someone left unsaved changes here (last edited ${when}), and the saved record has changed since.`, `Fields affected: ${d.fields.join(', ')}`],
         [
@@ -248,9 +165,9 @@ registerModule({
             run: () => {
               const room = ctx.room;
               if (!room) return;
-              const values: Record<string, Value> = {};
-              for (const f of ctx.fields.all()) values[f.name] = readValue(f, true);
-              void ctx.request('form:draft', { roomId: room.roomId, choice: 'saved', values });
+              const saved: Record<string, Value> = {};
+              for (const f of ctx.fields.all()) saved[f.name] = bindingOf(f).readSaved();
+              void ctx.request('form:draft', { roomId: room.roomId, choice: 'saved', values: saved });
             },
           },
           { id: 'continue', text: 'Continue the draft', primary: true, run: () => void ctx.request('form:draft', { roomId: ctx.room?.roomId, choice: 'continue' }) },
@@ -263,18 +180,7 @@ registerModule({
       pageKey = room.pageKey;
       const doc = room.answer.document as DocumentAnswer | undefined;
       if (!doc) return;
-      for (const [name, entry] of Object.entries(doc.fields)) {
-        const f = ctx.fields.get(name);
-        if (!f) continue;
-        if (TEXT_KINDS.has(f.kind)) continue;
-        versions.set(name, entry.version);
-        if (!sameValue(readValue(f), entry.value)) {
-          applying = true;
-          writeValue(f, entry.value as Value);
-          applying = false;
-          f.element.dataset.tandemDiffers = 'true';
-        }
-      }
+      values.joined(Object.fromEntries(Object.entries(doc.fields).filter(([n]) => !text.has(n))), rejoin);
       for (const [name, b] of text) {
         const entry = doc.fields[name];
         if (!entry) continue;
@@ -283,7 +189,7 @@ registerModule({
           continue;
         }
         const saved = await loadState(fieldKey(ctx.serverUrl, room.pageKey, name));
-        if (!saved && !sameValue(readValue(b.field), entry.value)) b.field.element.dataset.tandemDiffers = 'true';
+        if (!saved && !sameValue(bindingOf(b.field).read(), entry.value)) b.field.element.dataset.tandemDiffers = 'true';
         await b.start(entry, saved?.state ?? null);
       }
       if (!rejoin && doc.draft) offerDraft(doc.draft);
@@ -291,7 +197,11 @@ registerModule({
       updateStatus();
     });
 
+    ctx.events.on('connection', ({ state }) => state === 'connected' && values.flushAll());
+
     return () => {
+      unguard();
+      watcher.stop();
       for (const b of text.values()) b.dispose();
     };
   },

@@ -32,6 +32,53 @@ function endOf(op: TextOp): number {
   return last;
 }
 
+/** Inputs whose type has no selection API (caret calls throw there). */
+const hasSelection = (el: HTMLInputElement | HTMLTextAreaElement) => el.selectionStart !== null;
+
+/**
+ * Consecutive edits of one kind at one place, each soon after the last, are one typed run: one
+ * undo takes the run back, as a native field's undo does (not one keystroke at a time).
+ */
+export class TypingRun {
+  private kind: 'insert' | 'delete' | null = null;
+  private start = 0;
+  private end = 0;
+  private at = 0;
+  static readonly PAUSE_MS = 1000;
+
+  continues(op: TextOp, now: number): boolean {
+    let skip = 0;
+    let ins = 0;
+    let del = 0;
+    for (const c of op) {
+      if (typeof c === 'number') {
+        if (ins || del) return this.set(null, 0, 0, now);
+        skip += c;
+      } else if (typeof c === 'string') ins += cpLength(c);
+      else del += typeof c.d === 'number' ? c.d : cpLength(c.d);
+    }
+    const kind = ins && !del ? 'insert' : del && !ins ? 'delete' : null;
+    const near = now - this.at < TypingRun.PAUSE_MS;
+    // Typing goes on where it ended; Backspace ends where the last deletion started; Delete stays put.
+    const contiguous = kind === 'insert' ? skip === this.end : skip + del === this.start || skip === this.start;
+    const merge = kind !== null && kind === this.kind && near && contiguous;
+    this.set(kind, skip, kind === 'insert' ? skip + ins : skip, now);
+    return merge;
+  }
+
+  reset() {
+    this.kind = null;
+  }
+
+  private set(kind: 'insert' | 'delete' | null, start: number, end: number, at: number): false {
+    this.kind = kind;
+    this.start = start;
+    this.end = end;
+    this.at = at;
+    return false;
+  }
+}
+
 export class TextBinding {
   client: TextFieldClient | null = null;
   private shown = '';
@@ -41,13 +88,21 @@ export class TextBinding {
   private sending = false;
   private sentEpoch = -1;
   private fetching = false;
+  private readonly run = new TypingRun();
   private readonly el: HTMLInputElement | HTMLTextAreaElement;
   private readonly disposers: Array<() => void> = [];
 
   constructor(
     private readonly ctx: OverlayContext,
     readonly field: FieldInfo,
-    private readonly hooks: { persistKey: () => string | null; epoch: () => number; onState: () => void; onRemote: (by: WireOp['by']) => void },
+    private readonly hooks: {
+      persistKey: () => string | null;
+      epoch: () => number;
+      onState: () => void;
+      onRemote: (by: WireOp['by']) => void;
+      /** Shows `text` in the field without it being seen as a local edit (the watcher's write). */
+      write: (text: string) => void;
+    },
   ) {
     this.el = field.element as HTMLInputElement | HTMLTextAreaElement;
     const on = <K extends keyof HTMLElementEventMap>(type: K, fn: (e: HTMLElementEventMap[K]) => void) => {
@@ -155,20 +210,23 @@ export class TextBinding {
     void this.persist();
   }
 
-  private onInput() {
+  /** The field's text changed (typed, pasted, or set by a script of the page): the difference becomes an op. */
+  onInput() {
     const c = this.client;
     if (!c || this.composing) return;
     const v = this.el.value;
     if (v === this.shown) return;
-    const op = diff(this.shown, v, utf16ToCp(v, this.el.selectionEnd ?? v.length));
+    const focused = this.el.ownerDocument.activeElement === this.el;
+    const op = diff(this.shown, v, focused ? utf16ToCp(v, this.el.selectionEnd ?? v.length) : undefined);
+    const merge = this.run.continues(op, Date.now());
     if (this.deferred) {
       // Remote changes arrived during the composition: ours goes after them.
       const d = this.deferred;
       this.deferred = null;
-      c.applyLocal(transform(op, d, 'right'));
+      c.applyLocal(transform(op, d, 'right'), { merge });
       this.render([{ op: transform(d, op, 'left'), version: c.version }]);
     } else {
-      c.applyLocal(op);
+      c.applyLocal(op, { merge });
       this.shown = c.text;
     }
     void this.persist();
@@ -181,10 +239,11 @@ export class TextBinding {
     if (!c || this.composing) return;
     const op = redo ? c.redo() : c.undo();
     if (!op) return;
-    this.el.value = c.text;
+    this.run.reset();
+    this.hooks.write(c.text);
     this.shown = c.text;
     const at = cpToUtf16(c.text, endOf(op));
-    this.el.setSelectionRange(at, at);
+    if (hasSelection(this.el)) this.el.setSelectionRange(at, at);
     void this.persist();
     this.hooks.onState();
     this.flush();
@@ -207,9 +266,10 @@ export class TextBinding {
       s = transformCaret(s, a.op);
       e = transformCaret(e, a.op);
     }
-    if (before !== c.text) el.value = c.text;
+    if (applied.length > 0) this.run.reset();
+    if (before !== c.text) this.hooks.write(c.text);
     this.shown = c.text;
-    if (focused) el.setSelectionRange(cpToUtf16(c.text, s), cpToUtf16(c.text, e), el.selectionDirection ?? undefined);
+    if (focused && hasSelection(el)) el.setSelectionRange(cpToUtf16(c.text, s), cpToUtf16(c.text, e), el.selectionDirection ?? undefined);
     const presence = this.ctx.use<PresenceLike>('presence');
     if (applied.length > 0 && presence?.transformCarets) {
       presence.transformCarets(this.field.name, (cp) => applied.reduce((p, a) => transformCaret(p, a.op), cp));

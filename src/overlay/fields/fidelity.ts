@@ -1,0 +1,123 @@
+// The last line of the fidelity invariant: before the host form submits, every synchronised field
+// must show the room's value or the user's own edit, and every edit must have reached the room.
+// A field that disagrees is fixed; if it cannot be, or edits are still unsent, the submit waits
+// or stops with a clear explanation. It never lets a stale value through silently.
+import { bindingOf, sameValue, type Value, type Watcher } from '../bindings/index.js';
+import type { FieldInfo, OverlayContext } from '../index.js';
+import { openDialog } from './dialog.js';
+import type { TextBinding } from './text.js';
+import type { ValueSync } from './values.js';
+
+const WAIT_MS = 5000;
+
+export interface SubmitGuardDeps {
+  watcher: Watcher;
+  values: ValueSync;
+  text: Map<string, TextBinding>;
+  unsaved: () => boolean;
+  /** The submit goes ahead with these values (tells the room "saved"). */
+  onSubmit: (values: Record<string, Value>) => void;
+}
+
+export function guardSubmit(ctx: OverlayContext, form: HTMLFormElement, d: SubmitGuardDeps): () => void {
+  let bypass = false;
+  let waiting = false;
+
+  /** Fields whose page value is not the one the room holds (or the user's pending edit), after trying to fix them. */
+  const mismatches = (): FieldInfo[] => {
+    const bad: FieldInfo[] = [];
+    for (const f of ctx.fields.all()) {
+      const t = d.text.get(f.name);
+      const expected = t ? (t.client ? t.client.text : undefined) : d.values.known(f.name) ? d.values.expected(f.name) : undefined;
+      if (expected === undefined) continue;
+      const b = bindingOf(f);
+      if (sameValue(b.read(), expected)) continue;
+      d.watcher.write(f, expected);
+      if (!sameValue(b.read(), expected)) bad.push(f);
+    }
+    return bad;
+  };
+
+  const names = (fs: Array<FieldInfo | undefined>) => fs.map((f) => `"${f ? f.label || f.name : '?'}"`).join(', ');
+
+  /** true: submit now; false: stopped or deferred (a later submit is made by us). */
+  const check = (go: () => void): boolean => {
+    if (bypass) return (bypass = false), true;
+    if (!ctx.room && ctx.connection === 'connecting') return true; // never joined: not a collaborative page
+    d.watcher.checkAll(); // changes no signal reported become edits now
+    const conflicts = d.values.conflicts();
+    if (conflicts.length) {
+      ctx.ui.toast(`Not saved yet: choose how to resolve the change to ${names(conflicts.map((n) => ctx.fields.get(n)))} first.`, { kind: 'error', ms: 8000 });
+      return false;
+    }
+    const bad = mismatches();
+    if (bad.length) {
+      ctx.ui.toast(`Not saved: ${names(bad)} does not show the value the others see, and Tandem could not set it. Reload the page before saving.`, { kind: 'error', ms: 10000 });
+      return false;
+    }
+    if (!d.unsaved()) return true;
+    if (ctx.connection !== 'connected' || !ctx.room) {
+      offline(go);
+      return false;
+    }
+    if (!waiting) wait(go);
+    return false;
+  };
+
+  /** Edits are on their way: submit as soon as the room has them all (checked again then). */
+  const wait = (go: () => void) => {
+    waiting = true;
+    ctx.ui.toast('Saving your last changes first…', { ms: 2000 });
+    const t0 = Date.now();
+    const tick = () => {
+      if (!d.unsaved()) return (waiting = false), go();
+      if (Date.now() - t0 > WAIT_MS || ctx.connection !== 'connected') return (waiting = false), offline(go);
+      setTimeout(tick, 50);
+    };
+    tick();
+  };
+
+  const offline = (go: () => void) => {
+    openDialog(
+      ctx,
+      'Your latest changes have not reached your colleagues',
+      ['Tandem cannot reach its server, so this form may not show what others changed meanwhile. Your own edits are kept and will be sent when the connection is back.'],
+      [
+        { id: 'wait', text: 'Wait', primary: true, run: () => undefined },
+        { id: 'save-anyway', text: 'Save anyway', run: () => ((bypass = true), go()) },
+      ],
+    ).classList.add('fields-offline-save');
+  };
+
+  const values = () => Object.fromEntries(ctx.fields.all().map((f) => [f.name, bindingOf(f).read()]));
+
+  const onSubmitEvent = (e: SubmitEvent) => {
+    if (e.target !== form) return;
+    const submitter = e.submitter instanceof HTMLElement ? e.submitter : null;
+    if (!check(() => (submitter ? form.requestSubmit(submitter) : form.requestSubmit()))) {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      return;
+    }
+    d.onSubmit(values());
+  };
+  // Capture on the document: ahead of every handler of the host's (which may submit by script).
+  document.addEventListener('submit', onSubmitEvent, true);
+
+  // `form.submit()` fires no submit event: the same check guards it.
+  const nativeSubmit = HTMLFormElement.prototype.submit;
+  Object.defineProperty(form, 'submit', {
+    configurable: true,
+    value() {
+      const go = () => form.submit();
+      if (check(go)) {
+        d.onSubmit(values());
+        nativeSubmit.call(form);
+      }
+    },
+  });
+  return () => {
+    document.removeEventListener('submit', onSubmitEvent, true);
+    delete (form as unknown as Record<string, unknown>).submit;
+  };
+}
