@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import core from './core.js';
 import type { Database } from './db/client.js';
 import devRoutes from './dev/demo.js';
+import widgetRoutes from './dev/widgets.js';
 import streamRoutes from './features/stream/routes.js';
 import http from './http/http.js';
 import gateway from './realtime/gateway.js';
@@ -99,6 +100,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       allowedPath: (path) => config.devMode || !path.startsWith('/demo'),
     });
     if (config.devMode) app.get('/', (_req, reply) => reply.redirect('/demo/'));
+    if (config.devMode) await app.register(widgetRoutes);
   }
 
   await app.ready();

@@ -1,3 +1,4 @@
+import { bindingOf } from '../bindings/index.js';
 import { coreCss } from './styles.js';
 import type { ConnectionState, FieldBadge, FieldRegistry, Panel, ToolbarButton, UiHost } from './types.js';
 
@@ -113,7 +114,7 @@ export function createUi(doc: Document, fields: FieldRegistry): CoreUi {
     for (const [name, group] of badgeGroups) {
       const f = fields.get(name);
       if (!f || group.childElementCount === 0) continue;
-      const r = f.element.getBoundingClientRect();
+      const r = bindingOf(f).visible().getBoundingClientRect();
       group.style.display = r.width === 0 && r.height === 0 ? 'none' : 'flex';
       group.style.left = `${r.right - origin.left - group.offsetWidth}px`;
       group.style.top = `${r.top - origin.top}px`;

@@ -1,4 +1,5 @@
 import type { Participant, PresenceJoinAnswer, PresenceStatus } from '../../features/presence/messages.js';
+import { bindingOf } from '../bindings/index.js';
 import { codePointsToUtf16, utf16ToCodePoints } from '../core/text.js';
 import type { FieldInfo, OverlayContext } from '../core/types.js';
 import { caretPoint, isTextControl, selectionRects, type TextControl } from './caret-coords.js';
@@ -231,7 +232,7 @@ export function initPresence(ctx: OverlayContext) {
         b.append(text, dot);
         b.addEventListener('click', () => {
           const f = p.focus[0] ? fields.get(p.focus[0]) : undefined;
-          f?.element.scrollIntoView({ block: 'center', behavior: 'smooth' });
+          (f && bindingOf(f).visible())?.scrollIntoView({ block: 'center', behavior: 'smooth' });
         });
         return b;
       }),
@@ -264,7 +265,7 @@ export function initPresence(ctx: OverlayContext) {
     for (const [name, ps] of perField) {
       const f = fields.get(name);
       if (!f) continue;
-      const box = fieldBox(f.element);
+      const box = fieldBox(bindingOf(f).visible());
       if (!box.visible) continue;
       ps.forEach((p, i) => {
         const ring = document.createElement('div');

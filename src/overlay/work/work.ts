@@ -2,6 +2,7 @@ import type { DelegationView } from '../../features/delegation/messages.js';
 import type { AssistanceView } from '../../features/assistance/messages.js';
 import type { Suggestion } from '../../features/suggestions/rank.js';
 import type { FieldBadge, FieldInfo, OverlayContext } from '../core/types.js';
+import { bindingOf } from '../bindings/index.js';
 import { pageLinkTarget } from '../core/navigate.js';
 import { workCss } from './styles.js';
 
@@ -24,12 +25,9 @@ const OPEN = new Set(['pending', 'accepted', 'submitted', 'rejected']);
 
 /** A field's current value as the form shows it. */
 function valueOf(f: FieldInfo): unknown {
-  const e = f.element as HTMLInputElement;
-  if (f.kind === 'checkbox') return e.checked;
-  if (f.kind === 'radio') return (f.elements as HTMLInputElement[]).find((r) => r.checked)?.value ?? null;
-  if (f.kind === 'number') return e.value === '' ? null : Number(e.value);
-  if (e instanceof HTMLSelectElement && e.multiple) return [...e.selectedOptions].map((o) => o.value);
-  return e.value;
+  const v = bindingOf(f).read();
+  if (f.kind === 'number' && typeof v === 'string') return v === '' ? null : Number(v);
+  return v;
 }
 
 export function initWork(ctx: OverlayContext) {
@@ -40,7 +38,7 @@ export function initWork(ctx: OverlayContext) {
   let selecting = false;
   const selected = new Set<string>();
   const badges = new Map<string, FieldBadge>();
-  const locked = new Map<HTMLElement, { readOnly: boolean; disabled: boolean }>();
+  const locked = new Set<string>();
   let approverRole = 'approver';
 
   ctx.ui.addStyle(workCss);
@@ -82,26 +80,24 @@ export function initWork(ctx: OverlayContext) {
     }
     // Locks mirror the server's rule (the server enforces it): the assignee writes while
     // accepted or rejected, nobody while submitted.
-    const shouldLock = new Set<HTMLElement>();
+    const shouldLock = new Set<string>();
     for (const [name, d] of holders) {
       const mine = d.assignee.id === me() && (d.hold === 'assignee');
       if (d.hold === 'free' || mine) continue;
-      for (const e of ctx.fields.get(name)?.elements ?? []) shouldLock.add(e);
+      shouldLock.add(name);
     }
-    for (const [e, prev] of locked) {
-      if (shouldLock.has(e)) continue;
-      (e as HTMLInputElement).readOnly = prev.readOnly;
-      (e as HTMLInputElement).disabled = prev.disabled;
-      e.removeAttribute('data-tandem-locked');
-      locked.delete(e);
+    // Through the binding: the widget people see is locked too, and the control stays in the submitted form.
+    for (const name of locked) {
+      if (shouldLock.has(name)) continue;
+      const f = ctx.fields.get(name);
+      if (f) bindingOf(f).setLocked(false);
+      locked.delete(name);
     }
-    for (const e of shouldLock) {
-      if (locked.has(e)) continue;
-      const i = e as HTMLInputElement;
-      locked.set(e, { readOnly: i.readOnly, disabled: i.disabled });
-      if (e instanceof HTMLSelectElement || i.type === 'checkbox' || i.type === 'radio') i.disabled = true;
-      else i.readOnly = true;
-      e.setAttribute('data-tandem-locked', '');
+    for (const name of shouldLock) {
+      const f = ctx.fields.get(name);
+      if (locked.has(name) || !f) continue;
+      bindingOf(f).setLocked(true);
+      locked.add(name);
     }
   }
 
