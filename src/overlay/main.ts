@@ -7,5 +7,11 @@ import './chat/index.js';
 import './work/index.js';
 
 const start = () => void boot().catch((err) => console.error('tandem: failed to start', err));
-if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
-else start();
+// Host pages enhance their controls in ready handlers (select2, datepickers): start after them,
+// so each field is found with its widget. `load` is the fallback for a tag added after
+// DOMContentLoaded; boot() runs once whichever comes first.
+if (document.readyState === 'complete') start();
+else {
+  document.addEventListener('DOMContentLoaded', () => setTimeout(start, 0), { once: true });
+  window.addEventListener('load', start, { once: true });
+}

@@ -78,6 +78,7 @@ export function bindingOf(f: FieldInfo): FieldBinding {
       hit = false; // a broken adapter must not break the field: it stays native
     }
     if (!hit) continue;
+    if (a.kind && a.kind !== f.kind) f.kind = a.kind; // before any module reads it: bound while the registry scans
     const b: FieldBinding = { ...native, ...a.bind({ field: f, native, jq }), adapter: a.name };
     bound.set(f, b);
     f.element.dataset.tandemBinding = a.name;

@@ -7,7 +7,7 @@
  * setters, jQuery's event system, DOM mutations, a periodic reconcile), so an adapter only says
  * how to read, write and show: see watch.ts.
  */
-import type { FieldInfo } from '../core/types.js';
+import type { FieldInfo, FieldKind } from '../core/types.js';
 
 /** A field's value on the wire: text/number/date → string, checkbox → boolean (a group: the
  *  checked values), radio → the checked value or null, select → the value (multiple: the values). */
@@ -49,6 +49,9 @@ export interface AdapterEnv {
  */
 export interface WidgetAdapter {
   name: string;
+  /** The kind the widget gives its control, when not the control's own: a datepicker's text
+   *  input holds a date, a versioned value chosen whole (two picks must never merge as text). */
+  kind?: FieldKind;
   detect(field: FieldInfo, jq: JQueryLike | null): boolean;
   bind(env: AdapterEnv): Partial<Omit<FieldBinding, 'adapter'>>;
   /** Controls that are a widget's internals, not fields of their own (e.g. SelectFilter2's "available" box). */

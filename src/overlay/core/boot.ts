@@ -14,8 +14,11 @@ declare global {
 }
 
 /** Reads the script tag, builds the context, initialises every registered module, connects. */
+let booting = false;
+
 export async function boot(doc: Document = document): Promise<void> {
-  if (window.tandem) return; // included twice
+  if (booting || window.tandem) return; // included twice, or started by a later event
+  booting = true;
   const config = readConfig(doc);
   if (!config) return;
   const fields = createFieldRegistry(findForm(doc, config.form));

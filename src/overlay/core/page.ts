@@ -74,6 +74,7 @@ export function createFieldRegistry(form: HTMLFormElement | null): FieldRegistry
       };
       byName.set(name, info);
       byElement.set(el, info);
+      bindingOf(info); // a widget adapter may set the field's kind (a datepicker's input holds a date)
     }
   }
   return {

@@ -63,6 +63,8 @@ registerModule({
       status.dataset.unsaved = String(u);
       status.textContent = u ? (ctx.connection === 'connected' ? 'Saving…' : 'Unsaved edits (offline)') : ctx.room ? 'All changes synced' : '';
       hostEl.dataset.unsaved = String(u);
+      // Which fields wait for the server (tests and support read it).
+      hostEl.dataset.unsavedFields = [...values.pendingFields(), ...[...text].filter(([, b]) => b.hasUnacked).map(([n]) => n)].join(' ');
     };
     ctx.events.on('connection', updateStatus);
 

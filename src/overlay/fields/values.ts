@@ -34,6 +34,7 @@ export class ValueSync {
   private readonly state = new Map<string, FieldState>();
   private readonly clientId = randomId();
   private seq = 0;
+  private joinedOnce = false;
 
   constructor(
     private readonly ctx: OverlayContext,
@@ -49,6 +50,9 @@ export class ValueSync {
 
   get unsaved(): boolean {
     return [...this.state.values()].some((s) => s.pending !== null);
+  }
+  pendingFields(): string[] {
+    return [...this.state].filter(([, s]) => s.pending).map(([n]) => n);
   }
   /** Fields whose conflict choice is open. */
   conflicts(): string[] {
@@ -66,8 +70,9 @@ export class ValueSync {
   /** The watcher saw the user (or a script of the page) change `f`. */
   local(f: FieldInfo, value: Value) {
     const s = this.st(f.name);
-    if (!s.pending && !s.sending && this.ctx.room && sameValue(value, s.room)) return;
-    s.pending = { value, baseVersion: s.pending?.baseVersion ?? (this.ctx.room ? s.version : -1), clientId: this.clientId, seq: ++this.seq };
+    if (!s.pending && !s.sending && this.joinedOnce && sameValue(value, s.room)) return;
+    // Based on the last version this page showed (known since the first join, kept while offline).
+    s.pending = { value, baseVersion: s.pending?.baseVersion ?? (this.joinedOnce ? s.version : -1), clientId: this.clientId, seq: ++this.seq };
     this.persist(f.name);
     this.hooks.onState();
     this.flush(f);
@@ -86,6 +91,7 @@ export class ValueSync {
 
   /** After every join: the room's values, then the user's pending edits again (resent, deduplicated by the server). */
   joined(entries: Record<string, { value: unknown; version: number }>, rejoin: boolean) {
+    this.joinedOnce = true;
     for (const f of this.ctx.fields.all()) {
       const entry = entries[f.name];
       if (!entry) continue;

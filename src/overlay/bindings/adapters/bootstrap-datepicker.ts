@@ -12,6 +12,7 @@ const instance = (jq: JQueryLike | null, el: HTMLElement) => (jq ? (jq(el).data(
 
 export const bootstrapDatepicker: WidgetAdapter = {
   name: 'bootstrap-datepicker',
+  kind: 'date',
   detect: (f, jq) => {
     const dp = instance(jq, f.element);
     return !!dp && typeof dp.update === 'function' && !!dp.picker;

@@ -20,7 +20,8 @@ function partsOf(input: HTMLElement): HTMLElement[] {
 
 export const djangoCalendar: WidgetAdapter = {
   name: 'django-calendar',
-  detect: (f) => f.kind === 'text' && f.element.matches('input.vDateField, input.vTimeField'),
+  kind: 'date',
+  detect: (f) => (f.kind === 'text' || f.kind === 'date') && f.element.matches('input.vDateField, input.vTimeField'),
   bind({ field, native }): Partial<FieldBinding> {
     return {
       owns: (el) => native.owns(el) || partsOf(field.element).some((p) => p.contains(el)),

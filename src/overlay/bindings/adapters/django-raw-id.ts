@@ -14,7 +14,9 @@ function partsOf(input: HTMLElement): { lookup: HTMLElement | null; name: HTMLEl
 
 export const djangoRawId: WidgetAdapter = {
   name: 'django-raw-id',
-  detect: (f) => f.kind === 'text' && f.element.matches('input.vForeignKeyRawIdAdminField, input.vManyToManyRawIdAdminField'),
+  // An object id (or a list of them), chosen whole: a versioned value; two ids must never merge as text.
+  kind: 'other',
+  detect: (f) => (f.kind === 'text' || f.kind === 'other') && f.element.matches('input.vForeignKeyRawIdAdminField, input.vManyToManyRawIdAdminField'),
   bind({ field, native }): Partial<FieldBinding> {
     return {
       owns: (el) => {

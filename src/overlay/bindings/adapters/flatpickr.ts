@@ -12,6 +12,7 @@ interface Flatpickr {
 
 export const flatpickr: WidgetAdapter = {
   name: 'flatpickr',
+  kind: 'date',
   detect: (f) => !!(f.element as { _flatpickr?: unknown })._flatpickr,
   bind({ field, native }) {
     const fp = () => (field.element as unknown as { _flatpickr: Flatpickr })._flatpickr;

@@ -9,6 +9,7 @@ interface JqUiDatepicker {
 
 export const jqueryUiDatepicker: WidgetAdapter = {
   name: 'jquery-ui-datepicker',
+  kind: 'date',
   detect: (f, jq) => !!jq?.datepicker && f.element.classList.contains('hasDatepicker'),
   bind({ field, jq }) {
     const dp = jq!.datepicker as JqUiDatepicker;
