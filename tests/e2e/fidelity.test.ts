@@ -105,6 +105,28 @@ describe.skipIf(!hasChromium || !hasPg)('form fidelity in the browser (demo page
     await bob.page.keyboard.press('Escape');
   });
 
+  it('a host registers its own adapter, as docs/embedding.md shows, before and after tandem.js loads', async () => {
+    const context = await demo.browser.newContext();
+    const page = await context.newPage();
+    people.push({ context, page, errors: [] });
+    await page.addInitScript(() => {
+      (window.tandemAdapters = window.tandemAdapters || []).push({
+        name: 'my-colour-picker',
+        detect: (field) => field.element.id === 'amount',
+        bind: ({ field }) => ({ visible: () => field.element.closest('td') || field.element }),
+      });
+    });
+    await page.goto(`${demo.url}${FAB}?as=alice`);
+    await ready(page);
+    expect(await page.locator('#amount').getAttribute('data-tandem-binding')).toBe('my-colour-picker');
+    await page.evaluate(() =>
+      window.tandemAdapters!.push({ name: 'late', detect: (f) => f.name === 'customer', bind: () => ({}) }),
+    );
+    expect(await page.evaluate(() => window.tandem!.ctx.fields.fieldOf(document.getElementById('customer'))?.name)).toBe('customer');
+    await page.focus('#customer');
+    await expect.poll(() => page.locator('#customer').getAttribute('data-tandem-binding')).toBe('late');
+  });
+
   it('a checkbox group (Django CheckboxSelectMultiple) joins and syncs as the list of checked values', async () => {
     const alice = await open(DJANGO, 'alice');
     const bob = await open(DJANGO, 'bob');

@@ -33,7 +33,13 @@ export function allAdapters(): WidgetAdapter[] {
   return [...adapters, ...builtInAdapters];
 }
 
-for (const a of (typeof window !== 'undefined' && window.tandemAdapters) || []) registerAdapter(a);
+if (typeof window !== 'undefined') {
+  for (const a of window.tandemAdapters ?? []) registerAdapter(a);
+  // Adapters pushed after tandem.js loaded register at once (fields still bound natively are asked again).
+  window.tandemAdapters = Object.assign([] as WidgetAdapter[], {
+    push: (...added: WidgetAdapter[]) => (added.forEach(registerAdapter), adapters.length),
+  });
+}
 
 /** The jQuery copies on the page that know `el` (Django admin keeps its own as django.jQuery). */
 export function jqueries(): JQueryLike[] {
