@@ -115,6 +115,27 @@ for (const store of stores) {
       a.close();
     });
 
+    it('a stale write of the value the field already holds is no conflict: acked with the current version, nothing written or broadcast', async () => {
+      const url = `/admin/shop/order/${uniqueId()}/change/`;
+      const a = await connect(srv.url, await tenant.token('alice', { name: 'Alice' }));
+      const b = await connect(srv.url, await tenant.token('bob', { name: 'Bob' }));
+      const { roomId } = await joinForm(a, url, fields);
+      await joinForm(b, url, fields);
+      expect(await request(a, 'field:set', { roomId, field: 'status', baseVersion: 0, value: 'paid', clientId: newClientId(), seq: 1 })).toEqual({ ok: true, version: 1 });
+      let broadcasts = 0;
+      a.on('field:ops', () => broadcasts++);
+      const same = await request(b, 'field:set', { roomId, field: 'status', baseVersion: 0, value: 'paid', clientId: newClientId(), seq: 1 });
+      expect(same).toEqual({ ok: true, version: 1 });
+      const { rows } = await srv.app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM field_conflicts WHERE room_id = $1`, [roomId]);
+      expect(rows[0]!.n).toBe(0);
+      const head = await srv.app.db.query<{ version: number }>(`SELECT version FROM form_fields WHERE room_id = $1 AND field = 'status'`, [roomId]);
+      expect(head.rows[0]!.version).toBe(1);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(broadcasts).toBe(0);
+      a.close();
+      b.close();
+    });
+
     it('a stale select write is a conflict with the current value and author, stored with its resolution', async () => {
       const url = `/admin/shop/order/${uniqueId()}/change/`;
       const a = await connect(srv.url, await tenant.token('alice', { name: 'Alice' }));
