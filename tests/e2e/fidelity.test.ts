@@ -4,6 +4,7 @@
 import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEV_API_KEY } from '../../src/dev/demo.js';
 import { hasChromium, hasPg } from '../helpers/services.js';
 import { type Demo, openAs, overlay, startDemo, type UserPage, waitForConnection } from './helpers/browser.js';
 
@@ -240,6 +241,35 @@ describe.skipIf(!hasChromium || !hasPg)('form fidelity in the browser (demo page
     await synced(alice.page);
     await expect.poll(() => stored('shop.order:42', 'status'), { timeout: 15_000 }).toBe('cancelled');
     expect(await alice.page.locator('#id_status').inputValue()).toBe('cancelled');
+  });
+
+  it('a record saved elsewhere re-bases the page; a user with an edit of their own is asked, never silently overwritten', async () => {
+    const alice = await open(FAB, 'alice');
+    const bob = await open(FAB, 'bob');
+    await bob.page.context().setOffline(true);
+    await waitForConnection(bob.page, 'reconnecting', 'offline');
+    // bob's own edit, through select2, not yet sent.
+    await bob.page.click('#currency + .select2 .select2-selection');
+    await bob.page.keyboard.type('GB');
+    await bob.page.keyboard.press('Enter');
+    const r = await fetch(`${demo.url}/api/v1/records/changed`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${DEV_API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ pageKey: 'orderview:42', values: { currency: 'USD', paid: true, tags: ['3'] }, savedBy: 'Billing sync' }),
+    });
+    expect(r.status).toBe(200);
+    await expect.poll(() => alice.page.locator('#currency + .select2 .select2-selection__rendered').textContent()).toBe('USD');
+    await expect.poll(() => alice.page.locator('#tags').evaluate((s: HTMLSelectElement) => [...s.selectedOptions].map((o) => o.value))).toEqual(['3']);
+    await bob.page.context().setOffline(false);
+    await overlay(bob.page, '.fields-conflict[data-field="currency"]').waitFor({ timeout: 20_000 });
+    // His own value while he chooses; the fields he did not touch are re-based.
+    expect(await bob.page.locator('#currency + .select2 .select2-selection__rendered').textContent()).toBe('GBP');
+    await expect.poll(() => bob.page.locator('#paid').isChecked()).toBe(true);
+    await overlay(bob.page, '.fields-conflict button[data-action="theirs"]').click();
+    await expect.poll(() => bob.page.locator('#currency + .select2 .select2-selection__rendered').textContent()).toBe('USD');
+    await synced(bob.page);
+    const form = await submitted(bob.page, 'button[type=submit]');
+    expect([form.get('currency'), form.get('paid'), form.getAll('tags')]).toEqual(['USD', 'on', ['3']]);
   });
 
   it('a value set by a script without any event is caught, and a Save right after it waits until the room has it', async () => {
