@@ -133,15 +133,21 @@ describe('TextFieldClient against the server algorithm (seeded property)', () =>
     );
   });
 
-  it('undo removes only our own change, transformed over others', () => {
-    const srv = server('hello');
-    const a = new TextFieldClient({ clientId: 'a', text: 'hello', version: 0 });
-    const b = new TextFieldClient({ clientId: 'b', text: 'hello', version: 0 });
+  /** Two clients on one server; `sync(c)` sends c's edit and delivers everything to both. */
+  const twoClients = (text: string) => {
+    const srv = server(text);
+    const a = new TextFieldClient({ clientId: 'a', text, version: 0 });
+    const b = new TextFieldClient({ clientId: 'b', text, version: 0 });
     const sync = (c: TextFieldClient) => {
       const out = c.takeOutgoing();
       if (out) c.ack(srv.submit(out), out.seq);
       for (const d of [a, b]) for (let v = d.version + 1; v <= srv.log.length; v++) d.receive({ version: v, op: srv.log[v - 1]!.op, clientId: srv.log[v - 1]!.clientId, seq: srv.log[v - 1]!.seq });
     };
+    return { a, b, sync };
+  };
+
+  it('undo removes only our own change, transformed over others', () => {
+    const { a, b, sync } = twoClients('hello');
     a.applyLocal([5, ' world']);
     sync(a);
     b.applyLocal(['Say: ']);
@@ -157,14 +163,7 @@ describe('TextFieldClient against the server algorithm (seeded property)', () =>
   });
 
   it('one undo takes back a whole typed run (merged edits), even with a colleague typing in between', () => {
-    const srv = server('hello');
-    const a = new TextFieldClient({ clientId: 'a', text: 'hello', version: 0 });
-    const b = new TextFieldClient({ clientId: 'b', text: 'hello', version: 0 });
-    const sync = (c: TextFieldClient) => {
-      const out = c.takeOutgoing();
-      if (out) c.ack(srv.submit(out), out.seq);
-      for (const d of [a, b]) for (let v = d.version + 1; v <= srv.log.length; v++) d.receive({ version: v, op: srv.log[v - 1]!.op, clientId: srv.log[v - 1]!.clientId, seq: srv.log[v - 1]!.seq });
-    };
+    const { a, b, sync } = twoClients('hello');
     a.applyLocal([5, ' w']);
     sync(a);
     b.applyLocal(['>']);
