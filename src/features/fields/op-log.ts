@@ -89,6 +89,12 @@ const LOG_WINDOW = 500;
 const MAX_ATTEMPTS = 10;
 const IDLE_EVICT_MS = 10 * 60_000;
 
+/** Who writes: only code that re-bases on a saved record writes as 'system' (read-only fields too). */
+export type Writer = 'client' | 'system';
+
+/** A clientId no client can send (the wire pattern has no ':'), so a system op never dedups against a client's. */
+export const systemClientId = () => `system:${randomUUID()}`;
+
 export const fieldKey = (roomId: string, field: string) => `${roomId}\u0000${field}`;
 
 export interface OpLogStats {
@@ -164,9 +170,13 @@ export function createOpLog(db: Database, store: FieldStore, opts: OpLogOptions)
   }
 
   /** Accepts one op into the speculative head (under the field lock); returns its commit promise. */
-  async function accept(st: FieldState, sub: TextSubmit, carried?: Pending, q: Queryable = db): Promise<{ commit: Promise<number> }> {
+  /**
+   * `writer` is decided by the caller in code (a client's op is always 'client'); nothing in the
+   * submission itself can make a write a system one.
+   */
+  async function accept(st: FieldState, sub: TextSubmit, carried?: Pending, q: Queryable = db, writer: Writer = 'client'): Promise<{ commit: Promise<number> }> {
     if (!st.loaded) await load(st, q);
-    if (st.readOnly && !carried && !sub.clientId.startsWith('srv-')) throw new AppError('forbidden', `Field "${st.field}" is read-only`);
+    if (st.readOnly && !carried && writer !== 'system') throw new AppError('forbidden', `Field "${st.field}" is read-only`);
     if (!noDedup) {
       const dup = st.pending.find((p) => p.sub.clientId === sub.clientId && p.sub.seq === sub.seq);
       if (dup) return { commit: dup.promise };
@@ -426,7 +436,7 @@ export function createOpLog(db: Database, store: FieldStore, opts: OpLogOptions)
       if (!st.loaded) await load(st);
       const op = diff(st.text, to);
       if (op.length === 0) return null;
-      return accept(st, { tenantId, roomId, field, baseVersion: st.version, op, clientId: `srv-${randomUUID()}`, seq: 1, actor, actorName });
+      return accept(st, { tenantId, roomId, field, baseVersion: st.version, op, clientId: systemClientId(), seq: 1, actor, actorName }, undefined, db, 'system');
     });
     return accepted === null ? null : accepted.commit;
   }

@@ -9,7 +9,7 @@ import { roomNames } from '../../realtime/rooms.js';
 import type { JoinContext, Rooms } from '../rooms/service.js';
 import { decideDraft, sameValue } from './document.js';
 import { type FieldValue, isTextKind, type WireOp } from './messages.js';
-import { type CommittedTextOp, createOpLog } from './op-log.js';
+import { type CommittedTextOp, createOpLog, systemClientId } from './op-log.js';
 import type { FieldHead, FieldStore, OpRow } from './store.js';
 
 export interface Actor {
@@ -242,7 +242,7 @@ export function createFields(d: FieldsDeps) {
           if (version !== null) changed.push(h.field);
           return;
         }
-        const clientId = `srv-${crypto.randomUUID()}`;
+        const clientId = systemClientId();
         const out = await db.transaction(async (tx) => {
           const cur = await store.head(tx, roomId, h.field, true);
           if (!cur || JSON.stringify(cur.value) === JSON.stringify(v)) return null;
