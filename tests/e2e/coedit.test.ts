@@ -80,6 +80,23 @@ describe.skipIf(!hasChromium || !hasPg)('co-editing in the browser (demo pages, 
     await bob.context.close();
   });
 
+  it('one undo takes back a whole typed word, as a native field does; a pause starts a new step', async () => {
+    const alice = await openAs(demo.browser, demo.url, FAB, 'alice');
+    const sel = '#customer';
+    const start = await alice.page.locator(sel).inputValue();
+    await alice.page.click(sel);
+    await alice.page.keyboard.press('End');
+    await alice.page.keyboard.type(' GmbH', { delay: 30 });
+    await alice.page.waitForTimeout(1300); // a pause: the next typing is another step
+    await alice.page.keyboard.type(' & Co', { delay: 30 });
+    await alice.page.keyboard.press('Control+z');
+    expect(await alice.page.locator(sel).inputValue()).toBe(`${start} GmbH`);
+    await alice.page.keyboard.press('Control+z');
+    expect(await alice.page.locator(sel).inputValue()).toBe(start);
+    await synced(alice.page);
+    await alice.context.close();
+  });
+
   it('a reload mid-edit keeps everything acked, and unacked edits come back from IndexedDB exactly once', async () => {
     const alice = await openAs(demo.browser, demo.url, DJANGO, 'alice');
     await alice.page.click('#id_customer_name');
