@@ -51,3 +51,11 @@ export function rightsFor(perms: RoomPermissions, pageKey: string): RoomRight[] 
 export function can(perms: RoomPermissions, pageKey: string, right: RoomRight): boolean {
   return rightsFor(perms, pageKey).includes(right);
 }
+
+/**
+ * The one rule for work items and anything else addressed by id: a user reads it only if they may
+ * read its page. `undefined` is a tenant-wide credential (an API key), which sees its whole tenant.
+ */
+export function mayRead(perms: RoomPermissions | undefined, pageKey: string): boolean {
+  return perms === undefined || can(perms, pageKey, 'read');
+}

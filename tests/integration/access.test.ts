@@ -300,6 +300,7 @@ describe.skipIf(!hasPg)('access: tenant isolation, room rights, ownership, input
 
   it('enforces room rights (read / write / comment) on every path, REST and socket', async () => {
     const perms = (p: RoomPermissions) => ({ perms: p });
+    // No read on a page: every room-addressed route answers 404, exactly as for a missing room.
     const nora = await A.token('nora', perms({ 'other.*': ['read'] })); // no right on acc.*
     const rita = await A.token('rita', perms({ 'acc.*': ['read'] }));
     const wendy = await A.token('wendy', perms({ 'acc.*': ['write'] }));
@@ -307,27 +308,27 @@ describe.skipIf(!hasPg)('access: tenant isolation, room rights, ownership, input
     const before = await snapshot(A.tenant.id);
     const r = a.roomId;
     const rest: Array<[string, string, string, unknown, number, string]> = [
-      ['GET', `/rooms/${r}/messages`, nora, undefined, 403, 'forbidden'],
-      ['GET', `/rooms/${encodeURIComponent('acc.order:7')}/messages`, nora, undefined, 403, 'forbidden'],
-      ['POST', `/rooms/${r}/messages`, nora, { body: 'x' }, 403, 'forbidden'],
+      ['GET', `/rooms/${r}/messages`, nora, undefined, 404, 'not_found'],
+      ['GET', `/rooms/${encodeURIComponent('acc.order:7')}/messages`, nora, undefined, 404, 'not_found'],
+      ['POST', `/rooms/${r}/messages`, nora, { body: 'x' }, 404, 'not_found'],
       ['POST', `/rooms/${r}/messages`, rita, { body: 'x' }, 403, 'forbidden'],
       ['POST', `/rooms/${r}/messages`, wendy, { body: 'x' }, 403, 'forbidden'],
-      ['GET', `/rooms/${r}/comments`, nora, undefined, 403, 'forbidden'],
+      ['GET', `/rooms/${r}/comments`, nora, undefined, 404, 'not_found'],
       ['POST', `/rooms/${r}/comments`, rita, { field: 'note', body: 'x' }, 403, 'forbidden'],
       ['POST', `/rooms/${r}/comments`, wendy, { field: 'note', body: 'x' }, 403, 'forbidden'],
-      ['GET', `/rooms/${r}/fields/note/history`, nora, undefined, 403, 'forbidden'],
-      ['GET', `/rooms/${r}/conflicts`, nora, undefined, 403, 'forbidden'],
+      ['GET', `/rooms/${r}/fields/note/history`, nora, undefined, 404, 'not_found'],
+      ['GET', `/rooms/${r}/conflicts`, nora, undefined, 404, 'not_found'],
       ['GET', `/rooms/${r}/presence`, nora, undefined, 404, 'not_found'],
       ['GET', `/rooms/${r}/visits`, nora, undefined, 404, 'not_found'],
-      ['GET', `/rooms/${r}/suggestions`, nora, undefined, 403, 'forbidden'],
+      ['GET', `/rooms/${r}/suggestions`, nora, undefined, 404, 'not_found'],
       ['GET', `/delegations/${a.delegationId}`, nora, undefined, 404, 'not_found'],
-      ['POST', `/delegations/${a.delegationId}/transitions`, nora, { action: 'accept' }, 403, 'forbidden'],
+      ['POST', `/delegations/${a.delegationId}/transitions`, nora, { action: 'accept' }, 404, 'not_found'],
       ['POST', `/delegations/${a.delegationId}/transitions`, rita, { action: 'cancel' }, 403, 'forbidden'],
       ['POST', `/delegations/${a.delegationId}/transitions`, rita, { action: 'accept', actorId: 'walt' }, 403, 'forbidden'],
-      ['POST', '/delegations', nora, { roomId: r, fields: ['note'], assigneeId: 'walt' }, 403, 'forbidden'],
+      ['POST', '/delegations', nora, { roomId: r, fields: ['note'], assigneeId: 'walt' }, 404, 'not_found'],
       ['POST', '/delegations', rita, { roomId: r, fields: ['note'], assigneeId: 'walt' }, 403, 'forbidden'],
       ['POST', '/delegations', cody, { pageKey: 'acc.order:7', fields: ['note'], assigneeId: 'walt' }, 403, 'forbidden'],
-      ['POST', '/assistance', nora, { roomId: r, message: 'x' }, 403, 'forbidden'],
+      ['POST', '/assistance', nora, { roomId: r, message: 'x' }, 404, 'not_found'],
       ['GET', `/assistance/${a.assistanceId}`, nora, undefined, 404, 'not_found'],
       ['POST', `/assistance/${a.assistanceId}/transitions`, rita, { action: 'cancel' }, 403, 'forbidden'],
       ['GET', '/assistance?requesterId=ann', nora, undefined, 403, 'forbidden'],

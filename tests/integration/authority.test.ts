@@ -64,3 +64,126 @@ describe.skipIf(!hasPg)('authority: server-internal writes cannot be claimed by 
     expect(await r.json()).toMatchObject({ roomId, rebased: ['channel', 'ref'] });
   });
 });
+
+describe.skipIf(!hasPg)('authority: work items need read on their page, whatever the role', () => {
+  let srv: TestServer;
+  let drop: () => Promise<void>;
+  let tenant: Awaited<ReturnType<typeof createTenant>>;
+  const open: Socket[] = [];
+  const page = `/admin/shop/order/${Math.floor(Math.random() * 1e6)}/change/`;
+  let ann: Socket;
+  let apo: Socket;
+  let annToken: string;
+  let apoToken: string;
+  let roomId: string;
+  let delegationId: string;
+  let requestId: string;
+  const api = async (method: string, path: string, token: string, body?: unknown) => {
+    const res = await fetch(`${srv.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+  const state = async () =>
+    (
+      await srv.app.db.query<{ s: string }>(
+        `SELECT (SELECT string_agg(status || ':' || coalesce(assignee_id, ''), ',') FROM delegations WHERE tenant_id = $1) || '|' ||
+                (SELECT string_agg(status || ':' || coalesce(helper_id, ''), ',') FROM assistance_requests WHERE tenant_id = $1) AS s`,
+        [tenant.tenant.id],
+      )
+    ).rows[0]!.s;
+
+  beforeAll(async () => {
+    const db = await createTestDatabase();
+    drop = db.drop;
+    srv = await startTandem({ databaseUrl: db.url, env: { RATE_LIMIT_PER_MINUTE: '100000' } });
+    tenant = await createTenant(srv.app, uniqueId());
+    // apo holds every role and the request's expertise, but may read only another part of the app.
+    apoToken = await tenant.token('apo', { roles: ['approver', 'helper', 'admin'], expertise: ['billing'], perms: { 'hr.*': ['read', 'write', 'comment'] } });
+    apo = await connect(srv.url, apoToken);
+    annToken = await tenant.token('ann');
+    ann = await connect(srv.url, annToken);
+    const walt = await connect(srv.url, await tenant.token('walt'));
+    open.push(apo, ann, walt);
+    const j = await request(ann, 'room:join', { context: { url: page, title: 'Order', fields: [{ name: 'total', kind: 'number', value: 1 }] } });
+    roomId = j.roomId;
+    delegationId = (await request(ann, 'work:delegate', { roomId, fields: ['total'], assigneeId: 'walt' })).delegation.id;
+    requestId = (await request(ann, 'work:help', { roomId, message: 'vat?', topic: 'billing' })).request.id;
+    expect(delegationId && requestId).toBeTruthy();
+  });
+  afterAll(async () => {
+    for (const s of open) s.close();
+    await srv?.close();
+    await drop?.();
+  });
+
+  it('routes a help request only to helpers who may read its page', async () => {
+    const { rows } = await srv.app.db.query<{ type: string; helper: string | null }>(
+      `SELECT type, data->>'helperId' AS helper FROM events WHERE tenant_id = $1 AND type LIKE 'assistance.%' ORDER BY id`,
+      [tenant.tenant.id],
+    );
+    expect(rows.map((r) => r.type)).toEqual(['assistance.created', 'assistance.queued']);
+    const queue = await request(apo, 'work:queue', {});
+    expect(queue).toMatchObject({ ok: true, queue: [] });
+    expect((await api('GET', '/assistance/queue', apoToken)).body).toEqual({ queue: [] });
+    const inbox = await request(apo, 'work:inbox', {});
+    expect(inbox).toMatchObject({ ok: true, offers: [], helping: [], mine: [], queue: [] });
+    const sugg = await api('GET', `/rooms/${roomId}/suggestions?limit=50`, annToken);
+    expect(sugg.status).toBe(200);
+    expect(sugg.body.suggestions.map((s: { userId: string }) => s.userId)).not.toContain('apo');
+  });
+
+  it('refuses reading or acting on delegations and help requests of an unreadable page as not found, and changes nothing', async () => {
+    const before = await state();
+    const failures: string[] = [];
+    const sock: Array<[string, Record<string, unknown>]> = [
+      ['work:delegation:get', { id: delegationId }],
+      ['work:delegation:act', { id: delegationId, action: 'cancel' }],
+      ['work:delegation:act', { id: delegationId, action: 'approve' }],
+      ['work:delegation:act', { id: delegationId, action: 'reject', note: 'no' }],
+      ['work:help:get', { id: requestId }],
+      ['work:help:act', { id: requestId, action: 'accept' }],
+      ['work:help:act', { id: requestId, action: 'cancel' }],
+      ['work:help:act', { id: requestId, action: 'resolve' }],
+      ['work:help', { roomId, message: 'x' }],
+    ];
+    for (const [event, payload] of sock) {
+      const r = await request(apo, event, payload);
+      if (r.ok || r.error.code !== 'not_found') failures.push(`${event} ${JSON.stringify(payload)}: ${JSON.stringify(r).slice(0, 200)}`);
+    }
+    const rest: Array<[string, string, unknown?]> = [
+      ['GET', `/delegations/${delegationId}`],
+      ['POST', `/delegations/${delegationId}/transitions`, { action: 'cancel' }],
+      ['GET', `/assistance/${requestId}`],
+      ['GET', `/assistance/${requestId}/timings`],
+      ['POST', `/assistance/${requestId}/transitions`, { action: 'accept' }],
+      ['POST', '/assistance', { roomId, message: 'x' }],
+      ['POST', '/delegations', { roomId, fields: ['total'], assigneeId: 'ann' }],
+      ['GET', `/rooms/${roomId}/suggestions`],
+      ['GET', `/rooms/${roomId}/fields/total/history`],
+      ['GET', `/rooms/${roomId}/conflicts`],
+      ['GET', `/rooms/${roomId}/messages`],
+      ['GET', `/rooms/${roomId}/comments`],
+    ];
+    for (const [method, path, body] of rest) {
+      const r = await api(method, path, apoToken, body);
+      if (r.status !== 404 || r.body.error.code !== 'not_found') failures.push(`${method} ${path}: ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+      // Unreadable and nonexistent answer the same, naming nothing of the page.
+      if (JSON.stringify(r.body).includes('shop.order')) failures.push(`${method} ${path} names the page: ${JSON.stringify(r.body)}`);
+    }
+    // Lists leave them out too.
+    const listed = await api('GET', '/assistance?requesterId=apo', apoToken);
+    if (listed.status !== 200 || listed.body.requests.length !== 0) failures.push(`GET /assistance: ${JSON.stringify(listed.body).slice(0, 200)}`);
+    // An API key acting for apo is held to apo's page rights.
+    const viaApp = await api('POST', `/delegations/${delegationId}/transitions`, tenant.apiKey, { action: 'cancel', actorId: 'apo' });
+    if (viaApp.status !== 404) failures.push(`app for apo: ${viaApp.status} ${JSON.stringify(viaApp.body).slice(0, 200)}`);
+    expect(failures).toEqual([]);
+    expect(await state()).toBe(before);
+    // The page's own people still see and act.
+    expect(await request(ann, 'work:delegation:get', { id: delegationId })).toMatchObject({ ok: true });
+    expect(await api('GET', `/assistance/${requestId}`, annToken)).toMatchObject({ status: 200 });
+  });
+});

@@ -55,6 +55,8 @@ export const users = pgTable(
     avatarUrl: text('avatar_url'),
     roles: text('roles').array().notNull().default(sql`'{}'::text[]`),
     expertise: text('expertise').array().notNull().default(sql`'{}'::text[]`),
+    /** Room permission patterns from the user's last token: routing offers work only on pages they may read. */
+    perms: jsonb('perms').$type<Record<string, Array<'read' | 'write' | 'comment'>>>().notNull().default(sql`'{}'::jsonb`),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Server } from 'socket.io';
-import { rightsFor } from '../../auth/permissions.js';
+import { mayRead, type RoomPermissions } from '../../auth/permissions.js';
 import type { Config } from '../../config.js';
 import type { Database, Queryable } from '../../db/client.js';
 import { AppError } from '../../errors.js';
@@ -58,7 +58,7 @@ export function createAssistance(d: AssistanceDeps) {
   const store = createAssistanceStore(d.db);
   const now = d.now ?? Date.now;
   const policy = { helperRole: d.config.helperRole, fallbackRole: d.config.fallbackRole };
-  const candidateCache = new Map<string, { at: number; users: Promise<Array<RoutingCandidate & { name: string }>>; refreshing?: boolean }>();
+  const candidateCache = new Map<string, { at: number; users: Promise<Array<RoutingCandidate & { name: string; perms: RoomPermissions }>>; refreshing?: boolean }>();
   const CANDIDATE_TTL = 5_000;
 
   /**
@@ -97,9 +97,17 @@ export function createAssistance(d: AssistanceDeps) {
   const canHelp = (u: { roles: readonly string[]; expertise?: readonly string[] }, topic: string | null) =>
     u.roles.includes(policy.helperRole) || u.roles.includes(policy.fallbackRole) || (topic !== null && (u.expertise ?? []).includes(topic));
 
-  /** Every user who sees the helper queue: the helper and fallback roles. */
-  async function queueAudience(tenantId: string, q?: Queryable): Promise<string[]> {
-    return (await candidates(tenantId, q)).filter((c) => c.roles.includes(policy.helperRole) || c.roles.includes(policy.fallbackRole)).map((c) => c.userId);
+  /** Every user who sees a request in the helper queue: the helper and fallback roles, if they may read its page. */
+  async function queueAudience(tenantId: string, pageKey: string, q?: Queryable): Promise<string[]> {
+    return (await candidates(tenantId, q))
+      .filter((c) => (c.roles.includes(policy.helperRole) || c.roles.includes(policy.fallbackRole)) && mayRead(c.perms, pageKey))
+      .map((c) => c.userId);
+  }
+
+  /** Reading or acting on a request needs read on its page first; roles and expertise come on top. Unreadable answers as missing. */
+  function readable(row: AssistanceRow | undefined | null, viewer: { perms?: RoomPermissions | undefined } | undefined): AssistanceRow {
+    if (!row || (viewer && !mayRead(viewer.perms, row.pageKey))) throw new AppError('not_found', 'No such assistance request');
+    return row;
   }
 
   function emitUpdate(view: AssistanceView, tenantId: string, extra: string[] = []) {
@@ -111,8 +119,7 @@ export function createAssistance(d: AssistanceDeps) {
 
   async function create(tenantId: string, actor: UserActor, input: CreateHelp): Promise<AssistanceView> {
     const room = await d.rooms.store.get(tenantId, input.roomId);
-    if (!room) throw new AppError('not_found', 'No such room');
-    if (actor.perms && !rightsFor(actor.perms, room.pageKey).includes('read')) throw new AppError('forbidden', `You have no access to page "${room.pageKey}"`);
+    if (!room || !mayRead(actor.perms, room.pageKey)) throw new AppError('not_found', 'No such room');
     const { row, after } = await d.db.transaction(async (tx) => {
       const id = await store.insert(tx, {
         tenantId,
@@ -150,7 +157,12 @@ export function createAssistance(d: AssistanceDeps) {
     // Only people some tier could pick need a presence lookup.
     const tried = new Set(row.tried);
     const users = all.filter(
-      (c) => c.userId !== row.requesterId && !tried.has(c.userId) && ((row.topic !== null && c.expertise.includes(row.topic)) || c.roles.includes(policy.helperRole) || c.roles.includes(policy.fallbackRole)),
+      (c) =>
+        c.userId !== row.requesterId &&
+        !tried.has(c.userId) &&
+        ((row.topic !== null && c.expertise.includes(row.topic)) || c.roles.includes(policy.helperRole) || c.roles.includes(policy.fallbackRole)) &&
+        // A helper is offered only pages they may read.
+        mayRead(c.perms, row.pageKey),
     );
     const [statuses, ctx] = await Promise.all([d.presence.statuses(tenantId, users.map((u) => u.userId)), store.routingContext(tx, tenantId, row.pageKey)]);
     const { loads, pastHelpers, cursors } = ctx;
@@ -195,7 +207,7 @@ export function createAssistance(d: AssistanceDeps) {
           .emit('work:offer', { request: view, reason: decision.reason, expiresAt: new Date(at + d.config.offerTimeoutMs).toISOString() });
         emitUpdate(view, tenantId);
       } else {
-        emitUpdate(view, tenantId, await queueAudience(tenantId));
+        emitUpdate(view, tenantId, await queueAudience(tenantId, row.pageKey));
       }
     };
     return { row: next, after, decision };
@@ -216,8 +228,7 @@ export function createAssistance(d: AssistanceDeps) {
   /** A person's move: accept, decline, resolve or cancel. */
   async function act(tenantId: string, id: string, action: 'accept' | 'decline' | 'resolve' | 'cancel', actor: UserActor): Promise<AssistanceView> {
     const { row, after } = await d.db.transaction(async (tx) => {
-      const row = await store.get(tx, tenantId, id, true);
-      if (!row) throw new AppError('not_found', 'No such assistance request');
+      const row = readable(await store.get(tx, tenantId, id, true), actor);
       const who: AssistanceActor = { kind: 'user', userId: actor.id, canHelp: canHelp(actor, row.topic) };
       const wasQueued = row.status === 'queued' || row.status === 'open';
       const previousHolder = holderOf(row.state);
@@ -243,7 +254,7 @@ export function createAssistance(d: AssistanceDeps) {
           break;
       }
       const view = toAssistanceView(next);
-      const audience = wasQueued || next.status === 'cancelled' ? await queueAudience(tenantId, tx) : [];
+      const audience = wasQueued || next.status === 'cancelled' ? await queueAudience(tenantId, next.pageKey, tx) : [];
       return { row: next, after: () => emitUpdate(view, tenantId, [...audience, ...(previousHolder ? [previousHolder] : [])]) };
     });
     await after();
@@ -280,8 +291,7 @@ export function createAssistance(d: AssistanceDeps) {
   }
 
   async function get(tenantId: string, id: string, viewer?: UserActor) {
-    const row = await store.get(d.db, tenantId, id);
-    if (!row) throw new AppError('not_found', 'No such assistance request');
+    const row = readable(await store.get(d.db, tenantId, id), viewer);
     if (viewer && viewer.id !== row.requesterId && viewer.id !== row.helperId && !canHelp(viewer, row.topic)) throw new AppError('not_found', 'No such assistance request');
     return { ...toAssistanceView(row), history: await workHistory(d.db, tenantId, id) };
   }
@@ -289,7 +299,8 @@ export function createAssistance(d: AssistanceDeps) {
   /** The helper queue: requests nobody has taken (queued, or still being routed). */
   async function queue(tenantId: string, viewer?: UserActor) {
     if (viewer && !canHelp(viewer, null)) throw new AppError('forbidden', `Only users with the ${policy.helperRole} or ${policy.fallbackRole} role see the helper queue`);
-    return (await store.list(tenantId, { status: ['queued', 'open'], limit: 200 })).map(toAssistanceView).reverse();
+    const rows = await store.list(tenantId, { status: ['queued', 'open'], limit: 200 });
+    return rows.filter((r) => mayRead(viewer?.perms, r.pageKey)).map(toAssistanceView).reverse();
   }
 
   /** What the overlay shows a user: offers to answer, their own requests, requests they help with, the queue. */
@@ -298,15 +309,17 @@ export function createAssistance(d: AssistanceDeps) {
       store.list(tenantId, { requesterId: user.id, status: ['open', 'offered', 'queued', 'accepted'], limit: 20 }),
       store.list(tenantId, { helperId: user.id, status: ['offered', 'accepted'], limit: 20 }),
     ]);
+    const seen = (r: AssistanceRow) => mayRead(user.perms, r.pageKey);
     return {
-      offers: helping.filter((r) => r.status === 'offered').map(toAssistanceView),
-      helping: helping.filter((r) => r.status === 'accepted').map(toAssistanceView),
-      mine: mine.map(toAssistanceView),
-      queue: canHelp(user, null) ? await queue(tenantId) : [],
+      offers: helping.filter((r) => r.status === 'offered' && seen(r)).map(toAssistanceView),
+      helping: helping.filter((r) => r.status === 'accepted' && seen(r)).map(toAssistanceView),
+      mine: mine.filter(seen).map(toAssistanceView),
+      queue: canHelp(user, null) ? await queue(tenantId, user) : [],
     };
   }
 
-  const list = async (tenantId: string, f: Parameters<typeof store.list>[1]) => (await store.list(tenantId, f)).map(toAssistanceView);
+  const list = async (tenantId: string, f: Parameters<typeof store.list>[1], viewer?: { perms?: RoomPermissions | undefined }) =>
+    (await store.list(tenantId, f)).filter((r) => mayRead(viewer?.perms, r.pageKey)).map(toAssistanceView);
 
   return { create, act, get, list, queue, inbox, offerTimedOut, userSeen, canHelp, isActive, candidates, store, routeIn };
 }

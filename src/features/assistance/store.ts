@@ -1,3 +1,4 @@
+import type { RoomPermissions } from '../../auth/permissions.js';
 import type { Database, Queryable } from '../../db/client.js';
 import type { AssistanceState, AssistanceStatus } from './machine.js';
 import type { AssistanceView } from './messages.js';
@@ -173,8 +174,8 @@ export function createAssistanceStore(db: Database) {
 
   /** Helpers, experts and fallback users of a tenant: everyone routing may consider. */
   async function candidates(q: Queryable, tenantId: string, roles: string[]) {
-    const { rows } = await q.query<{ userId: string; name: string; roles: string[]; expertise: string[] }>(
-      `SELECT id AS "userId", display_name AS name, roles, expertise FROM users
+    const { rows } = await q.query<{ userId: string; name: string; roles: string[]; expertise: string[]; perms: RoomPermissions }>(
+      `SELECT id AS "userId", display_name AS name, roles, expertise, perms FROM users
        WHERE tenant_id = $1 AND (cardinality(expertise) > 0 OR roles && $2::text[])`,
       [tenantId, roles],
     );

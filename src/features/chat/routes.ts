@@ -27,7 +27,8 @@ export async function resolveRoom(app: Parameters<FastifyPluginAsyncZod>[0], req
     const pageKey = app.rooms.pageKeyOf({ url: '/', title: '', fields: [], pageKey: room });
     row = (await app.rooms.store.upsert(p.tenantId, pageKey, '', '')).room;
   }
-  if (!row) throw new AppError('not_found', `No room "${room}" in this tenant`);
+  // A room the user may not read answers exactly as one that does not exist.
+  if (!row || (p.kind === 'user' && !can(p.perms, row.pageKey, 'read'))) throw new AppError('not_found', `No room "${room}" in this tenant`);
   if (p.kind === 'user' && !can(p.perms, row.pageKey, right)) throw new AppError('forbidden', `You have no ${right} permission on page "${row.pageKey}"`);
   return { tenantId: p.tenantId, roomId: row.id, pageKey: row.pageKey };
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { tenantOf } from '../../auth/plugin.js';
-import { rightsFor } from '../../auth/permissions.js';
+import { mayRead } from '../../auth/permissions.js';
 import { AppError } from '../../errors.js';
 import { helpCreateBody, helpListQuery, helpTransitionBody } from '../assistance/messages.js';
 import { delegationCreateBody, delegationListQuery, delegationTransitionBody } from './messages.js';
@@ -22,7 +22,14 @@ async function actingUser(app: FastifyInstance, req: FastifyRequest, named: stri
   if (!named) throw new AppError('validation_failed', `An API key acts on behalf of a user: give ${what}`);
   const u = await app.directory.get(p.tenantId, named);
   if (!u) throw new AppError('not_found', `No user "${named}" in this tenant`);
-  return { type: 'user' as const, id: u.id, name: u.displayName, roles: u.roles, expertise: u.expertise, via: `app:${p.keyId}` };
+  // The named user's own page rights (from their last token) apply, as they would in the overlay.
+  return { type: 'user' as const, id: u.id, name: u.displayName, roles: u.roles, expertise: u.expertise, perms: u.perms, via: `app:${p.keyId}` };
+}
+
+/** Who reads: a user token's user with its page rights, or undefined for an API key (its whole tenant). */
+function viewerOf(req: FastifyRequest) {
+  const p = req.principal!;
+  return p.kind === 'user' ? { type: 'user' as const, id: p.userId, name: p.name, roles: p.roles, expertise: p.expertise, perms: p.perms } : undefined;
 }
 
 async function roomOf(app: FastifyInstance, tenantId: string, b: { roomId?: string | undefined; pageKey?: string | undefined }) {
@@ -51,7 +58,7 @@ const workRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const tenantId = tenantOf(req);
       const actor = await actingUser(app, req, req.query.userId, 'userId');
-      return { delegations: await app.delegations.list(tenantId, { userId: actor.id, role: req.query.role, status: req.query.status, roomId: req.query.roomId, limit: req.query.limit }) };
+      return { delegations: await app.delegations.list(tenantId, { userId: actor.id, role: req.query.role, status: req.query.status, roomId: req.query.roomId, limit: req.query.limit }, actor) };
     },
   );
   app.get('/delegations/:id', { preHandler: app.auth.any, schema: { tags: ['delegation'], summary: 'One delegation with its history', params: idParams } }, async (req) => {
@@ -79,8 +86,7 @@ const workRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
   app.get('/assistance/queue', { preHandler: app.auth.any, schema: { tags: ['assistance'], summary: 'The helper queue: requests nobody has taken' } }, async (req) => {
-    const p = req.principal!;
-    return { queue: await app.assistance.queue(tenantOf(req), p.kind === 'user' ? { type: 'user', id: p.userId, name: p.name, roles: p.roles, expertise: p.expertise } : undefined) };
+    return { queue: await app.assistance.queue(tenantOf(req), viewerOf(req)) };
   });
   app.get('/assistance', { preHandler: app.auth.any, schema: { tags: ['assistance'], summary: 'Assistance requests, by state, requester or helper', querystring: helpListQuery } }, async (req) => {
     const p = req.principal!;
@@ -88,15 +94,13 @@ const workRoutes: FastifyPluginAsyncZod = async (app) => {
     if (p.kind === 'user' && q.requesterId !== p.userId && q.helperId !== p.userId) {
       throw new AppError('forbidden', 'With a user token, filter by requesterId or helperId equal to yourself');
     }
-    return { requests: await app.assistance.list(tenantOf(req), q) };
+    return { requests: await app.assistance.list(tenantOf(req), q, viewerOf(req)) };
   });
   app.get('/assistance/:id', { preHandler: app.auth.any, schema: { tags: ['assistance'], summary: 'One request with its timings and history', params: idParams } }, async (req) => {
-    const p = req.principal!;
-    return { request: await app.assistance.get(tenantOf(req), req.params.id, p.kind === 'user' ? { type: 'user', id: p.userId, name: p.name, roles: p.roles, expertise: p.expertise } : undefined) };
+    return { request: await app.assistance.get(tenantOf(req), req.params.id, viewerOf(req)) };
   });
   app.get('/assistance/:id/timings', { preHandler: app.auth.any, schema: { tags: ['assistance'], summary: 'Time to first offer, to accept and to resolve', params: idParams } }, async (req) => {
-    const p = req.principal!;
-    const r = await app.assistance.get(tenantOf(req), req.params.id, p.kind === 'user' ? { type: 'user', id: p.userId, name: p.name, roles: p.roles, expertise: p.expertise } : undefined);
+    const r = await app.assistance.get(tenantOf(req), req.params.id, viewerOf(req));
     return { id: r.id, status: r.status, createdAt: r.createdAt, acceptedAt: r.acceptedAt, resolvedAt: r.resolvedAt, offers: r.offers, ...r.timings };
   });
   app.post(
@@ -128,7 +132,7 @@ const workRoutes: FastifyPluginAsyncZod = async (app) => {
       const tenantId = tenantOf(req);
       const room = await roomOf(app, tenantId, { roomId: req.params.roomId });
       const p = req.principal!;
-      if (p.kind === 'user' && !rightsFor(p.perms, room.pageKey).includes('read')) throw new AppError('forbidden', `You have no access to page "${room.pageKey}"`);
+      if (!mayRead(viewerOf(req)?.perms, room.pageKey)) throw new AppError('not_found', 'No such room');
       const split = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
       const exclude = [...split(req.query.exclude), ...(p.kind === 'user' ? [p.userId] : [])];
       return { suggestions: await app.suggestions.forRoom(tenantId, room, { exclude, tags: split(req.query.tags), limit: req.query.limit }) };

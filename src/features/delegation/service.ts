@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Server } from 'socket.io';
-import { rightsFor, type RoomPermissions } from '../../auth/permissions.js';
+import { mayRead, rightsFor, type RoomPermissions } from '../../auth/permissions.js';
 import type { Config } from '../../config.js';
 import type { Database, Queryable } from '../../db/client.js';
 import { AppError } from '../../errors.js';
@@ -68,7 +68,7 @@ export function createDelegations(d: DelegationDeps) {
 
   async function create(tenantId: string, actor: Extract<WorkActor, { type: 'user' }>, input: CreateDelegation): Promise<DelegationView> {
     const room = await d.rooms.store.get(tenantId, input.roomId);
-    if (!room) throw new AppError('not_found', 'No such room');
+    if (!room || !mayRead(actor.perms, room.pageKey)) throw new AppError('not_found', 'No such room');
     if (actor.perms && !rightsFor(actor.perms, room.pageKey).includes('write')) {
       throw new AppError('forbidden', `You have no write permission on page "${room.pageKey}", so you cannot delegate its fields`);
     }
@@ -176,7 +176,8 @@ export function createDelegations(d: DelegationDeps) {
     opts: { note?: string | undefined; values?: Record<string, FieldValue> | undefined; at?: number } = {},
   ): Promise<{ view: DelegationView; after: AfterCommit }> {
     const row = await store.get(tx, tenantId, id, true);
-    if (!row) throw new AppError('not_found', 'No such delegation');
+    // Acting needs read on the page first (unreadable answers as missing); the machine's role rules come on top.
+    if (!row || (actor.type === 'user' && !mayRead(actor.perms, row.pageKey))) throw new AppError('not_found', 'No such delegation');
     const facts = { delegatorId: row.delegatorId, assigneeId: row.assigneeId, dueAt: row.dueAt ? new Date(row.dueAt).getTime() : null, state: row.state };
     const decision = decide(facts, { action, note: opts.note }, machineActor(actor), rules, opts.at ?? now());
     if (!decision.ok) throw new AppError(decision.code, decision.message, { status: row.status, action });
@@ -223,14 +224,17 @@ export function createDelegations(d: DelegationDeps) {
     return { ...toView(row), history: await workHistory(d.db, tenantId, id) };
   }
 
-  /** The parties, approvers, and anyone who may read the page see a delegation. */
+  /**
+   * Whoever may read the page sees its delegations; nobody else, whatever their role (the parties
+   * and approvers included). A viewer without known page rights sees only their own.
+   */
   function canSee(row: DelegationRow, v: { userId: string; roles: readonly string[]; perms?: RoomPermissions | undefined }) {
-    if (v.userId === row.delegatorId || v.userId === row.assigneeId || v.roles.includes(rules.approverRole)) return true;
-    return v.perms ? rightsFor(v.perms, row.pageKey).includes('read') : false;
+    if (v.perms) return mayRead(v.perms, row.pageKey);
+    return v.userId === row.delegatorId || v.userId === row.assigneeId;
   }
 
-  async function list(tenantId: string, f: Parameters<typeof store.list>[1]) {
-    return (await store.list(tenantId, f)).map(toView);
+  async function list(tenantId: string, f: Parameters<typeof store.list>[1], viewer?: { perms?: RoomPermissions | undefined }) {
+    return (await store.list(tenantId, f)).filter((r) => mayRead(viewer?.perms, r.pageKey)).map(toView);
   }
 
   async function openInRoom(tenantId: string, roomId: string) {

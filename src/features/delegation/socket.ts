@@ -30,7 +30,7 @@ export const workHandlers = (rooms: Rooms, delegations: Delegations, assistance:
   defineHandler(
     'work:delegations',
     delegationListSchema,
-    async ({ user }, m) => ({ delegations: await delegations.list(user.tenantId, { userId: user.userId, role: m.role, status: m.status, roomId: m.roomId, limit: m.limit }) }),
+    async ({ user }, m) => ({ delegations: await delegations.list(user.tenantId, { userId: user.userId, role: m.role, status: m.status, roomId: m.roomId, limit: m.limit }, user) }),
     { serial: false },
   ),
   defineHandler(

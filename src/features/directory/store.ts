@@ -12,7 +12,7 @@ export function createDirectory(db: Database) {
 
   async function upsertFromIdentity(u: UserIdentity): Promise<void> {
     const key = `${u.tenantId}\u0000${u.userId}`;
-    const fingerprint = JSON.stringify([u.name, u.avatar, u.roles, u.expertise]);
+    const fingerprint = JSON.stringify([u.name, u.avatar, u.roles, u.expertise, u.perms]);
     if (seen.get(key) === fingerprint) return;
     await db.orm
       .insert(users)
@@ -23,6 +23,7 @@ export function createDirectory(db: Database) {
         avatarUrl: u.avatar ?? null,
         roles: u.roles,
         expertise: u.expertise,
+        perms: u.perms,
       })
       .onConflictDoUpdate({
         target: [users.tenantId, users.id],
@@ -31,6 +32,7 @@ export function createDirectory(db: Database) {
           avatarUrl: u.avatar ?? null,
           roles: u.roles,
           expertise: u.expertise,
+          perms: u.perms,
           updatedAt: sql`now()`,
         },
       });

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { rightsFor } from '../../auth/permissions.js';
+import { mayRead } from '../../auth/permissions.js';
 import { tenantOf } from '../../auth/plugin.js';
 import { AppError } from '../../errors.js';
 import { historyQuerySchema, recordChangedSchema } from './messages.js';
@@ -16,11 +16,9 @@ const fieldRoutes: FastifyPluginAsyncZod = async (app) => {
   async function readableRoom(req: FastifyRequest, roomId: string) {
     const tenantId = tenantOf(req);
     const room = await app.rooms.store.get(tenantId, roomId);
-    if (!room) throw new AppError('not_found', 'No such room');
     const p = req.principal!;
-    if (p.kind === 'user' && !rightsFor(p.perms, room.pageKey).includes('read')) {
-      throw new AppError('forbidden', `You have no read permission on page "${room.pageKey}"`);
-    }
+    // A room the user may not read answers exactly as one that does not exist.
+    if (!room || (p.kind === 'user' && !mayRead(p.perms, room.pageKey))) throw new AppError('not_found', 'No such room');
     return room;
   }
 

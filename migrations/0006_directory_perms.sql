@@ -1,0 +1,1 @@
+ALTER TABLE "users" ADD COLUMN "perms" jsonb DEFAULT '{}'::jsonb NOT NULL;
