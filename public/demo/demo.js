@@ -64,5 +64,8 @@
   s.src = '/tandem.js';
   s.defer = true;
   s.dataset.tokenUrl = '/api/v1/dev/token?user=' + encodeURIComponent(user);
+  // Embedding options, settable from the URL to try them: ?lang=de, ?theme=auto.
+  if (params.get('lang')) s.dataset.lang = params.get('lang');
+  if (params.get('theme')) s.dataset.theme = params.get('theme');
   document.head.append(s);
 })();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, hasPg } from '../helpers/services.js';
 import { type Demo, intersects, openAs, overlay, screenshot, startDemo, waitForConnection } from './helpers/browser.js';
+import { covered, openMenu, scrollTo } from './helpers/fit.js';
 
 const DJANGO = '/demo/admin/shop/order/42/change/';
 const FAB = '/demo/orderview/edit/42';
@@ -16,6 +17,7 @@ describe.skipIf(!hasChromium || !hasPg)('presence in the browser (demo pages, he
   it("each sees the other's avatar, focus ring and caret (code points, with emoji); closing one removes it", async () => {
     const alice = await openAs(demo.browser, demo.url, DJANGO, 'alice');
     const bob = await openAs(demo.browser, demo.url, DJANGO, 'bob');
+    for (const u of [alice, bob]) await openMenu(u.page);
     await overlay(alice.page, '.tdm-avatar[data-user-id="bob"]').waitFor();
     await overlay(bob.page, '.tdm-avatar[data-user-id="alice"]').waitFor();
     expect(await overlay(alice.page, '.tdm-avatar[data-user-id="bob"]').getAttribute('aria-label')).toContain('Bob Okafor');
@@ -76,6 +78,7 @@ describe.skipIf(!hasChromium || !hasPg)('presence in the browser (demo pages, he
   it('shows "reconnecting" when the server dies and restores presence when it is back', async () => {
     const alice = await openAs(demo.browser, demo.url, FAB, 'alice');
     const bob = await openAs(demo.browser, demo.url, FAB, 'bob');
+    for (const u of [alice, bob]) await openMenu(u.page);
     await overlay(alice.page, '.tdm-avatar[data-user-id="bob"]').waitFor();
     await bob.page.click('#description');
     await overlay(alice.page, '.tdm-ring[data-user-id="bob"][data-field="description"]').waitFor();
@@ -103,20 +106,26 @@ describe.skipIf(!hasChromium || !hasPg)('presence in the browser (demo pages, he
     const phone = { width: 375, height: 700 };
     const carol = await openAs(demo.browser, demo.url, DJANGO, 'carol', { viewport: phone });
     const dave = await openAs(demo.browser, demo.url, DJANGO, 'dave', { viewport: phone });
-    await overlay(carol.page, '.tdm-avatar[data-user-id="dave"]').waitFor();
-    await carol.page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
-    const bar = (await overlay(carol.page, '.tdm-bar').boundingBox())!;
-    expect(bar.width).toBeLessThanOrEqual(phone.width);
+    // Closed, the overlay is a launcher that covers none of the page's controls, scrolled anywhere.
+    for (const where of ['top', 'bottom'] as const) {
+      await scrollTo(carol.page, where);
+      expect(await covered(carol.page), `scrolled to ${where}`).toEqual([]);
+    }
+    const launcher = (await overlay(carol.page, '.tdm-launcher').boundingBox())!;
     for (const sel of ['input[name=_save]', 'input[name=_continue]', '.deletelink']) {
       const b = (await carol.page.locator(sel).boundingBox())!;
-      expect(intersects(bar, b), `${sel} is covered by the bar`).toBe(false);
+      expect(intersects(launcher, b), `${sel} is covered by the launcher`).toBe(false);
     }
+    await openMenu(carol.page);
+    await overlay(carol.page, '.tdm-avatar[data-user-id="dave"]').waitFor();
+    expect((await overlay(carol.page, '.tdm-menu').boundingBox())!.width).toBeLessThanOrEqual(phone.width);
     // Keyboard: the avatar and the status picker are reachable and labelled.
     const avatar = overlay(carol.page, '.tdm-avatar[data-user-id="dave"]');
     await avatar.focus();
     expect(await avatar.evaluate((el) => el.matches(':focus'))).toBe(true);
     expect(await overlay(carol.page, '.tdm-status-select').getAttribute('aria-label')).toBe('Your status');
     await overlay(carol.page, '.tdm-status-select').selectOption('dnd');
+    await openMenu(dave.page);
     await overlay(dave.page, '.tdm-avatar[data-user-id="carol"][data-status="dnd"]').waitFor();
     await screenshot(carol.page, 'presence-phone');
     await carol.context.close();

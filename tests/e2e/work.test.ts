@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, hasPg } from '../helpers/services.js';
 import { type Demo, openAs, overlay, screenshot, startDemo, waitForConnection } from './helpers/browser.js';
+import { openMenu, openTool } from './helpers/fit.js';
 
 const DJANGO = '/demo/admin/shop/order/42/change/';
 const FAB = '/demo/orderview/edit/42';
@@ -19,7 +20,7 @@ const serverWrite = (page: Page, field: string, value: unknown) =>
 
 const card = (page: Page, status: string) => overlay(page, `.work-card[data-status="${status}"]`);
 const openPanel = async (page: Page) => {
-  if (!(await overlay(page, '[data-section="help"]').isVisible().catch(() => false))) await overlay(page, 'button:has-text("Work")').click();
+  if (!(await overlay(page, '[data-section="help"]').isVisible().catch(() => false))) await openTool(page, 'work');
   await overlay(page, '[data-section="help"]').waitFor();
 };
 
@@ -105,8 +106,8 @@ describe.skipIf(!hasChromium || !hasPg)('delegation and assistance in the browse
     });
     expect(made).toMatchObject({ ok: true });
 
-    await overlay(bob.page, '.tdm-tool-notifications .tdm-count:not([hidden])').waitFor();
-    await overlay(bob.page, '.tdm-tool-notifications').click();
+    await overlay(bob.page, '.tdm-tool-notifications .tdm-count:not([hidden])').waitFor({ state: 'attached' });
+    await openTool(bob.page, 'notifications');
     const note = overlay(bob.page, '.tdmc-notif:has-text("Alice Martin delegated")').first();
     await note.waitFor();
     await note.click();
@@ -132,7 +133,10 @@ describe.skipIf(!hasChromium || !hasPg)('delegation and assistance in the browse
     await overlay(carol.page, '[data-input="help-topic"]').fill('tax');
     await overlay(carol.page, '[data-action="ask-help"]').click();
 
-    // Dave's offer prompt shows the requester, the page and the message.
+    // Dave's offer shows as a count (nothing opens by itself); in the panel he opens, the
+    // prompt shows the requester, the page and the message.
+    await overlay(dave.page, '.tdm-tool-work .tdm-count:not([hidden])').waitFor({ state: 'attached' });
+    await openPanel(dave.page);
     const offer = overlay(dave.page, '.work-card[data-kind="offer"]');
     await offer.waitFor();
     expect(await offer.textContent()).toContain('Which VAT rate applies to this order?');
@@ -145,7 +149,8 @@ describe.skipIf(!hasChromium || !hasPg)('delegation and assistance in the browse
     await dave.page.waitForFunction(() => window.tandem?.ctx.room?.pageKey === 'shop.order:42', undefined, { timeout: 10_000 });
     expect(await dave.page.evaluate(() => window.tandem!.ctx.user!.id)).toBe('dave');
 
-    // Both see each other, highlighted: the banner and the presence avatars.
+    // Both see each other, highlighted: the banner and the presence avatars (in the overlay's menu).
+    for (const u of [carol, dave]) await openMenu(u.page);
     await overlay(carol.page, '.work-banner[data-helper="dave"]:has-text("Dave Nguyen is helping you")').waitFor();
     await overlay(dave.page, '.work-banner:has-text("You are helping Carol Lindqvist")').waitFor();
     await overlay(carol.page, '.tdm-avatar[data-user-id="dave"]').waitFor();

@@ -1,8 +1,9 @@
 // The chat module: room chat (threads, reactions, mentions, typing, unread badge), comment pins on
-// fields with their threads, the notification bell with the inbox, and a status menu.
+// fields with their threads, the notification inbox (inbox.ts). The one status control is presence's.
 // Everything a user wrote is rendered with textContent (see view.ts).
-import { pageLinkTarget } from '../core/navigate.js';
-import { registerModule, type OverlayContext } from '../index.js';
+import { icon, registerModule, t, type OverlayContext } from '../index.js';
+import { makeComposer } from './composer.js';
+import { initInbox } from './inbox.js';
 import { avatar, CSS, el, renderBody, timeOf, type LinkSpan } from './view.js';
 
 const REACTIONS = ['👍', '❤️', '😄', '🎉', '😮', '😢', '👀', '✅'];
@@ -33,18 +34,6 @@ interface Comment {
 interface Thread extends Comment {
   replies: Comment[];
 }
-interface Notification {
-  id: string;
-  seq: number;
-  type: string;
-  urgent: boolean;
-  title: string;
-  body: string;
-  read: boolean;
-  held: boolean;
-  createdAt: string;
-  link: { roomId?: string; field?: string; url?: string };
-}
 interface RoomEvent {
   eventId: string;
   seq: number;
@@ -74,20 +63,21 @@ function initChat(ctx: OverlayContext) {
   const people = new Map<string, string>(); // id → name, for mention autocomplete
 
   // ——— chat panel ———
-  const chatPanel = ui.addPanel({ id: 'chat', title: 'Chat' });
-  const chatButton = ui.addToolbarButton({ id: 'chat', label: 'Open chat', text: 'Chat', onClick: () => chatPanel.toggle() });
+  const chatPanel = ui.addPanel({ id: 'chat', title: t('chat.title') });
+  // Composer first: opening the chat is for writing; the history is one Tab (or Shift+Tab) away.
+  const chatButton = ui.addToolbarButton({ id: 'chat', label: t('chat.title'), text: t('chat.open'), icon: 'chat', onClick: () => (chatPanel.toggle(), chatPanel.isOpen && composer.textarea.focus()) });
   const wrap = el('div', 'tdmc-wrap');
-  const more = el('button', 'tdmc-more', { type: 'button' }, 'Earlier messages');
-  const list = el('div', 'tdmc-list', { role: 'log', 'aria-live': 'polite', 'aria-label': 'Messages' });
+  const more = el('button', 'tdmc-more tdm-btn', { type: 'button' }, t('chat.earlier'));
+  const list = el('div', 'tdmc-list', { role: 'log', 'aria-live': 'polite', 'aria-label': t('chat.messages'), tabindex: '0' });
   const threadHead = el('div', 'tdmc-bar');
   const typingLine = el('div', 'tdmc-typing', { 'aria-live': 'polite' });
-  const composer = makeComposer('Message', async (body) => {
+  const composer = makeComposer(ctx, people, t('chat.message'), async (body) => {
     const r = await ctx.request<{ message: Message }>('chat:send', { roomId: roomId(), body, clientMsgId: clientMsgId(), ...(openThread ? { threadRootId: openThread } : {}) });
     if (!r.ok) return ui.toast(r.error.message, { kind: 'error' }), false;
     upsert(r.message);
     return true;
   });
-  wrap.append(more, threadHead, list, typingLine, composer.el);
+  wrap.append(threadHead, composer.el, typingLine, more, list);
   chatPanel.body.append(wrap);
   more.hidden = true;
   more.addEventListener('click', async () => {
@@ -111,14 +101,15 @@ function initChat(ctx: OverlayContext) {
     threadHead.replaceChildren();
     const shown = [...messages.values()].filter((m) => (openThread ? m.threadRootId === openThread || m.id === openThread : m.threadRootId === null)).sort((a, b) => a.seq - b.seq);
     if (openThread) {
-      const back = el('button', '', { type: 'button' }, '← Back to chat');
+      const back = el('button', 'tdm-btn tdmc-back', { type: 'button' });
+      back.append(icon('back', 14), el('span', '', {}, t('chat.back')));
       back.addEventListener('click', () => ((openThread = null), render()));
-      threadHead.append(back, el('span', 'tdmc-meta', {}, 'Thread'));
+      threadHead.append(back, el('span', 'tdmc-meta', {}, t('chat.thread')));
     }
     more.hidden = openThread !== null || nextBefore === null;
     for (const m of shown) list.append(renderMessage(m));
     list.scrollTop = list.scrollHeight;
-    composer.setPlaceholder(openThread ? 'Reply in thread' : 'Message');
+    composer.setPlaceholder(openThread ? t('chat.reply_thread') : t('chat.message'));
     composer.el.hidden = !canComment();
     markRead();
   }
@@ -127,10 +118,10 @@ function initChat(ctx: OverlayContext) {
     const row = el('div', `tdmc-msg${m.id === openThread ? ' tdmc-thread' : ''}`, { 'data-message-id': m.id, 'data-seq': String(m.seq) });
     const main = el('div');
     const head = el('div', 'tdmc-head');
-    head.append(el('span', 'tdmc-name', {}, m.author.type === 'app' ? `${m.author.name} (bot)` : m.author.name), el('time', 'tdmc-time', { datetime: m.createdAt }, timeOf(m.createdAt)));
-    if (m.editedAt && !m.deleted) head.append(el('span', 'tdmc-meta', {}, '(edited)'));
+    head.append(el('span', 'tdmc-name', {}, m.author.type === 'app' ? t('chat.bot', { name: m.author.name }) : m.author.name), el('time', 'tdmc-time', { datetime: m.createdAt }, timeOf(m.createdAt)));
+    if (m.editedAt && !m.deleted) head.append(el('span', 'tdmc-meta', {}, t('chat.edited')));
     const body = el('div', m.deleted ? 'tdmc-body tdmc-deleted' : 'tdmc-body');
-    if (m.deleted || m.body === null) body.textContent = 'Message deleted';
+    if (m.deleted || m.body === null) body.textContent = t('chat.deleted');
     else body.append(renderBody(m.body, m.links));
     main.append(head, body);
     if (!m.deleted) {
@@ -141,32 +132,38 @@ function initChat(ctx: OverlayContext) {
         actions.append(b);
       }
       if (canComment()) {
-        const add = el('button', '', { type: 'button', 'aria-label': 'Add reaction' }, '☺+');
+        const add = el('button', 'tdmc-add-reaction', { type: 'button', 'aria-label': t('chat.add_reaction'), 'aria-expanded': 'false' });
+        add.append(icon('smile', 14));
+        // One picker at a time: pressing again closes it instead of stacking another row.
         add.addEventListener('click', () => {
-          const pick = el('span', 'tdmc-actions');
+          const open = actions.querySelector('.tdmc-picker');
+          add.setAttribute('aria-expanded', String(!open));
+          if (open) return void open.remove();
+          const pick = el('span', 'tdmc-actions tdmc-picker', { role: 'group', 'aria-label': t('chat.add_reaction') });
           for (const e of REACTIONS) {
-            const b = el('button', 'tdmc-react', { type: 'button' }, e);
+            const b = el('button', 'tdmc-react', { type: 'button', 'aria-label': t('chat.react_with', { emoji: e }) }, e);
             b.addEventListener('click', () => (pick.remove(), react(m.id, e)));
             pick.append(b);
           }
           actions.append(pick);
+          (pick.firstElementChild as HTMLElement).focus();
         });
         actions.append(add);
         if (m.threadRootId === null && openThread === null) {
-          const t = el('button', 'tdmc-reply', { type: 'button' }, m.replyCount ? `${m.replyCount} ${m.replyCount === 1 ? 'reply' : 'replies'}` : 'Reply');
-          t.addEventListener('click', () => void showThread(m.id));
-          actions.append(t);
+          const replies = el('button', 'tdmc-reply', { type: 'button' }, m.replyCount ? (m.replyCount === 1 ? t('chat.replies_one') : t('chat.replies', { n: m.replyCount })) : t('chat.reply'));
+          replies.addEventListener('click', () => void showThread(m.id));
+          actions.append(replies);
         }
         if (m.author.id === me() && m.author.type === 'user') {
-          const edit = el('button', '', { type: 'button' }, 'Edit');
+          const edit = el('button', '', { type: 'button' }, t('chat.edit'));
           edit.addEventListener('click', async () => {
-            const next = prompt('Edit message', m.body ?? '');
+            const next = prompt(t('chat.edit_prompt'), m.body ?? '');
             if (next === null || next === m.body) return;
             const r = await ctx.request<{ message: Message }>('chat:edit', { roomId: roomId(), messageId: m.id, body: next });
             if (r.ok) (upsert(r.message), render());
             else ui.toast(r.error.message, { kind: 'error' });
           });
-          const del = el('button', '', { type: 'button' }, 'Delete');
+          const del = el('button', '', { type: 'button' }, t('chat.delete'));
           del.addEventListener('click', async () => {
             const r = await ctx.request<{ message: Message }>('chat:delete', { roomId: roomId(), messageId: m.id });
             if (r.ok) (upsert(r.message), render());
@@ -194,6 +191,12 @@ function initChat(ctx: OverlayContext) {
   }
 
   let readSent = 0;
+  // Read in another of my tabs: the server tells every tab; this one's badge follows.
+  socket.on('chat:read', (e: { roomId: string; lastReadSeq: number; unread: number }) => {
+    if (e.roomId !== roomId()) return;
+    readSent = Math.max(readSent, e.lastReadSeq);
+    setUnread(e.unread);
+  });
   function markRead() {
     if (!chatPanel.isOpen || lastSeq <= readSent || !roomId()) return;
     readSent = lastSeq;
@@ -224,7 +227,7 @@ function initChat(ctx: OverlayContext) {
     const now = Date.now();
     for (const [k, v] of typing) if (v.until < now) typing.delete(k);
     const names = [...typing.values()].map((t) => t.name);
-    typingLine.textContent = names.length === 0 ? '' : `${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} typing…`;
+    typingLine.textContent = names.length === 0 ? '' : t(names.length === 1 ? 'chat.typing_one' : 'chat.typing_many', { names: names.join(', ') });
   }
   setInterval(drawTyping, 1000);
 
@@ -279,10 +282,10 @@ function initChat(ctx: OverlayContext) {
     } else if (part) load(part);
     const cs = room.answer.comments as { threads: Thread[] } | undefined;
     threads.clear();
-    for (const t of cs?.threads ?? []) threads.set(t.id, t);
+    for (const th of cs?.threads ?? []) threads.set(th.id, th);
     drawPins();
     if (part) setUnread(part.unread);
-    void syncNotifications();
+    void inboxApi.sync();
   });
   function load(part: { messages: Message[]; nextBefore: number | null; head: number }) {
     messages.clear();
@@ -292,88 +295,13 @@ function initChat(ctx: OverlayContext) {
     render();
   }
 
-  // ——— mention autocomplete ———
-  function makeComposer(placeholder: string, send: (body: string) => Promise<boolean | void>) {
-    const box = el('form', 'tdmc-composer');
-    const textarea = el('textarea', '', { 'aria-label': placeholder, placeholder, maxlength: '4000' });
-    const suggest = el('ul', 'tdmc-suggest', { role: 'listbox' });
-    suggest.hidden = true;
-    const button = el('button', '', { type: 'submit' }, 'Send');
-    box.append(suggest, textarea, button);
-    let choices: Array<[string, string]> = [];
-    let active = 0;
-    const token = () => /(^|\s)@([\p{L}\p{N}._-]*)$/u.exec(textarea.value.slice(0, textarea.selectionStart));
-    const candidates = () => {
-      const all = new Map(people);
-      const presence = ctx.use<{ participants(): Array<{ userId: string; name: string }> }>('presence');
-      for (const p of presence?.participants() ?? []) all.set(p.userId, p.name);
-      all.delete(me());
-      return [...all];
-    };
-    const show = () => {
-      const t = token();
-      if (!t) return void (suggest.hidden = true);
-      const q = t[2]!.toLowerCase();
-      choices = candidates().filter(([id, name]) => id.toLowerCase().startsWith(q) || name.toLowerCase().split(/\s+/).some((w) => w.startsWith(q))).slice(0, 8);
-      suggest.replaceChildren(
-        ...choices.map(([id, name], i) => {
-          const li = el('li', '', { role: 'option', 'aria-selected': String(i === active), 'data-user-id': id }, `${name} (@${id})`);
-          li.addEventListener('mousedown', (ev) => (ev.preventDefault(), pick(i)));
-          return li;
-        }),
-      );
-      suggest.hidden = choices.length === 0;
-    };
-    const pick = (i: number) => {
-      const t = token();
-      const c = choices[i];
-      if (!t || !c) return;
-      const end = textarea.selectionStart;
-      const start = end - t[2]!.length;
-      textarea.value = `${textarea.value.slice(0, start)}${c[0]} ${textarea.value.slice(end)}`;
-      textarea.selectionStart = textarea.selectionEnd = start + c[0].length + 1;
-      suggest.hidden = true;
-    };
-    textarea.addEventListener('input', () => ((active = 0), show()));
-    textarea.addEventListener('keydown', (e) => {
-      if (!suggest.hidden && choices.length) {
-        if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-          e.preventDefault();
-          active = (active + (e.key === 'ArrowDown' ? 1 : choices.length - 1)) % choices.length;
-          return show();
-        }
-        if (e.key === 'Enter' || e.key === 'Tab') {
-          e.preventDefault();
-          return pick(active);
-        }
-        if (e.key === 'Escape') return void (suggest.hidden = true);
-      }
-      if (e.key === 'Enter' && !e.shiftKey) {
-        e.preventDefault();
-        box.requestSubmit();
-      }
-    });
-    box.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      const body = textarea.value;
-      if (!body.trim()) return;
-      button.disabled = true;
-      try {
-        if ((await send(body)) !== false) textarea.value = '';
-      } finally {
-        button.disabled = false;
-      }
-    });
-    return { el: box, textarea, setPlaceholder: (p: string) => ((textarea.placeholder = p), textarea.setAttribute('aria-label', p)) };
-  }
-
   // ——— field comments ———
-  const commentPanel = ui.addPanel({ id: 'comments', title: 'Comments' });
-  ui.addToolbarButton({ id: 'comments', label: 'Open comments', text: 'Comments', onClick: () => (commentPanel.isOpen ? commentPanel.close() : openComments(null)) });
-  const fieldSelect = el('select', 'tdmc-field-select', { 'aria-label': 'Field' });
-  const commentList = el('div', 'tdmc-list', { 'aria-label': 'Comment threads' });
+  const commentPanel = ui.addPanel({ id: 'comments', title: t('comments.title') });
+  ui.addToolbarButton({ id: 'comments', label: t('comments.title'), text: t('comments.open'), icon: 'comment', onClick: () => (commentPanel.isOpen ? commentPanel.close() : openComments(null)) });
+  const fieldSelect = el('select', 'tdmc-field-select', { 'aria-label': t('comments.field') });
+  const commentList = el('div', 'tdmc-list', { 'aria-label': t('comments.threads') });
   let replyTo: string | null = null;
-  const commentComposer = makeComposer('Comment on this field', async (body) => {
+  const commentComposer = makeComposer(ctx, people, t('comments.compose'), async (body) => {
     const r = await ctx.request<{ comment: Comment }>('comment:create', { roomId: roomId(), field: fieldSelect.value, body, ...(replyTo ? { parentId: replyTo } : {}) });
     if (!r.ok) return ui.toast(r.error.message, { kind: 'error' }), false;
     applyComment(r.comment);
@@ -419,17 +347,17 @@ function initChat(ctx: OverlayContext) {
   function drawComments() {
     const field = fieldSelect.value;
     commentList.replaceChildren();
-    for (const t of threads.values()) {
-      if (t.field !== field) continue;
-      const box = el('div', `tdmc-thread${t.resolved ? ' tdmc-resolved' : ''}`, { 'data-comment-id': t.id });
-      for (const c of [t, ...t.replies]) box.append(renderComment(c));
+    for (const th of threads.values()) {
+      if (th.field !== field) continue;
+      const box = el('div', `tdmc-thread${th.resolved ? ' tdmc-resolved' : ''}`, { 'data-comment-id': th.id });
+      for (const c of [th, ...th.replies]) box.append(renderComment(c));
       const actions = el('div', 'tdmc-actions');
       if (canComment()) {
-        const reply = el('button', '', { type: 'button' }, 'Reply');
-        reply.addEventListener('click', () => ((replyTo = t.id), commentComposer.setPlaceholder('Reply to this thread'), commentComposer.textarea.focus()));
-        const toggle = el('button', '', { type: 'button' }, t.resolved ? 'Reopen' : 'Resolve');
+        const reply = el('button', '', { type: 'button' }, t('chat.reply'));
+        reply.addEventListener('click', () => ((replyTo = th.id), commentComposer.setPlaceholder(t('comments.reply_compose')), commentComposer.textarea.focus()));
+        const toggle = el('button', '', { type: 'button' }, th.resolved ? t('comments.reopen') : t('comments.resolve'));
         toggle.addEventListener('click', async () => {
-          const r = await ctx.request<{ comment: Comment }>(t.resolved ? 'comment:reopen' : 'comment:resolve', { roomId: roomId(), commentId: t.id });
+          const r = await ctx.request<{ comment: Comment }>(th.resolved ? 'comment:reopen' : 'comment:resolve', { roomId: roomId(), commentId: th.id });
           if (r.ok) applyComment(r.comment);
         });
         actions.append(reply, toggle);
@@ -437,9 +365,9 @@ function initChat(ctx: OverlayContext) {
       box.append(actions);
       commentList.append(box);
     }
-    if (!commentList.childElementCount) commentList.append(el('p', 'tdmc-meta', {}, 'No comments on this field yet.'));
+    if (!commentList.childElementCount) commentList.append(el('p', 'tdmc-meta', {}, t('comments.none')));
     commentComposer.el.hidden = !canComment();
-    if (!replyTo) commentComposer.setPlaceholder('Comment on this field');
+    if (!replyTo) commentComposer.setPlaceholder(t('comments.compose'));
   }
 
   function renderComment(c: Comment) {
@@ -447,7 +375,7 @@ function initChat(ctx: OverlayContext) {
     const main = el('div');
     const head = el('div', 'tdmc-head');
     head.append(el('span', 'tdmc-name', {}, c.author.name), el('time', 'tdmc-time', { datetime: c.createdAt }, timeOf(c.createdAt)));
-    main.append(head, el('div', c.deleted ? 'tdmc-body tdmc-deleted' : 'tdmc-body', {}, c.deleted || c.body === null ? 'Comment deleted' : c.body));
+    main.append(head, el('div', c.deleted ? 'tdmc-body tdmc-deleted' : 'tdmc-body', {}, c.deleted || c.body === null ? t('comments.deleted') : c.body));
     row.append(avatar(c.author.name, c.author.type), main);
     return row;
   }
@@ -455,102 +383,26 @@ function initChat(ctx: OverlayContext) {
   const pins = new Map<string, { el: HTMLElement; remove(): void }>();
   function drawPins() {
     const counts = new Map<string, number>();
-    for (const t of threads.values()) if (!t.resolved) counts.set(t.field, (counts.get(t.field) ?? 0) + 1);
+    for (const th of threads.values()) if (!th.resolved) counts.set(th.field, (counts.get(th.field) ?? 0) + 1);
     for (const [field, pin] of pins) if (!counts.has(field)) (pin.remove(), pins.delete(field));
     for (const [field, n] of counts) {
       if (!ctx.fields.get(field)) continue;
       let pin = pins.get(field);
       if (!pin) {
-        pin = ui.fieldBadge(field, { id: 'comments', label: `Comments on ${field}` });
+        pin = ui.fieldBadge(field, { id: 'comments', label: t('comments.pin', { n: 0, field }) });
         pin.el.setAttribute('role', 'button');
         pin.el.setAttribute('tabindex', '0');
         pin.el.dataset.field = field;
         pin.el.addEventListener('click', () => openComments(field));
         pins.set(field, pin);
       }
-      pin.el.textContent = `💬 ${n}`;
-      pin.el.setAttribute('aria-label', `${n} open comment thread${n === 1 ? '' : 's'} on ${field}`);
+      pin.el.replaceChildren(icon('comment', 12), document.createTextNode(String(n)));
+      const label = ctx.fields.get(field)?.label || field;
+      pin.el.setAttribute('aria-label', n === 1 ? t('comments.pin_one', { field: label }) : t('comments.pin', { n, field: label }));
     }
   }
 
-  // ——— notifications ———
-  const bellPanel = ui.addPanel({ id: 'notifications', title: 'Notifications' });
-  const bell = ui.addToolbarButton({ id: 'notifications', label: 'Notifications', text: 'Inbox', onClick: () => (bellPanel.toggle(), bellPanel.isOpen && void loadInbox()) });
-  const inbox = el('div', 'tdmc-list', { 'aria-label': 'Inbox' });
-  const bar = el('div', 'tdmc-bar');
-  const status = el('select', 'tdmc-status', { 'aria-label': 'My status' });
-  for (const [v, t] of [['available', 'Available'], ['busy', 'Busy'], ['away', 'Away'], ['dnd', 'Do not disturb']]) status.append(el('option', '', { value: v! }, t));
-  status.addEventListener('change', () => void ctx.request('presence:status', { status: status.value }));
-  socket.on('presence:status', (e: { userId: string; status: string }) => e.userId === me() && e.status !== 'offline' && (status.value = e.status));
-  const allRead = el('button', '', { type: 'button' }, 'Mark all read');
-  allRead.addEventListener('click', async () => {
-    const r = await ctx.request<{ unread: number }>('notifications:read-all', {});
-    if (r.ok) (notes.forEach((n) => (n.read = true)), setBell(r.unread), drawInbox());
-  });
-  bar.append(status, allRead);
-  bellPanel.body.append(el('div', 'tdmc-wrap'));
-  bellPanel.body.firstElementChild!.append(bar, inbox);
-  const notes = new Map<string, Notification>();
-  let noteSeq = 0;
-  const setBell = (n: number) => bell.setBadge(n > 0 ? n : null);
-  async function loadInbox() {
-    const r = await ctx.request<{ items: Notification[]; unread: number }>('notifications:list', { limit: 50 });
-    if (!r.ok) return;
-    for (const n of r.items) addNote(n);
-    setBell(r.unread);
-    drawInbox();
-  }
-  async function syncNotifications() {
-    const r = noteSeq === 0 ? await ctx.request<{ items: Notification[]; unread: number }>('notifications:list', { limit: 50 }) : await ctx.request<{ items: Notification[]; unread: number }>('notifications:sync', { afterSeq: noteSeq });
-    if (!r.ok) return;
-    for (const n of r.items) addNote(n);
-    setBell(r.unread);
-    drawInbox();
-  }
-  const addNote = (n: Notification) => (notes.set(n.id, n), (noteSeq = Math.max(noteSeq, n.seq)));
-  socket.on('notification', (n: Notification) => {
-    const fresh = !notes.has(n.id) || notes.get(n.id)!.held;
-    addNote(n);
-    if (fresh && !n.read) {
-      setBell([...notes.values()].filter((x) => !x.read).length);
-      ui.toast(n.title, { kind: n.urgent ? 'error' : 'info' });
-    }
-    drawInbox();
-  });
-  socket.on('notifications:read', (e: { ids: string[]; unread: number }) => {
-    for (const id of e.ids) {
-      const n = notes.get(id);
-      if (n) n.read = true;
-    }
-    setBell(e.unread);
-    drawInbox();
-  });
-  function drawInbox() {
-    if (!bellPanel.isOpen) return;
-    inbox.replaceChildren();
-    for (const n of [...notes.values()].sort((a, b) => b.seq - a.seq)) {
-      const row = el('div', 'tdmc-notif', { 'data-read': String(n.read), 'data-urgent': String(n.urgent), 'data-notification-id': n.id, role: 'button', tabindex: '0' });
-      const head = el('div', 'tdmc-head');
-      head.append(el('span', 'tdmc-name', {}, n.title), el('time', 'tdmc-time', { datetime: n.createdAt }, timeOf(n.createdAt)));
-      row.append(head, el('div', 'tdmc-body', {}, n.body));
-      row.addEventListener('click', async () => {
-        if (!n.read) {
-          const r = await ctx.request<{ unread: number }>('notifications:read', { ids: [n.id] });
-          if (r.ok) ((n.read = true), setBell(r.unread), drawInbox());
-        }
-        const here = n.link.roomId === roomId();
-        if (here && n.link.field) openComments(n.link.field);
-        else if (here) chatPanel.open();
-        else if (n.link.url) {
-          // Another page (a delegation handed to me, a request): go there; its room badges the fields.
-          const target = pageLinkTarget(n.link.url, location);
-          if (target.kind === 'go') location.assign(target.href);
-        }
-      });
-      inbox.append(row);
-    }
-    if (!inbox.childElementCount) inbox.append(el('p', 'tdmc-meta', {}, 'Nothing yet.'));
-  }
+  const inboxApi = initInbox(ctx, { openComments, openChat: () => chatPanel.open() });
 }
 
 registerModule({ name: 'chat', init: initChat });

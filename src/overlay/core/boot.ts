@@ -1,6 +1,7 @@
 import { readConfig } from './config.js';
 import { createConnection } from './connection.js';
 import { createEmitter } from './emitter.js';
+import { setLanguage, t } from './i18n.js';
 import { createFieldRegistry, findForm, pageContext } from './page.js';
 import { registeredModules } from './registry.js';
 import type { OverlayContext, OverlayEvents } from './types.js';
@@ -21,9 +22,10 @@ export async function boot(doc: Document = document): Promise<void> {
   booting = true;
   const config = readConfig(doc);
   if (!config) return;
+  setLanguage(config.lang);
   const fields = createFieldRegistry(findForm(doc, config.form));
   const events = createEmitter<OverlayEvents>();
-  const ui = createUi(doc, fields);
+  const ui = createUi(doc, fields, { theme: config.theme });
   const conn = createConnection({
     serverUrl: config.serverUrl,
     tokenUrl: config.tokenUrl,
@@ -31,6 +33,12 @@ export async function boot(doc: Document = document): Promise<void> {
     context: () => pageContext(doc, fields, config.room),
   });
   events.on('connection', ({ state }) => ui.setConnection(state));
+  events.on('joined', () => (ui.setUser(conn.user?.id ?? null), ui.setUnavailable(null)));
+  events.on('joinFailed', (e) => {
+    ui.setUser(conn.user?.id ?? null);
+    const known = e.code === 'forbidden' || e.code === 'validation_failed' || e.code === 'rate_limited';
+    ui.setUnavailable(known ? t(`why.${e.code}` as 'why.forbidden') : t('why.other', { message: e.message }));
+  });
 
   const services = new Map<string, unknown>();
   const ctx: OverlayContext = {

@@ -7,6 +7,10 @@ export interface OverlayConfig {
   room?: string;
   /** A CSS selector for the form, when the biggest form on the page is not the right one. */
   form?: string;
+  /** UI language: `data-lang`, else the page's `<html lang>`. */
+  lang: string;
+  /** `light` (default), `dark`, or `auto` (follows prefers-color-scheme): `data-theme`. */
+  theme: 'light' | 'dark' | 'auto';
 }
 
 /** Reads the `<script src=".../tandem.js" data-token-url=… data-room=… data-server=…>` tag. */
@@ -27,5 +31,7 @@ export function readConfig(doc: Document): OverlayConfig | null {
     serverUrl,
     ...(d.room ? { room: d.room } : {}),
     ...(d.form ? { form: d.form } : {}),
+    lang: d.lang || doc.documentElement.lang || doc.documentElement.dataset.lang || 'en',
+    theme: d.theme === 'dark' || d.theme === 'auto' ? d.theme : 'light',
   };
 }

@@ -94,7 +94,8 @@ export interface UiHost {
   /** A labelled region in the bar, before the toolbar (presence puts its avatars here). */
   addBarSection(opts: { id: string; label: string }): HTMLElement;
   /** A button in the presence bar's toolbar slot (keyboard reachable; `label` is its accessible name). */
-  addToolbarButton(opts: { id: string; label: string; text: string; onClick: () => void }): ToolbarButton;
+  /** A tool in the overlay's menu: `text` is what people see and its accessible name, `label` a tooltip, `icon` one of core/icons.ts. */
+  addToolbarButton(opts: { id: string; label: string; text: string; onClick: () => void; icon?: string }): ToolbarButton;
   /** A side panel (one open at a time), opened from a toolbar button; bottom sheet on phones. */
   addPanel(opts: { id: string; title: string }): Panel;
   /** A small badge attached to a host field's top-right corner; follows the field on scroll/resize. */
@@ -106,6 +107,8 @@ export interface UiHost {
   onLayout(fn: () => void): () => void;
   /** A short non-blocking message (role=status). */
   toast(text: string, opts?: { kind?: 'info' | 'error'; ms?: number }): void;
+  /** Says `text` to screen readers (one polite live region for the whole overlay). */
+  announce(text: string): void;
 }
 
 /** Acks are `{ ok: true, ... }` or `{ ok: false, error }`. */

@@ -1,74 +1,105 @@
 import { bindingOf } from '../bindings/index.js';
+import { createDock } from './dock.js';
+import { h } from './dom.js';
+import { t } from './i18n.js';
+import { icon, type IconName } from './icons.js';
+import { rectOf } from './measure.js';
+import { createPanels } from './panels.js';
+import type { Rect } from './place.js';
 import { coreCss } from './styles.js';
-import type { ConnectionState, FieldBadge, FieldRegistry, Panel, ToolbarButton, UiHost } from './types.js';
+import { createToasts } from './toasts.js';
+import type { ConnectionState, FieldBadge, FieldRegistry, ToolbarButton, UiHost } from './types.js';
 
-const CONNECTION_TEXT: Record<ConnectionState, string> = {
-  connecting: 'Connecting…',
-  connected: 'Connected',
-  reconnecting: 'Reconnecting…',
-  offline: 'Offline',
-};
+export type Theme = 'light' | 'dark' | 'auto';
+/** Reaches the overlay from the page and back (layout-independent: the physical T key). */
+export const SHORTCUT = { label: 'Alt+Shift+T', test: (e: KeyboardEvent) => e.altKey && e.shiftKey && !e.ctrlKey && !e.metaKey && e.code === 'KeyT' };
 
 export interface CoreUi extends UiHost {
   setConnection(state: ConnectionState): void;
+  /** Joined (null) or refused, with the reason people are shown. */
+  setUnavailable(why: string | null): void;
+  setUser(id: string | null): void;
   dispose(): void;
 }
 
-const h = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, attrs: Record<string, string> = {}) => {
-  const el = document.createElement(tag);
-  if (cls) el.className = cls;
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-  return el;
-};
-
 /**
- * The overlay's Shadow DOM: a bar (connection indicator, module sections, toolbar), panels,
- * field badges, a drawing layer and toasts. The page gets bottom padding for the bar so the
- * host's own controls can always be scrolled clear of it.
+ * The overlay's Shadow DOM. Closed, it is one launcher button docked to a spot that covers no
+ * host control; the user opens its menu (status, people, tools) and panels from there. Nothing
+ * opens by itself: news shows as counts and is announced through one live region.
  */
-export function createUi(doc: Document, fields: FieldRegistry): CoreUi {
+export function createUi(doc: Document, fields: FieldRegistry, opts: { theme?: Theme } = {}): CoreUi {
   const host = h('div', undefined, { id: 'tandem-overlay', 'data-tandem': '' });
   host.style.cssText = 'position:absolute;top:0;left:0;width:0;height:0;z-index:2147483000;';
   const root = host.attachShadow({ mode: 'open' });
   const style = h('style');
   style.textContent = coreCss;
-  const wrap = h('div', 'tdm-root');
+  const wrap = h('div', 'tdm-root', { 'data-theme': opts.theme ?? 'light', part: 'root' });
   const layer = h('div', 'tdm-layer', { 'aria-hidden': 'true' });
   const badges = h('div', 'tdm-badges');
-  const bar = h('section', 'tdm-bar', { role: 'region', 'aria-label': 'Tandem: people on this page' });
-  const conn = h('div', 'tdm-conn', { role: 'status', 'aria-live': 'polite', 'data-state': 'connecting' });
-  const connDot = h('span', 'tdm-conn-dot', { 'aria-hidden': 'true' });
-  const connText = h('span', 'tdm-conn-text');
-  connText.textContent = CONNECTION_TEXT.connecting;
-  conn.append(connDot, connText);
-  conn.title = 'Tandem: connecting';
-  const sections = h('div', 'tdm-section');
-  const toolbar = h('div', 'tdm-toolbar', { role: 'toolbar', 'aria-label': 'Tandem tools' });
-  const collapse = h('button', 'tdm-btn tdm-collapse', { type: 'button', 'aria-expanded': 'true', 'aria-label': 'Hide the Tandem bar' });
-  collapse.textContent = '–';
-  collapse.addEventListener('click', () => {
-    const collapsed = bar.dataset.collapsed !== 'true';
-    bar.dataset.collapsed = String(collapsed);
-    collapse.setAttribute('aria-expanded', String(!collapsed));
-    collapse.setAttribute('aria-label', collapsed ? 'Show the Tandem bar' : 'Hide the Tandem bar');
-    collapse.textContent = collapsed ? '+' : '–';
-    reserveSpace();
-  });
-  bar.append(conn, sections, toolbar, collapse);
-  const toasts = h('div', 'tdm-toasts', { role: 'status', 'aria-live': 'polite' });
-  wrap.append(layer, badges, bar, toasts);
+
+  const launcher = h('button', 'tdm-launcher', { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'tdm-menu', 'aria-keyshortcuts': SHORTCUT.label, part: 'launcher' });
+  const launcherDot = h('span', 'tdm-conn-dot', { 'aria-hidden': 'true' });
+  const launcherCount = h('span', 'tdm-count tdm-launcher-count', { 'aria-hidden': 'true' });
+  launcherCount.hidden = true;
+  launcher.append(icon('tandem', 22), launcherDot, launcherCount);
+
+  const menu = h('div', 'tdm-bar tdm-menu', { id: 'tdm-menu', role: 'region', 'aria-label': t('menu.label'), part: 'menu' });
+  menu.hidden = true;
+  const head = h('div', 'tdm-menu-head');
+  const conn = h('div', 'tdm-conn', { 'data-state': 'connecting' });
+  const connText = h('span', 'tdm-conn-text', {}, t('conn.connecting'));
+  conn.append(h('span', 'tdm-conn-dot', { 'aria-hidden': 'true' }), connText);
+  const closeMenu = h('button', 'tdm-btn tdm-icon-btn', { type: 'button', 'aria-label': t('menu.close'), part: 'button' });
+  closeMenu.append(icon('close'));
+  head.append(conn, closeMenu);
+  const why = h('p', 'tdm-why');
+  why.hidden = true;
+  const sections = h('div', 'tdm-sections');
+  const toolbar = h('div', 'tdm-toolbar', { role: 'group', 'aria-label': t('tools.label') });
+  const foot = h('div', 'tdm-menu-foot');
+  const move = h('button', 'tdm-btn tdm-move', { type: 'button', part: 'button' });
+  move.append(icon('move'), h('span', '', {}, t('menu.move')));
+  foot.append(move, h('p', 'tdm-hint', {}, t('menu.shortcut', { keys: SHORTCUT.label })));
+  menu.append(head, why, sections, toolbar, foot);
+
+  const toastBox = h('div', 'tdm-toasts', { part: 'toasts' });
+  toastBox.hidden = true;
+  const live = h('div', 'tdm-sr', { role: 'status', 'aria-live': 'polite' });
+  wrap.append(layer, badges, launcher, menu, toastBox, live);
   root.append(style, wrap);
   doc.body.append(host);
+  const win = doc.defaultView!;
 
-  // Reserve room under the page for the fixed bar.
-  const body = doc.body;
-  const originalPadding = body.style.paddingBottom;
-  const basePadding = parseFloat(getComputedStyle(body).paddingBottom) || 0;
-  const reserveSpace = () => {
-    body.style.paddingBottom = `${basePadding + bar.getBoundingClientRect().height + 24}px`;
+  // ---- announcements, counts, connection -------------------------------------------------
+  let announceTimer: ReturnType<typeof setTimeout> | undefined;
+  let pending: string[] = [];
+  const announce = (text: string) => {
+    // Batched per tick (a toast and its badge arrive together) and cleared first, so a repeated message is spoken again.
+    if (!pending.includes(text)) pending.push(text);
+    live.textContent = '';
+    clearTimeout(announceTimer);
+    announceTimer = setTimeout(() => ((live.textContent = pending.join('. ')), (pending = [])), 50);
+  };
+  let state: ConnectionState = 'connecting';
+  let unavailable: string | null = null;
+  const counts = new Map<string, number>();
+  const drawLauncher = () => {
+    const total = [...counts.values()].reduce((a, b) => a + b, 0);
+    launcherCount.hidden = total === 0;
+    launcherCount.textContent = String(total);
+    const status = unavailable !== null ? t('conn.unavailable') : t(`conn.${state}`);
+    launcher.setAttribute('aria-label', [t('launcher.label'), status, total ? t('launcher.new', { n: total }) : ''].filter(Boolean).join(', '));
+    launcher.dataset.state = unavailable !== null ? 'unavailable' : state;
+    conn.dataset.state = launcher.dataset.state;
+    connText.textContent = status;
+    why.hidden = unavailable === null;
+    why.textContent = unavailable ?? '';
+    wrap.dataset.available = String(unavailable === null);
+    host.dataset.connection = state;
+    host.dataset.available = String(unavailable === null);
   };
 
-  // Layout listeners, run at most once per frame.
+  // ---- layout: once per frame ------------------------------------------------------------
   const layoutFns = new Set<() => void>();
   let scheduled = false;
   const runLayout = () => {
@@ -86,30 +117,97 @@ export function createUi(doc: Document, fields: FieldRegistry): CoreUi {
     scheduled = true;
     requestAnimationFrame(runLayout);
   };
-  const win = doc.defaultView!;
   win.addEventListener('scroll', scheduleLayout, { capture: true, passive: true });
   win.addEventListener('resize', scheduleLayout, { passive: true });
   doc.addEventListener('input', scheduleLayout, true);
-  const ro = new ResizeObserver(() => {
-    reserveSpace();
-    scheduleLayout();
-  });
-  ro.observe(bar);
-  ro.observe(body);
+  const ro = new ResizeObserver(scheduleLayout);
+  ro.observe(doc.body);
   if (fields.form) ro.observe(fields.form);
   // Our own measuring elements in the page are marked data-tandem-ignore: their changes are not layout changes.
   const mo = new MutationObserver((records) => {
     if (records.some((r) => !(r.target instanceof Element && r.target.closest('[data-tandem-ignore]')) && !r.target.parentElement?.closest('[data-tandem-ignore]'))) scheduleLayout();
   });
-  mo.observe(body, { childList: true, subtree: true, attributes: true, attributeFilter: ['style', 'class', 'hidden'] });
+  mo.observe(doc.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['style', 'class', 'hidden'] });
 
-  // Panels: one open at a time.
-  const panels = new Map<string, Panel>();
-  let openPanel: Panel | null = null;
+  // ---- the launcher, its menu and the panels ---------------------------------------------
+  /** The menu and the open panel sit next to the launcher (above or below it, on its side), never over it; bottom sheets on small screens. */
+  const placeNear = (el: HTMLElement) => {
+    if (el.hidden) return;
+    const small = win.innerWidth < 600;
+    el.dataset.sheet = String(small);
+    if (small) return void el.style.removeProperty('left');
+    const l = launcher.getBoundingClientRect();
+    const below = l.top + l.height / 2 < win.innerHeight / 2;
+    el.style.maxHeight = `${Math.max(160, below ? win.innerHeight - l.bottom - 16 : l.top - 16)}px`;
+    const m = el.getBoundingClientRect();
+    el.style.left = `${Math.min(Math.max(8, l.left + l.width / 2 > win.innerWidth / 2 ? l.right - m.width : l.left), win.innerWidth - m.width - 8)}px`;
+    // Anchored by the edge nearest the launcher, so content that grows grows away from it (and scrolls past max-height).
+    el.style.top = below ? `${l.bottom + 8}px` : 'auto';
+    el.style.bottom = below ? 'auto' : `${win.innerHeight - l.top + 8}px`;
+  };
+  const placeMenu = () => {
+    placeNear(menu);
+    for (const p of root.querySelectorAll<HTMLElement>('.tdm-panel:not([hidden])')) placeNear(p);
+  };
+  const dock = createDock(doc, host, launcher, () => {
+    wrap.dataset.side = launcher.getBoundingClientRect().left + 20 > win.innerWidth / 2 ? 'right' : 'left';
+    placeMenu();
+  });
+  const panels = createPanels(wrap, root, () => launcher, () => (placeMenu(), scheduleLayout()));
+  const ownBoxes = (): Rect[] => [launcher, menu, ...root.querySelectorAll('.tdm-panel')].filter((e) => !(e as HTMLElement).hidden).map(rectOf);
+  const toasts = createToasts({ doc, overlayHost: host, container: toastBox, announce, ownBoxes, corner: dock.corner });
+  layoutFns.add(dock.place);
+  layoutFns.add(placeMenu);
+  layoutFns.add(toasts.place);
 
-  // Field badges, grouped per field.
+  let hostFocus: Element | null = null;
+  const setMenu = (open: boolean, focusFirst = false) => {
+    menu.hidden = !open;
+    launcher.setAttribute('aria-expanded', String(open));
+    if (open) {
+      placeMenu();
+      if (focusFirst) (menu.querySelector<HTMLElement>('.tdm-root[data-available="true"] .tdm-toolbar button') ?? closeMenu).focus();
+    }
+    scheduleLayout();
+  };
+  launcher.addEventListener('click', () => {
+    if (dock.consumeDrag()) return;
+    if (panels.open()) panels.closeAll();
+    setMenu(menu.hidden);
+  });
+  closeMenu.addEventListener('click', () => (setMenu(false), launcher.focus()));
+  move.addEventListener('click', () => dock.next());
+  launcher.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !menu.hidden) (e.stopPropagation(), setMenu(false));
+  });
+  menu.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape') return;
+    e.stopPropagation();
+    setMenu(false);
+    launcher.focus();
+  });
+  const isInOverlay = () => doc.activeElement === host;
+  const onShortcut = (e: KeyboardEvent) => {
+    if (!SHORTCUT.test(e)) return;
+    e.preventDefault();
+    if (isInOverlay()) {
+      // Back to the page, where the user was.
+      setMenu(false);
+      panels.closeAll();
+      const back = hostFocus instanceof HTMLElement && hostFocus.isConnected ? hostFocus : (fields.form?.querySelector<HTMLElement>('input, select, textarea, button') ?? doc.body);
+      back.focus();
+      return;
+    }
+    hostFocus = doc.activeElement;
+    const open = panels.open();
+    if (open) open.open();
+    else setMenu(true, true);
+  };
+  doc.addEventListener('keydown', onShortcut, true);
+
+  // ---- field badges ----------------------------------------------------------------------
   const badgeGroups = new Map<string, HTMLElement>();
-  const placeBadges = () => {
+  layoutFns.add(() => {
     const origin = badges.getBoundingClientRect();
     for (const [name, group] of badgeGroups) {
       const f = fields.get(name);
@@ -119,86 +217,48 @@ export function createUi(doc: Document, fields: FieldRegistry): CoreUi {
       group.style.left = `${r.right - origin.left - group.offsetWidth}px`;
       group.style.top = `${r.top - origin.top}px`;
     }
-  };
-  layoutFns.add(placeBadges);
+  });
 
   const ui: CoreUi = {
     root,
     layer,
     addStyle(css) {
-      const s = h('style');
-      s.textContent = css;
-      root.append(s);
+      root.append(h('style', undefined, {}, css));
     },
     addBarSection({ id, label }) {
       const s = h('div', `tdm-section tdm-section-${id}`, { role: 'group', 'aria-label': label });
       sections.append(s);
       return s;
     },
-    addToolbarButton({ id, label, text, onClick }): ToolbarButton {
-      const el = h('button', `tdm-btn tdm-tool-${id}`, { type: 'button', 'aria-label': label, title: label });
-      const t = h('span');
-      t.textContent = text;
+    addToolbarButton({ id, label, text, onClick, icon: iconName }): ToolbarButton {
+      // The visible text is the accessible name (with the count spoken after it); `label` is a tooltip.
+      const el = h('button', `tdm-btn tdm-tool tdm-tool-${id}`, { type: 'button', title: label, part: 'button tool' });
       const count = h('span', 'tdm-count', { 'aria-hidden': 'true' });
+      const spoken = h('span', 'tdm-sr');
       count.hidden = true;
-      el.append(t, count);
-      el.addEventListener('click', onClick);
+      if (iconName) el.append(icon(iconName as IconName, 18));
+      el.append(h('span', 'tdm-tool-text', {}, text), count, spoken);
+      el.addEventListener('click', () => {
+        setMenu(false);
+        onClick();
+      });
       toolbar.append(el);
       return {
         el,
         setBadge(n) {
-          count.hidden = n === null;
-          count.textContent = n === null ? '' : String(n);
-          el.setAttribute('aria-label', n === null ? label : `${label} (${n})`);
+          const before = counts.get(id) ?? 0;
+          const now = n ?? 0;
+          counts.set(id, now);
+          count.hidden = now === 0;
+          count.textContent = now ? String(now) : '';
+          spoken.textContent = now ? ` (${t('count.new', { n: now })})` : '';
+          if (now > before) announce(t('announce.badge', { label: text, n: now }));
+          drawLauncher();
         },
-        remove: () => el.remove(),
+        remove: () => (el.remove(), counts.delete(id), drawLauncher()),
       };
     },
-    addPanel({ id, title }): Panel {
-      const el = h('aside', `tdm-panel tdm-panel-${id}`, { role: 'dialog', 'aria-label': title, tabindex: '-1' });
-      el.hidden = true;
-      const head = h('div', 'tdm-panel-head');
-      const heading = h('span');
-      heading.textContent = title;
-      const close = h('button', 'tdm-btn', { type: 'button', 'aria-label': `Close ${title}` });
-      close.textContent = '×';
-      const body = h('div', 'tdm-panel-body');
-      head.append(heading, close);
-      el.append(head, body);
-      wrap.append(el);
-      let returnFocus: Element | null = null;
-      const panel: Panel = {
-        body,
-        get isOpen() {
-          return !el.hidden;
-        },
-        open() {
-          if (openPanel && openPanel !== panel) openPanel.close();
-          returnFocus = root.activeElement ?? doc.activeElement;
-          el.hidden = false;
-          openPanel = panel;
-          el.focus();
-        },
-        close() {
-          if (el.hidden) return;
-          el.hidden = true;
-          if (openPanel === panel) openPanel = null;
-          if (returnFocus instanceof HTMLElement) returnFocus.focus();
-        },
-        toggle: () => (panel.isOpen ? panel.close() : panel.open()),
-        remove() {
-          panel.close();
-          el.remove();
-          panels.delete(id);
-        },
-      };
-      close.addEventListener('click', () => panel.close());
-      el.addEventListener('keydown', (e) => {
-        if (e.key === 'Escape') panel.close();
-      });
-      panels.set(id, panel);
-      return panel;
-    },
+    addPanel: (o) => panels.add(o),
     fieldBadge(field, { id, label }): FieldBadge {
       let group = badgeGroups.get(field);
       if (!group) {
@@ -216,28 +276,28 @@ export function createUi(doc: Document, fields: FieldRegistry): CoreUi {
       scheduleLayout();
       return () => void layoutFns.delete(fn);
     },
-    toast(text, opts = {}) {
-      const t = h('div', 'tdm-toast', { 'data-kind': opts.kind ?? 'info' });
-      t.textContent = text;
-      toasts.append(t);
-      setTimeout(() => t.remove(), opts.ms ?? 4_000);
+    toast: (text, o) => toasts.show(text, o),
+    announce,
+    setConnection(next) {
+      state = next;
+      drawLauncher();
     },
-    setConnection(state) {
-      conn.dataset.state = state;
-      connText.textContent = CONNECTION_TEXT[state];
-      conn.title = `Tandem: ${CONNECTION_TEXT[state]}`;
-      host.dataset.connection = state;
+    setUnavailable(reason) {
+      unavailable = reason;
+      drawLauncher();
     },
+    setUser: (id) => dock.setUser(id),
     dispose() {
       ro.disconnect();
       mo.disconnect();
       win.removeEventListener('scroll', scheduleLayout, { capture: true });
       win.removeEventListener('resize', scheduleLayout);
       doc.removeEventListener('input', scheduleLayout, true);
-      body.style.paddingBottom = originalPadding;
+      doc.removeEventListener('keydown', onShortcut, true);
       host.remove();
     },
   };
-  reserveSpace();
+  drawLauncher();
+  scheduleLayout();
   return ui;
 }

@@ -1,5 +1,7 @@
 import type { Participant, PresenceJoinAnswer, PresenceStatus } from '../../features/presence/messages.js';
 import { bindingOf } from '../bindings/index.js';
+import { t } from '../core/i18n.js';
+import { icon } from '../core/icons.js';
 import { codePointsToUtf16, utf16ToCodePoints } from '../core/text.js';
 import type { FieldInfo, OverlayContext } from '../core/types.js';
 import { caretPoint, isTextControl, selectionRects, type TextControl } from './caret-coords.js';
@@ -7,7 +9,7 @@ import { applyPresence, emptyRoster, mapCarets, type PresenceMessage, presenceMe
 import type { PresenceService } from './service.js';
 import { presenceCss } from './styles.js';
 
-const STATUS_LABEL: Record<PresenceStatus, string> = { available: 'Available', busy: 'Busy', away: 'Away', dnd: 'Do not disturb' };
+const statusLabel = (s: PresenceStatus) => t(`status.${s}`);
 const ACTIVITY_EVERY_MS = 20_000;
 const CARET_MIN_INTERVAL_MS = 50; // ≤ 20/s, like the server's budget
 const TYPING_IDLE_MS = 2_000;
@@ -30,22 +32,21 @@ const initials = (name: string) =>
 export function initPresence(ctx: OverlayContext) {
   const { ui, fields, socket } = ctx;
   ui.addStyle(presenceCss);
-  const section = ui.addBarSection({ id: 'presence', label: 'People on this page' });
+  const section = ui.addBarSection({ id: 'presence', label: t('presence.section') });
   const avatars = document.createElement('div');
   avatars.className = 'tdm-avatars';
-  avatars.setAttribute('role', 'list');
   const statusSelect = document.createElement('select');
   statusSelect.className = 'tdm-status-select';
-  statusSelect.setAttribute('aria-label', 'Your status');
+  statusSelect.setAttribute('aria-label', t('presence.status'));
   for (const s of ['available', 'busy', 'away', 'dnd'] as const) {
     const o = document.createElement('option');
     o.value = s;
-    o.textContent = STATUS_LABEL[s];
+    o.textContent = statusLabel(s);
     statusSelect.append(o);
   }
   const alone = document.createElement('span');
   alone.className = 'tdm-alone';
-  alone.textContent = 'Only you here';
+  alone.textContent = t('presence.alone');
   section.append(statusSelect, avatars, alone);
   const drawing = document.createElement('div');
   drawing.className = 'tdm-presence-layer';
@@ -216,10 +217,9 @@ export function initPresence(ctx: OverlayContext) {
         b.className = 'tdm-avatar';
         b.dataset.userId = p.userId;
         b.dataset.status = p.status;
-        b.setAttribute('role', 'listitem');
         b.style.setProperty('--tdm-color', p.color);
         const where = p.focus.map((f) => fields.get(f)?.label || f).join(', ');
-        const label = `${p.name}, ${STATUS_LABEL[p.status]}${where ? `, in ${where}` : ''}${p.tabs === 0 ? ', reconnecting' : ''}`;
+        const label = [p.name, statusLabel(p.status), where ? t('presence.in', { fields: where }) : '', p.tabs === 0 ? t('presence.reconnecting') : ''].filter(Boolean).join(', ');
         b.setAttribute('aria-label', label);
         b.title = label;
         if (p.tabs === 0) b.dataset.away = 'true';
@@ -283,7 +283,8 @@ export function initPresence(ctx: OverlayContext) {
         const tag = document.createElement('div');
         tag.className = 'tdm-tag';
         tag.dataset.userId = p.userId;
-        tag.textContent = p.typing ? `${p.name} ✎` : p.name;
+        tag.textContent = p.name;
+        if (p.typing) (tag.append(icon('pencil', 11)), tag.setAttribute('aria-label', t('presence.typing', { name: p.name })));
         Object.assign(tag.style, { left: `${box.left - pad + i * 4}px`, top: `${box.top - pad}px`, background: p.color });
         out.push(ring, tag);
       });

@@ -4,6 +4,8 @@ import type { Suggestion } from '../../features/suggestions/rank.js';
 import type { FieldBadge, FieldInfo, OverlayContext } from '../core/types.js';
 import { bindingOf } from '../bindings/index.js';
 import { pageLinkTarget } from '../core/navigate.js';
+import { t } from '../core/i18n.js';
+import { icon } from '../core/icons.js';
 import { workCss } from './styles.js';
 
 type Delegation = DelegationView;
@@ -22,6 +24,7 @@ const button = (text: string, action: string, onClick: () => void, kind = '') =>
   return b;
 };
 const OPEN = new Set(['pending', 'accepted', 'submitted', 'rejected']);
+const statusText = (s: string) => t(`work.status.${s}` as 'work.status.pending');
 
 /** A field's current value as the form shows it. */
 function valueOf(f: FieldInfo): unknown {
@@ -42,8 +45,8 @@ export function initWork(ctx: OverlayContext) {
   let approverRole = 'approver';
 
   ctx.ui.addStyle(workCss);
-  const panel = ctx.ui.addPanel({ id: 'work', title: 'Work: delegate and get help' });
-  const toolbar = ctx.ui.addToolbarButton({ id: 'work', label: 'Delegation and help', text: 'Work', onClick: () => (panel.toggle(), render()) });
+  const panel = ctx.ui.addPanel({ id: 'work', title: t('work.title') });
+  const toolbar = ctx.ui.addToolbarButton({ id: 'work', label: t('work.title'), text: t('work.open'), icon: 'work', onClick: () => (panel.toggle(), render()) });
   const banner = el('div', 'work-banner', undefined, { role: 'status', hidden: '' });
   ctx.ui.root.querySelector('.tdm-bar')?.append(banner);
 
@@ -61,20 +64,20 @@ export function initWork(ctx: OverlayContext) {
     }
     for (const [name, b] of badges) if (!holders.has(name) && !selected.has(name)) (b.remove(), badges.delete(name));
     for (const [name, d] of holders) {
-      const text = d.status === 'submitted' ? `${d.assignee.name} · in review` : `${d.assignee.name} · ${d.status}`;
+      const text = `${d.assignee.name} · ${d.status === 'submitted' ? t('work.in_review') : statusText(d.status)}`;
       let b = badges.get(name);
-      if (!b) badges.set(name, (b = ctx.ui.fieldBadge(name, { id: `work-${name}`, label: `Delegated to ${d.assignee.name}` })));
-      b.el.textContent = `→ ${text}`;
+      if (!b) badges.set(name, (b = ctx.ui.fieldBadge(name, { id: `work-${name}`, label: t('work.badge', { name: d.assignee.name, status: statusText(d.status) }) })));
+      b.el.replaceChildren(icon('arrow', 12), text);
       b.el.dataset.workField = name;
       b.el.dataset.status = d.status;
       b.el.dataset.assignee = d.assignee.id;
-      b.el.setAttribute('aria-label', `Delegated to ${d.assignee.name} (${d.status})`);
+      b.el.setAttribute('aria-label', t('work.badge', { name: d.assignee.name, status: statusText(d.status) }));
     }
     for (const name of selected) {
       if (holders.has(name)) continue;
       let b = badges.get(name);
-      if (!b) badges.set(name, (b = ctx.ui.fieldBadge(name, { id: `work-${name}`, label: 'Selected for delegation' })));
-      b.el.textContent = '✓ selected';
+      if (!b) badges.set(name, (b = ctx.ui.fieldBadge(name, { id: `work-${name}`, label: t('work.badge_selected') })));
+      b.el.replaceChildren(icon('check', 12), t('work.selected_short'));
       b.el.dataset.workField = name;
       b.el.dataset.status = 'selected';
     }
@@ -114,12 +117,33 @@ export function initWork(ctx: OverlayContext) {
   };
   document.addEventListener('click', onPick, true);
 
+  /** The keyboard way to pick fields: one checkbox per writable field, in sync with clicks in the form. */
+  function fieldPicker(): HTMLElement {
+    const box = el('fieldset', 'work-fields');
+    box.append(el('legend', 'work-label', t('work.fields')));
+    for (const f of ctx.fields.all()) {
+      if (f.readOnly) continue;
+      const label = el('label', 'work-field');
+      const cb = el('input', undefined, undefined, { type: 'checkbox', 'data-input': 'pick-field', value: f.name }) as HTMLInputElement;
+      cb.checked = selected.has(f.name);
+      cb.addEventListener('change', () => {
+        if (cb.checked) selected.add(f.name);
+        else selected.delete(f.name);
+        paintFields();
+        box.parentElement?.querySelector('.work-hint')?.replaceChildren(selected.size ? t('work.selected', { fields: [...selected].map((n) => ctx.fields.get(n)?.label || n).join(', ') }) : t('work.pick_hint'));
+      });
+      label.append(cb, el('span', undefined, f.label || f.name));
+      box.append(label);
+    }
+    return box;
+  }
+
   async function loadSuggestions(list: HTMLElement, select: HTMLSelectElement) {
     if (!ctx.room) return;
     const r = await ctx.request<{ suggestions: Suggestion[] }>('work:suggest', { roomId: ctx.room.roomId, limit: 8 });
     if (!r.ok) return fail(r);
     list.replaceChildren();
-    select.replaceChildren(el('option', undefined, '— pick someone —', { value: '' }));
+    select.replaceChildren(el('option', undefined, t('work.pick_someone'), { value: '' }));
     for (const s of r.suggestions) {
       select.append(el('option', undefined, s.name, { value: s.userId }));
       const li = el('li', 'work-suggestion', undefined, { 'data-user-id': s.userId });
@@ -131,19 +155,19 @@ export function initWork(ctx: OverlayContext) {
 
   function delegateForm(): HTMLElement {
     const box = el('section', 'work-section', undefined, { 'data-section': 'delegate' });
-    box.append(el('h3', undefined, 'Delegate fields'));
+    box.append(el('h3', undefined, t('work.delegate_h')));
     if (!selecting) {
-      box.append(button('Pick fields to delegate…', 'delegate-mode', () => ((selecting = true), selected.clear(), render())));
+      box.append(button(t('work.pick_mode'), 'delegate-mode', () => ((selecting = true), selected.clear(), render(), panel.body.querySelector<HTMLElement>('[data-input="pick-field"]')?.focus())));
       return box;
     }
-    box.append(el('p', 'work-hint', selected.size ? `Selected: ${[...selected].map((n) => ctx.fields.get(n)?.label || n).join(', ')}` : 'Click the fields you want to hand over.'));
-    const select = el('select', 'work-input', undefined, { 'aria-label': 'Assignee', 'data-input': 'assignee' }) as HTMLSelectElement;
-    const list = el('ul', 'work-suggestions', undefined, { 'aria-label': 'Suggested people' });
+    box.append(el('p', 'work-hint', selected.size ? t('work.selected', { fields: [...selected].map((n) => ctx.fields.get(n)?.label || n).join(', ') }) : t('work.pick_hint')), fieldPicker());
+    const select = el('select', 'work-input', undefined, { 'aria-label': t('work.assignee'), 'data-input': 'assignee' }) as HTMLSelectElement;
+    const list = el('ul', 'work-suggestions', undefined, { 'aria-label': t('work.suggested') });
     void loadSuggestions(list, select);
-    const note = el('textarea', 'work-input', undefined, { 'aria-label': 'Note', placeholder: 'Note for the assignee', 'data-input': 'note', rows: '2' }) as HTMLTextAreaElement;
-    const due = el('input', 'work-input', undefined, { type: 'datetime-local', 'aria-label': 'Due time (optional)', 'data-input': 'due' }) as HTMLInputElement;
-    const send = button('Delegate', 'delegate', async () => {
-      if (!ctx.room || selected.size === 0 || !select.value) return toast('Pick at least one field and an assignee', 'error');
+    const note = el('textarea', 'work-input', undefined, { 'aria-label': t('work.note'), placeholder: t('work.note'), 'data-input': 'note', rows: '2' }) as HTMLTextAreaElement;
+    const due = el('input', 'work-input', undefined, { type: 'datetime-local', 'aria-label': t('work.due'), 'data-input': 'due' }) as HTMLInputElement;
+    const send = button(t('work.delegate'), 'delegate', async () => {
+      if (!ctx.room || selected.size === 0 || !select.value) return toast(t('work.need_pick'), 'error');
       const names = [...selected];
       const values: Record<string, unknown> = {};
       const meta: Record<string, { label: string; kind: string }> = {};
@@ -161,12 +185,12 @@ export function initWork(ctx: OverlayContext) {
       upsert(r.delegation);
       selecting = false;
       selected.clear();
-      toast(`Delegated to ${r.delegation.assignee.name}`);
+      toast(t('work.delegated_to', { name: r.delegation.assignee.name }));
       paintFields();
       render();
     }, 'work-primary');
-    box.append(el('label', 'work-label', 'Assignee'), select, list, note, el('label', 'work-label', 'Due (optional)'), due, send,
-      button('Cancel', 'delegate-cancel', () => ((selecting = false), selected.clear(), paintFields(), render())));
+    box.append(el('span', 'work-label', t('work.assignee')), select, list, note, el('span', 'work-label', t('work.due')), due, send,
+      button(t('work.cancel'), 'delegate-cancel', () => ((selecting = false), selected.clear(), paintFields(), render())));
     return box;
   }
 
@@ -180,21 +204,21 @@ export function initWork(ctx: OverlayContext) {
   function delegationCard(d: Delegation): HTMLElement {
     const card = el('article', 'work-card', undefined, { 'data-delegation-id': d.id, 'data-status': d.status });
     const names = d.fields.map((f) => f.label || f.name).join(', ');
-    card.append(el('div', 'work-title', `${d.delegator.name} → ${d.assignee.name}: ${names}`), el('div', 'work-status', d.status));
+    card.append(el('div', 'work-title', `${d.delegator.name} → ${d.assignee.name}: ${names}`), el('div', 'work-status', statusText(d.status)));
     if (d.note) card.append(el('div', 'work-note', d.note));
     const reason = (d.state as { reason?: string }).reason;
-    if (d.status === 'rejected' && reason) card.append(el('div', 'work-note', `Sent back: ${reason}`));
+    if (d.status === 'rejected' && reason) card.append(el('div', 'work-note', t('work.sent_back', { reason })));
     if (d.submittedValues && (d.status === 'submitted' || d.status === 'approved')) {
-      card.append(el('div', 'work-note', `Submitted: ${Object.entries(d.submittedValues).map(([k, v]) => `${k} = ${String(v)}`).join('; ')}`));
+      card.append(el('div', 'work-note', t('work.submitted_values', { values: Object.entries(d.submittedValues).map(([k, v]) => `${k} = ${String(v)}`).join('; ') })));
     }
-    if (d.dueAt) card.append(el('div', 'work-hint', `Due ${new Date(d.dueAt).toLocaleString()}`));
-    if (d.roomId !== ctx.room?.roomId && d.pageUrl) card.append(button('Open the page', 'open-page', () => go(d.pageUrl)));
+    if (d.dueAt) card.append(el('div', 'work-hint', t('work.due_at', { when: new Date(d.dueAt).toLocaleString() })));
+    if (d.roomId !== ctx.room?.roomId && d.pageUrl) card.append(button(t('work.open_page'), 'open-page', () => go(d.pageUrl)));
     const assignee = d.assignee.id === me();
     const reviewer = d.delegator.id === me() || isApprover();
     const actions = el('div', 'work-actions');
-    if (assignee && d.status === 'pending') actions.append(button('Accept', 'accept', () => act(d, 'accept'), 'work-primary'), button('Decline', 'decline', () => act(d, 'decline')));
+    if (assignee && d.status === 'pending') actions.append(button(t('work.accept'), 'accept', () => act(d, 'accept'), 'work-primary'), button(t('work.decline'), 'decline', () => act(d, 'decline')));
     if (assignee && (d.status === 'accepted' || d.status === 'rejected')) {
-      actions.append(button('Submit for approval', 'submit', () => {
+      actions.append(button(t('work.submit'), 'submit', () => {
         const values: Record<string, unknown> = {};
         for (const f of d.fields) {
           const info = ctx.fields.get(f.name);
@@ -204,10 +228,10 @@ export function initWork(ctx: OverlayContext) {
       }, 'work-primary'));
     }
     if (reviewer && d.status === 'submitted') {
-      const why = el('input', 'work-input', undefined, { 'aria-label': 'Reason for sending back', placeholder: 'Reason (to send back)', 'data-input': 'reject-reason' }) as HTMLInputElement;
-      actions.append(button('Approve', 'approve', () => act(d, 'approve'), 'work-primary'), why, button('Send back', 'reject', () => act(d, 'reject', { note: why.value })));
+      const why = el('input', 'work-input', undefined, { 'aria-label': t('work.reject_reason'), placeholder: t('work.reject_reason'), 'data-input': 'reject-reason' }) as HTMLInputElement;
+      actions.append(button(t('work.approve'), 'approve', () => act(d, 'approve'), 'work-primary'), why, button(t('work.reject'), 'reject', () => act(d, 'reject', { note: why.value })));
     }
-    if (reviewer && OPEN.has(d.status)) actions.append(button('Cancel delegation', 'cancel', () => act(d, 'cancel')));
+    if (reviewer && OPEN.has(d.status)) actions.append(button(t('work.cancel_delegation'), 'cancel', () => act(d, 'cancel')));
     if (actions.childElementCount) card.append(actions);
     return card;
   }
@@ -215,20 +239,20 @@ export function initWork(ctx: OverlayContext) {
   // ---- assistance ----
   function helpForm(): HTMLElement {
     const box = el('section', 'work-section', undefined, { 'data-section': 'help' });
-    box.append(el('h3', undefined, 'Ask for help'));
-    const message = el('textarea', 'work-input', undefined, { 'aria-label': 'What do you need help with?', placeholder: 'What do you need help with?', 'data-input': 'help-message', rows: '2' }) as HTMLTextAreaElement;
-    const topic = el('input', 'work-input', undefined, { 'aria-label': 'Topic (expertise, optional)', placeholder: 'Topic, e.g. billing', 'data-input': 'help-topic' }) as HTMLInputElement;
-    const urgency = el('select', 'work-input', undefined, { 'aria-label': 'Urgency', 'data-input': 'help-urgency' }) as HTMLSelectElement;
-    urgency.append(el('option', undefined, 'Normal', { value: 'normal' }), el('option', undefined, 'Urgent', { value: 'urgent' }));
+    box.append(el('h3', undefined, t('work.help_h')));
+    const message = el('textarea', 'work-input', undefined, { 'aria-label': t('work.help_message'), placeholder: t('work.help_message'), 'data-input': 'help-message', rows: '2' }) as HTMLTextAreaElement;
+    const topic = el('input', 'work-input', undefined, { 'aria-label': t('work.help_topic'), placeholder: t('work.help_topic'), 'data-input': 'help-topic' }) as HTMLInputElement;
+    const urgency = el('select', 'work-input', undefined, { 'aria-label': t('work.urgency'), 'data-input': 'help-urgency' }) as HTMLSelectElement;
+    urgency.append(el('option', undefined, t('work.normal'), { value: 'normal' }), el('option', undefined, t('work.urgent'), { value: 'urgent' }));
     const focused = ctx.fields.fieldOf(document.activeElement);
-    box.append(message, topic, urgency, button('Ask for help', 'ask-help', async () => {
-      if (!ctx.room || !message.value.trim()) return toast('Say what you need help with', 'error');
+    box.append(message, topic, urgency, button(t('work.ask'), 'ask-help', async () => {
+      if (!ctx.room || !message.value.trim()) return toast(t('work.say_what'), 'error');
       const r = await ctx.request<{ request: Help }>('work:help', {
         roomId: ctx.room.roomId, message: message.value, urgency: urgency.value, ...(topic.value.trim() ? { topic: topic.value.trim() } : {}), ...(focused ? { field: focused.name } : {}),
       });
       if (!r.ok) return fail(r);
       helps.set(r.request.id, r.request);
-      toast(r.request.status === 'offered' ? `Asked ${r.request.helper?.name ?? 'a helper'}` : 'Waiting for a helper');
+      toast(r.request.status === 'offered' ? t('work.asked', { name: r.request.helper?.name ?? t('work.a_helper') }) : t('work.waiting'));
       render();
     }, 'work-primary'));
     return box;
@@ -237,8 +261,8 @@ export function initWork(ctx: OverlayContext) {
   function helpCard(h: Help, kind: 'mine' | 'offer' | 'queue' | 'helping', reason?: string): HTMLElement {
     const card = el('article', 'work-card', undefined, { 'data-request-id': h.id, 'data-status': h.status, 'data-kind': kind });
     const page = h.pageTitle || h.pageKey;
-    const head = kind === 'mine' ? `You asked: ${h.message}` : `${h.requester.name} on ${page}: ${h.message}`;
-    card.append(el('div', 'work-title', head), el('div', 'work-status', `${h.urgency === 'urgent' ? 'urgent · ' : ''}${h.status}`));
+    const head = kind === 'mine' ? t('work.you_asked', { message: h.message }) : t('work.asks_on', { name: h.requester.name, page, message: h.message });
+    card.append(el('div', 'work-title', head), el('div', 'work-status', `${h.urgency === 'urgent' ? `${t('work.urgent')} · ` : ''}${h.status}`));
     if (reason) card.append(el('div', 'work-hint', reason));
     const actions = el('div', 'work-actions');
     const respond = async (action: string) => {
@@ -250,11 +274,11 @@ export function initWork(ctx: OverlayContext) {
       if (action === 'accept' && r.page) return go(r.page.url);
       render();
     };
-    if (kind === 'offer' || kind === 'queue') actions.append(button('Accept and open the page', 'help-accept', () => respond('accept'), 'work-primary'));
-    if (kind === 'offer') actions.append(button('Decline', 'help-decline', () => respond('decline')));
-    if ((kind === 'mine' || kind === 'helping') && h.status === 'accepted') actions.append(button('Resolved', 'help-resolve', () => respond('resolve')));
-    if (kind === 'mine' && h.status !== 'accepted') actions.append(button('Cancel', 'help-cancel', () => respond('cancel')));
-    if (kind === 'helping' && h.roomId !== ctx.room?.roomId) actions.append(button('Open the page', 'open-page', () => go(h.pageUrl)));
+    if (kind === 'offer' || kind === 'queue') actions.append(button(t('work.accept_open'), 'help-accept', () => respond('accept'), 'work-primary'));
+    if (kind === 'offer') actions.append(button(t('work.decline'), 'help-decline', () => respond('decline')));
+    if ((kind === 'mine' || kind === 'helping') && h.status === 'accepted') actions.append(button(t('work.resolved'), 'help-resolve', () => respond('resolve')));
+    if (kind === 'mine' && h.status !== 'accepted') actions.append(button(t('work.cancel'), 'help-cancel', () => respond('cancel')));
+    if (kind === 'helping' && h.roomId !== ctx.room?.roomId) actions.append(button(t('work.open_page'), 'open-page', () => go(h.pageUrl)));
     if (actions.childElementCount) card.append(actions);
     return card;
   }
@@ -270,7 +294,7 @@ export function initWork(ctx: OverlayContext) {
     const active = [...helps.values()].filter((h) => h.status === 'accepted' && h.roomId === ctx.room?.roomId);
     const mine = active.find((h) => h.requester.id === me());
     const helping = active.find((h) => h.helper?.id === me());
-    const text = mine ? `${mine.helper?.name ?? 'A helper'} is helping you` : helping ? `You are helping ${helping.requester.name}` : '';
+    const text = mine ? t('work.helping_you', { name: mine.helper?.name ?? t('work.a_helper') }) : helping ? t('work.you_help', { name: helping.requester.name }) : '';
     banner.textContent = text;
     banner.toggleAttribute('hidden', !text);
     if (mine?.helper) banner.dataset.helper = mine.helper.id;
@@ -286,7 +310,7 @@ export function initWork(ctx: OverlayContext) {
     body.replaceChildren();
     if (offers.size) {
       const s = el('section', 'work-section', undefined, { 'data-section': 'offers' });
-      s.append(el('h3', undefined, 'Someone needs your help'));
+      s.append(el('h3', undefined, t('work.offers_h')));
       for (const o of offers.values()) s.append(helpCard(o.request, 'offer', o.reason));
       body.append(s);
     }
@@ -294,7 +318,7 @@ export function initWork(ctx: OverlayContext) {
     const here = [...delegations.values()].filter((d) => OPEN.has(d.status) || d.roomId === ctx.room?.roomId);
     if (here.length) {
       const s = el('section', 'work-section', undefined, { 'data-section': 'delegations' });
-      s.append(el('h3', undefined, 'Delegations'));
+      s.append(el('h3', undefined, t('work.delegations_h')));
       for (const d of here.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))) s.append(delegationCard(d));
       body.append(s);
     }
@@ -303,14 +327,14 @@ export function initWork(ctx: OverlayContext) {
     const helping = [...helps.values()].filter((h) => h.helper?.id === me() && h.status === 'accepted');
     if (mine.length || helping.length) {
       const s = el('section', 'work-section', undefined, { 'data-section': 'requests' });
-      s.append(el('h3', undefined, 'Help requests'));
+      s.append(el('h3', undefined, t('work.requests_h')));
       for (const h of mine) s.append(helpCard(h, 'mine'));
       for (const h of helping) s.append(helpCard(h, 'helping'));
       body.append(s);
     }
     if (queue.length) {
       const s = el('section', 'work-section', undefined, { 'data-section': 'queue' });
-      s.append(el('h3', undefined, 'Helper queue'));
+      s.append(el('h3', undefined, t('work.queue_h')));
       for (const h of queue) s.append(helpCard(h, 'queue'));
       body.append(s);
     }
@@ -325,12 +349,12 @@ export function initWork(ctx: OverlayContext) {
   ctx.socket.on('work:delegation', (p: { delegation: Delegation }) => {
     const before = delegations.get(p.delegation.id);
     upsert(p.delegation);
-    if (!before && p.delegation.assignee.id === me()) toast(`${p.delegation.delegator.name} delegated fields to you`);
+    if (!before && p.delegation.assignee.id === me()) toast(t('work.delegated_you', { name: p.delegation.delegator.name }));
   });
   ctx.socket.on('work:offer', (p: { request: Help; reason: string }) => {
     offers.set(p.request.id, p);
-    toast(`${p.request.requester.name} asks for your help`);
-    panel.open();
+    // Calm: an offer is a count on the Work tool and an announcement; the user opens the panel.
+    toast(t('work.asks_you', { name: p.request.requester.name }));
     render();
   });
   ctx.socket.on('work:help', (p: { request: Help }) => {
@@ -339,7 +363,7 @@ export function initWork(ctx: OverlayContext) {
     if (!(h.status === 'offered' && h.helper?.id === me())) offers.delete(h.id);
     queue = queue.filter((q) => q.id !== h.id);
     if ((h.status === 'queued' || h.status === 'open') && h.requester.id !== me()) queue.push(h);
-    if (h.status === 'accepted' && h.requester.id === me()) toast(`${h.helper?.name ?? 'A helper'} is helping you`);
+    if (h.status === 'accepted' && h.requester.id === me()) toast(t('work.helping_you', { name: h.helper?.name ?? t('work.a_helper') }));
     render();
   });
 
@@ -358,7 +382,6 @@ export function initWork(ctx: OverlayContext) {
     }
     if (mineList.ok) for (const d of mineList.delegations) delegations.set(d.id, d);
     paintFields();
-    if (offers.size) panel.open();
     render();
   });
 
