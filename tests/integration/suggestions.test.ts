@@ -39,6 +39,8 @@ describe('participant suggestions from real history (embedded PGlite)', () => {
     const elsewhere = await joinForm(other, `/admin/shop/order/${uniqueId()}/change/`, fields);
     await request(other, 'field:op', { roomId: elsewhere.roomId, field: 'notes', baseVersion: 0, op: ['x'], clientId: newClientId(), seq: 1 });
 
+    // Someone who may only read orders is never suggested for work on one.
+    await user('rita', 'Rita Reader', { expertise: ['billing'], perms: { 'shop.order:*': ['read'] } });
     const erin = await user('erin', 'Erin');
     await joinForm(erin, url, fields);
     const r = await request(erin, 'work:suggest', { roomId, tags: ['billing'] });
@@ -49,7 +51,10 @@ describe('participant suggestions from real history (embedded PGlite)', () => {
     expect(by.get('bob')!.reasons).toEqual(expect.arrayContaining([expect.stringMatching(/^visited this order (just now|1 minute ago)$/)]));
     expect(by.get('bob')!.reasons.some((x) => x.startsWith('edited'))).toBe(false);
     expect(by.get('olga')!.reasons.some((x) => /edited|visited/.test(x))).toBe(false);
-    expect(by.has('erin')).toBe(false);
+    expect(by.has('erin')).toBe(false); // the asker
+    expect(by.has('rita')).toBe(false); // read-only
+    // "offline" only for people who are: everyone here is connected.
+    expect(r.suggestions.filter((s: { presence: string }) => s.presence === 'offline').map((s: { userId: string }) => s.userId)).toEqual([]);
 
     // The same ranking over REST for a business app.
     const rest = await fetch(`${srv.url}/api/v1/rooms/${roomId}/suggestions?tags=billing&exclude=erin`, { headers: { authorization: `Bearer ${tenant.apiKey}` } });

@@ -58,6 +58,14 @@ describe('participant suggestions', () => {
     expect([ago(10_000), ago(60_000), ago(2 * H), ago(25 * H), ago(72 * H)]).toEqual(['just now', '1 minute ago', '2 hours ago', 'yesterday', '3 days ago']);
   });
 
+  it('ranks do-not-disturb after everyone present, whatever their expertise, and offline last', () => {
+    const s = suggest(base({ tags: ['billing', 'tax'], status: { dave: 'dnd', bob: 'away', erin: 'available' } }));
+    // Dave matches both tags (+80) but is in do-not-disturb: after the available and the away colleague.
+    expect(s.map((x) => [x.userId, x.presence])).toEqual([['erin', 'available'], ['bob', 'away'], ['dave', 'dnd']]);
+    const off = suggest(base({ status: { erin: 'dnd' } }));
+    expect(off.map((x) => x.presence)).toEqual(['dnd', 'offline', 'offline']);
+  });
+
   it('honours the limit', () => {
     expect(suggest(base({ limit: 1 }))).toHaveLength(1);
   });

@@ -8,7 +8,9 @@
  *   edited this record (co-editing)      +25 within a day, +15 within a week, +5 older
  *   visited this page (presence history) +10 within a day, +5 older
  *   the helper role                      +5 (when no tag is wanted)
- * Ties: higher score, then name, then user id.
+ * Order: present people (available, busy, away) first, then do-not-disturb, then offline, so a
+ * do-not-disturb expert never outranks an available colleague; within each, higher score, then
+ * name, then user id.
  */
 import type { PresenceState } from '../assistance/routing.js';
 
@@ -54,6 +56,7 @@ export interface Suggestion {
 
 const DAY = 86_400_000;
 
+const TIER: Record<PresenceState, number> = { available: 0, busy: 0, away: 0, dnd: 1, offline: 2 };
 const PRESENCE_POINTS: Record<PresenceState, number> = { available: 30, busy: 15, away: 5, dnd: 0, offline: -10 };
 const PRESENCE_WORDS: Record<PresenceState, string> = {
   available: 'available',
@@ -123,6 +126,6 @@ export function suggest(input: SuggestInput): Suggestion[] {
     }
     out.push({ userId: u.userId, name: u.name, score, presence, reasons, why: reasons.join(' · ') });
   }
-  out.sort((a, b) => b.score - a.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+  out.sort((a, b) => TIER[a.presence] - TIER[b.presence] || b.score - a.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
   return out.slice(0, input.limit);
 }

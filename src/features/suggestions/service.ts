@@ -1,4 +1,4 @@
-import { mayRead } from '../../auth/permissions.js';
+import { can } from '../../auth/permissions.js';
 import type { Database } from '../../db/client.js';
 import type { Directory } from '../directory/store.js';
 import type { PresenceLookup } from '../assistance/service.js';
@@ -34,8 +34,8 @@ export function createSuggestions(d: SuggestionDeps) {
     const [users, edited, visited] = await Promise.all([d.directory.list(tenantId), editors(room.id), d.visitors(tenantId, room.id)]);
     const statuses = await d.presence.statuses(tenantId, users.map((u) => u.id));
     return suggest({
-      // Only people who may read the page are suggested for work on it.
-      users: users.filter((u) => mayRead(u.perms, room.pageKey)).map((u) => ({ userId: u.id, name: u.displayName, roles: u.roles, expertise: u.expertise })),
+      // Work handed over on a page is writing its fields: only people who may write the page are suggested.
+      users: users.filter((u) => u.perms !== undefined && can(u.perms, room.pageKey, 'write')).map((u) => ({ userId: u.id, name: u.displayName, roles: u.roles, expertise: u.expertise })),
       exclude: opts.exclude,
       tags: opts.tags,
       presence: (id) => statuses.get(id) ?? 'offline',
