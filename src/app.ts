@@ -54,7 +54,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
-    trustProxy: true,
+    // Forwarded headers name the client only when a configured proxy sent them (else anyone could pick their rate-limit bucket).
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>();
 

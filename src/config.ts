@@ -36,6 +36,12 @@ export const envSchema = z
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_000_000).default(256 * 1024),
     SOCKET_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(1_000_000).default(64 * 1024),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600),
+    AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(30),
+    HANDSHAKES_PER_MINUTE: z.coerce.number().int().positive().default(300),
+    MAX_CONNECTIONS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
+    RATE_LIMIT_KEY_PREFIX: z.string().min(1).max(100).default('tandem:rl'),
+    // Addresses or CIDR ranges (or loopback / linklocal / uniquelocal) whose X-Forwarded-For is believed.
+    TRUSTED_PROXIES: list.default([]),
     ROOMS_PER_CONNECTION: z.coerce.number().int().min(1).max(100).default(10),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
     // Presence (issue 3).
@@ -107,7 +113,18 @@ export interface Config {
   jwt: { issuer: string; audience: string; ttlSeconds: number };
   allowedOrigins: string[];
   logLevel: Env['LOG_LEVEL'];
-  limits: { bodyBytes: number; socketMessageBytes: number; ratePerMinute: number; roomsPerConnection: number };
+  limits: {
+    bodyBytes: number;
+    socketMessageBytes: number;
+    ratePerMinute: number;
+    roomsPerConnection: number;
+    authFailuresPerMinute: number;
+    handshakesPerMinute: number;
+    connectionsPerUser: number;
+    keyPrefix: string;
+  };
+  /** Proxies whose forwarded headers name the client address; empty: the peer address is the client. */
+  trustedProxies: string[];
   shutdownGraceMs: number;
   presence: {
     /** A dropped participant is kept this long before "left" is announced. */
@@ -207,7 +224,12 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       socketMessageBytes: e.SOCKET_MAX_MESSAGE_BYTES,
       ratePerMinute: e.RATE_LIMIT_PER_MINUTE,
       roomsPerConnection: e.ROOMS_PER_CONNECTION,
+      authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+      handshakesPerMinute: e.HANDSHAKES_PER_MINUTE,
+      connectionsPerUser: e.MAX_CONNECTIONS_PER_USER,
+      keyPrefix: e.RATE_LIMIT_KEY_PREFIX,
     },
+    trustedProxies: e.TRUSTED_PROXIES,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     presence: {
       graceMs: e.PRESENCE_GRACE_MS,

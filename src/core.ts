@@ -1,6 +1,9 @@
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import proxyAddr from '@fastify/proxy-addr';
+import type { IncomingMessage } from 'node:http';
+import { createLimits, type Limits } from './auth/limits.js';
 import { createTenantService, type TenantService } from './auth/tenants.js';
 import { createTokenService, type TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
@@ -21,6 +24,8 @@ declare module 'fastify' {
     /** null when REDIS_URL is unset: single instance, in-memory adapter. */
     redis: Redis | null;
     tokens: TokenService;
+    limits: Limits;
+    clientAddress: (req: IncomingMessage) => string;
     tenants: TenantService;
     directory: Directory;
     metrics: Metrics;
@@ -46,6 +51,19 @@ export default fp<CoreOptions>(
     const redis = config.redisUrl ? createRedis(config.redisUrl, app.log, 'main') : null;
     app.decorate('redis', redis);
     if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
+
+    app.decorate(
+      'limits',
+      createLimits(redis, {
+        principalPerMinute: config.limits.ratePerMinute,
+        authFailuresPerMinute: config.limits.authFailuresPerMinute,
+        handshakesPerMinute: config.limits.handshakesPerMinute,
+        keyPrefix: config.limits.keyPrefix,
+      }),
+    );
+    // The client's address as Fastify's req.ip computes it, for sockets too: forwarded headers count only from trusted proxies.
+    const trust = config.trustedProxies.length > 0 ? proxyAddr.compile(config.trustedProxies) : () => false;
+    app.decorate('clientAddress', (req: IncomingMessage) => proxyAddr(req, trust));
 
     const tenants = createTenantService(db);
     app.decorate('tenants', tenants);

@@ -37,8 +37,26 @@ export default fp(
       if (credential.startsWith('tdm_')) return { kind: 'app', ...(await app.tenants.verifyApiKey(credential)) };
       return { kind: 'user', ...(await app.tokens.verify(credential)) };
     };
-    const require = (kinds: Principal['kind'][]) => async (req: FastifyRequest) => {
-      const p = await identify(req);
+    /**
+     * Authenticate first, then limit: a valid credential counts against its tenant + principal
+     * (however many tokens or addresses it uses); a missing or bad one counts against the client
+     * address, which is refused before any verification once it is over.
+     */
+    const authenticate = async (req: FastifyRequest, reply: FastifyReply): Promise<Principal> => {
+      await app.limits.authFailures.check(req.ip);
+      let p: Principal;
+      try {
+        p = await identify(req);
+      } catch (err) {
+        if (err instanceof AppError && err.status === 401) await app.limits.authFailures.hit(req.ip);
+        throw err;
+      }
+      const s = await app.limits.principal.hit(principalKey(p));
+      reply.header('x-ratelimit-limit', s.limit).header('x-ratelimit-remaining', s.remaining).header('x-ratelimit-reset', s.resetSeconds);
+      return p;
+    };
+    const require = (kinds: Principal['kind'][]) => async (req: FastifyRequest, reply: FastifyReply) => {
+      const p = await authenticate(req, reply);
       if (!kinds.includes(p.kind)) {
         throw new AppError('forbidden', kinds[0] === 'app' ? 'This endpoint needs an API key' : 'This endpoint needs a user token');
       }
@@ -48,6 +66,9 @@ export default fp(
   },
   { name: 'auth', dependencies: ['core'] },
 );
+
+/** One rate-limit bucket per principal of a tenant: an API key, or a user (whatever tokens they hold). */
+export const principalKey = (p: Principal) => `${p.tenantId}\u0000${p.kind === 'app' ? `app:${p.keyId}` : `user:${p.userId}`}`;
 
 /** The tenant of an authenticated request; throws if a route forgot its preHandler. */
 export function tenantOf(req: FastifyRequest): string {

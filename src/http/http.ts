@@ -1,10 +1,8 @@
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyError } from 'fastify';
-import { createHash } from 'node:crypto';
 import fp from 'fastify-plugin';
 import {
   hasZodFastifySchemaValidationErrors,
@@ -16,7 +14,7 @@ import { AppError, isAppError, validationError } from '../errors.js';
 import { inputProblem } from '../input.js';
 import { pingRedis } from '../realtime/redis.js';
 
-/** HTTP infrastructure: one error shape, CORS, security headers, rate limits, OpenAPI at /docs. */
+/** HTTP infrastructure: one error shape, CORS, security headers, OpenAPI at /docs (limits: auth/plugin.ts, after authentication). */
 export default fp(
   async function http(app) {
     const { config } = app;
@@ -36,7 +34,10 @@ export default fp(
       else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) e = new AppError(err.statusCode === 404 ? 'not_found' : err.statusCode === 413 ? 'payload_too_large' : 'bad_request', err.message);
       else e = new AppError('internal', 'Internal server error');
       if (e.status >= 500) req.log.error({ err }, 'request failed');
-      if (e.code === 'rate_limited' && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');
+      if (e.code === 'rate_limited' && !reply.hasHeader('retry-after')) {
+        const ms = (e.details as { retryAfterMs?: number } | undefined)?.retryAfterMs;
+        reply.header('retry-after', String(ms ? Math.max(1, Math.ceil(ms / 1000)) : 60));
+      }
       return reply.status(e.status).send({ error: e.toBody() });
     });
     // Before any route schema: what no schema states (NUL characters, absurd nesting) never reaches a handler.
@@ -69,20 +70,6 @@ export default fp(
         },
       },
       crossOriginResourcePolicy: { policy: 'cross-origin' },
-    });
-    await app.register(rateLimit, {
-      max: config.limits.ratePerMinute,
-      timeWindow: 60_000,
-      // Keyed by credential when there is one, so one tenant cannot starve another behind a proxy:
-      // the whole credential however the header spells it (a prefix of the header gave respellings a
-      // fresh bucket, and put every token that starts alike, e.g. one identity provider's, in one).
-      keyGenerator: (req) => {
-        const credential = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-        return credential ? `c:${createHash('sha256').update(credential).digest('base64url')}` : `ip:${req.ip}`;
-      },
-      allowList: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url),
-      errorResponseBuilder: (_req, ctx) =>
-        Object.assign(new AppError('rate_limited', `Rate limit exceeded; retry in ${Math.ceil(ctx.ttl / 1000)} s`), { statusCode: 429 }),
     });
     await app.register(swagger, {
       openapi: {

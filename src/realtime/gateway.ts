@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Server } from 'socket.io';
 import { z } from 'zod';
+import type { UserIdentity } from '../auth/identity.js';
 import { AppError, publicError } from '../errors.js';
 import { bindHandlers, defineHandler, type Handler, type TandemSocket } from './pipeline.js';
 import { createRedis } from './redis.js';
@@ -16,6 +17,7 @@ type AnyHandler = Handler<z.ZodType, object | void>;
 type ConnectionHook = (socket: TandemSocket) => void | Promise<void>;
 type DisconnectHook = (socket: TandemSocket, reason: string) => void | Promise<void>;
 type RefreshHook = (socket: TandemSocket) => void | Promise<void>;
+type AdmissionHook = (user: UserIdentity) => void | Promise<void>;
 
 export interface Realtime {
   readonly io: Server;
@@ -26,6 +28,8 @@ export interface Realtime {
   onDisconnect(hook: DisconnectHook): void;
   /** After auth:refresh swapped in a new token (same user): rights it no longer grants must stop now. */
   onRefresh(hook: RefreshHook): void;
+  /** A check run on every authenticated handshake before it is accepted (e.g. connections per user); throw to refuse. */
+  admit(hook: AdmissionHook): void;
   /** Resolves when every socket message being handled now has been answered. */
   drain(): Promise<void>;
 }
@@ -111,6 +115,7 @@ export default fp(
     const connectionHooks: ConnectionHook[] = [];
     const disconnectHooks: DisconnectHook[] = [];
     const refreshHooks: RefreshHook[] = [];
+    const admissionHooks: AdmissionHook[] = [];
     const inFlight = new Set<Promise<unknown>>();
     const expiryTimers = new Map<string, NodeJS.Timeout>();
 
@@ -123,7 +128,19 @@ export default fp(
         if (auth.protocol !== undefined && auth.protocol !== PROTOCOL_VERSION) {
           throw new AppError('bad_request', `Protocol ${String(auth.protocol)} is not supported; this server speaks ${PROTOCOL_VERSION}`);
         }
-        const user = await app.tokens.verify(auth.token);
+        // Throttled per client address before any work; failed credentials count separately and,
+        // once over, are refused before verification (a guesser gets no answers).
+        const address = app.clientAddress(socket.request);
+        await app.limits.handshakes.hit(address);
+        await app.limits.authFailures.check(address);
+        let user: UserIdentity;
+        try {
+          user = await app.tokens.verify(auth.token);
+        } catch (err) {
+          if (err instanceof AppError && err.status === 401) await app.limits.authFailures.hit(address);
+          throw err;
+        }
+        for (const hook of admissionHooks) await hook(user);
         socket.data.user = user;
         socket.data.queue = Promise.resolve();
         socket.data.rooms = new Map();
@@ -197,6 +214,7 @@ export default fp(
       onConnection: (hook) => connectionHooks.push(hook),
       onDisconnect: (hook) => disconnectHooks.push(hook),
       onRefresh: (hook) => refreshHooks.push(hook),
+      admit: (hook) => admissionHooks.push(hook),
       drain: async () => {
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
       },

@@ -32,6 +32,10 @@ export async function startTandem(opts: StartOptions = {}): Promise<TestServer> 
     ALLOWED_ORIGINS: TEST_ORIGIN,
     DEV_MODE: 'false',
     SHUTDOWN_GRACE_MS: '2000',
+    // Every suite connects from 127.0.0.1: address limits are for the suites that test them.
+    HANDSHAKES_PER_MINUTE: '100000',
+    AUTH_FAILURES_PER_MINUTE: '100000',
+    MAX_CONNECTIONS_PER_USER: '1000',
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
     ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
     ...opts.env,

@@ -1,3 +1,4 @@
+import { AppError } from '../../errors.js';
 import fp from 'fastify-plugin';
 import { createMemoryLiveStore } from './live.js';
 import { createRedisLiveStore } from './live-redis.js';
@@ -35,6 +36,13 @@ export default fp(
     });
     app.decorate('presence', presence);
     app.realtime.handle(...presenceHandlers(presence, app.rooms));
+    // Connections per user, counted across instances in the live store (open ones; those in their
+    // reconnect grace do not count). Simultaneous handshakes may overshoot by the few in flight.
+    const cap = app.config.limits.connectionsPerUser;
+    app.realtime.admit(async (user) => {
+      const open = (await live.userConns(user.tenantId, user.userId)).filter((c) => c.disconnectedAt === null).length;
+      if (open >= cap) throw new AppError('rate_limited', `A user may have at most ${cap} connections open; close a tab first`);
+    });
     app.realtime.onConnection((socket) => presence.connected(socket));
     app.realtime.onDisconnect((socket) => presence.disconnected(socket));
     app.rooms.onJoin('presence', (ctx) => presence.joined(ctx), { last: true });
