@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { Browser } from 'playwright-core';
+import { apply, type TextOp } from '../../../src/ot/text.js';
 import { runCli } from '../../helpers/cli.js';
 import { freePort, spawnTandem, type TandemProcess } from '../../helpers/process.js';
 import { createTestDatabase } from '../../helpers/services.js';
@@ -150,11 +151,15 @@ export async function startDjangoStack(): Promise<DjangoStack> {
         const c = new pg.Client({ connectionString: db.url });
         await c.connect();
         try {
-          const { rows } = await c.query<{ field: string; value: unknown }>(
-            `SELECT f.field, f.value FROM form_fields f JOIN rooms r ON r.id = f.room_id WHERE r.page_key = $1`,
+          // A text field's value is a snapshot every FIELD_SNAPSHOT_INTERVAL ops: replay the ops after it.
+          const { rows } = await c.query<{ field: string; value: unknown; ops: TextOp[] | null }>(
+            `SELECT f.field, f.value,
+                    (SELECT json_agg(o.op ORDER BY o.version) FROM field_ops o
+                      WHERE o.room_id = f.room_id AND o.field = f.field AND o.kind = 'text' AND o.version > f.value_version) AS ops
+               FROM form_fields f JOIN rooms r ON r.id = f.room_id WHERE r.page_key = $1`,
             [pageKey],
           );
-          return Object.fromEntries(rows.map((r) => [r.field, r.value]));
+          return Object.fromEntries(rows.map((r) => [r.field, r.ops ? r.ops.reduce(apply, String(r.value ?? '')) : r.value]));
         } finally {
           await c.end();
         }
