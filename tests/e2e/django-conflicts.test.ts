@@ -12,7 +12,7 @@ import { asOrder, customerShown, moveTags, pickCustomer, pickDay, ready, save, s
 const deafen = (p: Page) => p.evaluate(() => void window.tandem!.ctx.socket.off('field:ops'));
 const dialog = (p: Page, field: string) => overlay(p, `.fields-conflict[data-field="${field}"]`);
 
-describe.skipIf(!hasChromium || !hasPg || !hasDjango)('conflicts on Django admin widgets', () => {
+describe.skipIf(!hasChromium || !hasPg || !hasDjango)('conflicts on Django admin widgets', { timeout: 60_000 }, () => {
   let stack: DjangoStack;
   let pages: UserPage[] = [];
   beforeAll(async () => {
