@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, hasPg } from '../helpers/services.js';
 import { type Demo, openAs, overlay, screenshot, startDemo } from './helpers/browser.js';
-import { covered, openTool, settle } from './helpers/fit.js';
+import { covered, openMenu, openTool, settle } from './helpers/fit.js';
 
 const DJANGO = '/demo/admin/shop/order/42/change/';
 const FAB = '/demo/orderview/edit/42';
@@ -55,6 +55,30 @@ describe.skipIf(!hasChromium || !hasPg)('calm, language and theme (demo pages)',
     await overlay(dave.page, '.work-card[data-kind="offer"]').waitFor();
     await carol.context.close();
     await dave.context.close();
+  });
+
+  it('the launcher moves to another corner on request and stays there for that user, not for others', async () => {
+    const alice = await openAs(demo.browser, demo.url, DJANGO, 'alice');
+    const corner = () => overlay(alice.page, '.tdm-launcher').getAttribute('data-corner');
+    expect(await corner()).toBe('bottom-right');
+    await openMenu(alice.page);
+    await overlay(alice.page, '.tdm-move').click();
+    await alice.page.keyboard.press('Escape'); // closes the menu the user opened
+    await settle(alice.page);
+    expect(await corner()).toBe('bottom-left');
+    const box = (await overlay(alice.page, '.tdm-launcher').boundingBox())!;
+    expect(box.x).toBeLessThan(640);
+    expect(await covered(alice.page)).toEqual([]);
+    await alice.page.reload();
+    await alice.page.waitForFunction(() => Boolean(window.tandem?.ctx.room));
+    await settle(alice.page);
+    expect(await corner()).toBe('bottom-left');
+    // Bob in the same browser (same localStorage) keeps his own corner.
+    const bob = await alice.context.newPage();
+    await bob.goto(`${demo.url}${DJANGO}?as=bob`);
+    await bob.waitForFunction(() => Boolean(window.tandem?.ctx.room));
+    expect(await overlay(bob, '.tdm-launcher').getAttribute('data-corner')).toBe('bottom-right');
+    await alice.context.close();
   });
 
   it('identical toasts coalesce into one with a count', async () => {

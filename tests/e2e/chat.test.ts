@@ -45,7 +45,10 @@ describe.skipIf(!hasChromium || !hasPg)('chat and comments in the browser (demo 
     await bob.page.waitForFunction(() => (document.querySelector('#tandem-overlay')?.shadowRoot?.querySelector('.tdm-tool-chat .tdm-count') as HTMLElement)?.hidden);
 
     // Bob reacts; Alice sees it.
-    await msg.locator('button[aria-label="Add reaction"]').click();
+    // The picker toggles: pressing again closes it instead of stacking another row.
+    const add = msg.locator('button[aria-label="Add reaction"]');
+    for (let i = 0; i < 3; i++) await add.click();
+    expect(await msg.locator('.tdmc-picker').count()).toBe(1);
     await overlay(bob.page, '.tdm-panel-chat .tdmc-react:text("🎉")').first().click();
     await overlay(alice.page, '.tdm-panel-chat .tdmc-react:text("🎉 1")').waitFor();
 
