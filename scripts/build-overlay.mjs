@@ -17,4 +17,16 @@ await build({
   outfile: 'public/tandem.js',
   logLevel: 'warning',
 });
-console.log('build-overlay: public/tandem.js');
+// Language packs, apart from tandem.js: a page loads only its own language (English is built in).
+for (const lang of ['de', 'fr']) {
+  await build({
+    entryPoints: [`src/overlay/i18n-packs/${lang}.ts`],
+    bundle: true,
+    format: 'iife',
+    target: ['es2020'],
+    minify: process.argv.includes('--minify'),
+    outfile: `public/tandem-i18n/${lang}.js`,
+    logLevel: 'warning',
+  });
+}
+console.log('build-overlay: public/tandem.js, public/tandem-i18n/{de,fr}.js');

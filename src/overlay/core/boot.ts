@@ -1,7 +1,7 @@
 import { readConfig } from './config.js';
 import { createConnection } from './connection.js';
 import { createEmitter } from './emitter.js';
-import { setLanguage, t } from './i18n.js';
+import { t, useLanguage } from './i18n.js';
 import { createFieldRegistry, findForm, pageContext } from './page.js';
 import { registeredModules } from './registry.js';
 import type { OverlayContext, OverlayEvents } from './types.js';
@@ -22,7 +22,7 @@ export async function boot(doc: Document = document): Promise<void> {
   booting = true;
   const config = readConfig(doc);
   if (!config) return;
-  setLanguage(config.lang);
+  await useLanguage(config.lang, config.serverUrl);
   const fields = createFieldRegistry(findForm(doc, config.form));
   const events = createEmitter<OverlayEvents>();
   const ui = createUi(doc, fields, { theme: config.theme });

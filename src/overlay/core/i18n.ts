@@ -1,11 +1,11 @@
 // Message catalogs: the host page's language (`data-lang` on the script tag, else `<html lang>`)
-// picks one; unknown languages and missing keys fall back to English.
-import { de } from './i18n/de.js';
+// picks one; unknown languages and missing keys fall back to English. English is built in; other
+// languages are packs served next to tandem.js (tandem-i18n/<lang>.js), fetched only when used.
 import { en, type MessageKey } from './i18n/en.js';
-import { fr } from './i18n/fr.js';
+import { registeredCatalog } from './i18n-register.js';
 
 export type { MessageKey };
-const CATALOGS: Record<string, Record<MessageKey, string>> = { en, de, fr };
+export const LANGUAGES = ['en', 'de', 'fr'] as const;
 let current: Record<MessageKey, string> = en;
 let currentLang = 'en';
 
@@ -13,14 +13,36 @@ let currentLang = 'en';
 export function pickLanguage(...candidates: Array<string | null | undefined>): string {
   for (const c of candidates) {
     const base = c?.trim().toLowerCase().split(/[-_]/)[0];
-    if (base && CATALOGS[base]) return base;
+    if (base && (LANGUAGES as readonly string[]).includes(base)) return base;
   }
   return 'en';
 }
 
-export function setLanguage(lang: string): void {
-  currentLang = pickLanguage(lang);
-  current = CATALOGS[currentLang]!;
+/** Uses `lang` if its catalog is loaded (English otherwise). */
+export function setLanguage(lang: string, catalog?: Record<MessageKey, string>): void {
+  const picked = pickLanguage(lang);
+  const cat = picked === 'en' ? en : (catalog ?? registeredCatalog(picked));
+  currentLang = cat ? picked : 'en';
+  current = cat ?? en;
+}
+
+/** Loads the pack for `lang` from `serverUrl` (once), then uses it; English if it cannot be had within `ms`. */
+export async function useLanguage(lang: string, serverUrl: string, ms = 4_000): Promise<void> {
+  const picked = pickLanguage(lang);
+  if (picked !== 'en' && !registeredCatalog(picked)) {
+    await new Promise<void>((resolve) => {
+      const s = document.createElement('script');
+      s.src = `${serverUrl}/tandem-i18n/${picked}.js`;
+      s.async = true;
+      s.dataset.tandemIgnore = '';
+      const done = () => (clearTimeout(timer), resolve());
+      const timer = setTimeout(done, ms);
+      s.addEventListener('load', done, { once: true });
+      s.addEventListener('error', () => (console.warn(`tandem: no ${picked} language pack, using English`), done()), { once: true });
+      document.head.append(s);
+    });
+  }
+  setLanguage(picked);
 }
 
 export const language = () => currentLang;
