@@ -1,8 +1,9 @@
 // Django admin's date and time shortcuts (admin/js/admin/DateTimeShortcuts.js): "Today"/"Now"
 // links and a calendar or clock popup next to a text input (class vDateField / vTimeField). They
-// set the input's `.value` and fire no event; the watcher's value setters catch that, so the
-// input stays a native text field. What the adapter adds: the shortcut links and the popup (on
-// <body>, outside the form) belong to the field for focus and presence, and lock with it.
+// set the input's `.value` and fire no event; the watcher's value setters catch that. A date is
+// chosen whole, so the field is a versioned value (kind `date`), never co-edited as text. The
+// shortcut links and the popup (on <body>, outside the form) belong to the field for focus and
+// presence, and lock with it.
 import type { FieldBinding, WidgetAdapter } from '../types.js';
 
 /** The shortcuts span DateTimeShortcuts inserts right after the input, and the popup it opens. */

@@ -2,8 +2,8 @@
 // related object's id, a lookup link opening the related change list in a popup window, and the
 // object's name in a <strong> after it (as served; Django does not update it). The popup calls
 // the opener's dismissRelatedLookupPopup, which sets `.value` and fires no event: the watcher's
-// value setters catch it, so the input stays a native text field. The adapter adds the lookup
-// link and the name to the field (focus, locking) and names the object in dialogs.
+// value setters catch it. The adapter adds the lookup link and the name to the field (focus,
+// locking) and names the object in dialogs.
 import type { FieldBinding, WidgetAdapter } from '../types.js';
 
 function partsOf(input: HTMLElement): { lookup: HTMLElement | null; name: HTMLElement | null } {
