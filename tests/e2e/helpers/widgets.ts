@@ -113,7 +113,8 @@ export const select2 = {
   /** Single select: open it, type into its search, pick the highlighted result with Enter. */
   async pick(p: Page, id: string, search: string) {
     await p.click(`${s2(id)} .select2-selection`);
-    await p.locator('.select2-container--open .select2-search__field').waitFor(); // focus moves to the dropdown's search
+    // As a person waits for the caret: select2 moves focus to the dropdown's search (again after a timeout).
+    await p.waitForFunction(() => document.activeElement?.matches('.select2-dropdown .select2-search__field') ?? false, undefined, { polling: 20 });
     await p.keyboard.type(search, { delay: 10 });
     await p.locator('.select2-results__option--highlighted', { hasText: search }).waitFor();
     await p.keyboard.press('Enter');
