@@ -96,6 +96,7 @@ describe.skipIf(!hasChromium || !hasPg)('widget fixtures: two people, real widge
     await tomSelect.add(bob.page, 'labels', 'Wholesale');
     await expect.poll(() => tomSelect.shown(alice.page, 'labels')).toEqual(['Billing', 'Wholesale']);
     await tomSelect.backspace(alice.page, 'labels'); // removes the last item, Wholesale
+    await expect.poll(() => tomSelect.shown(alice.page, 'labels')).toEqual(['Billing']);
     await expect.poll(() => tomSelect.shown(bob.page, 'labels')).toEqual(['Billing']);
     await expectAgreement(demo.db.url, PAGES.tomSelect, [alice.page, bob.page], [
       { name: 'status', want: ['approved'], shown: (p) => tomSelect.shown(p, 'status'), labels: true },

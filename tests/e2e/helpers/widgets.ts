@@ -145,6 +145,8 @@ const ts = (id: string) => `.ts-wrapper:has(#${id}-ts-control)`;
 
 async function choose(p: Page, id: string, search: string, target: string) {
   await clickInto(p, target, ts(id));
+  // As a person waits for the list: Tom Select takes focus and opens its dropdown on a timeout.
+  await p.locator(`${ts(id)}.focus.dropdown-active`).waitFor();
   await p.keyboard.type(search, { delay: 10 });
   await p.locator(`${ts(id)} .ts-dropdown .option.active`, { hasText: search }).waitFor();
   await p.keyboard.press('Enter');
@@ -162,6 +164,7 @@ export const tomSelect = {
   /** Backspace in the empty control input removes the item before the caret (the last one). */
   async backspace(p: Page, id: string) {
     await clickInto(p, `#${id}-ts-control`, ts(id)); // the input itself: a click on the control may land on an item
+    await p.locator(`${ts(id)}.focus`).waitFor(); // Tom Select handles keys once it has taken focus (on a timeout)
     await p.keyboard.press('Backspace');
     await p.keyboard.press('Escape');
   },
