@@ -18,7 +18,6 @@ import {
   select2,
   serveJqueryUiImages,
   settled,
-  tomSelect,
 } from './helpers/widgets.js';
 
 const TITLE = 'Printer on floor 3';
@@ -84,25 +83,6 @@ describe.skipIf(!hasChromium || !hasPg)('widget fixtures: two people, real widge
     await bob.page.keyboard.press('Escape');
     await bob.page.click(`${select2.container('labels')} .select2-search__field`);
     await expectRingOver(alice.page, 'labels', select2.container('labels'));
-  });
-
-  it('Tom Select: picks, an × removal and a Backspace removal by two people agree everywhere', async () => {
-    const [alice, bob] = await pair(PAGES.tomSelect);
-    await Promise.all([tomSelect.pick(alice.page, 'status', 'Appro'), tomSelect.add(bob.page, 'labels', 'Billing').then(() => typeTitle(bob.page, ' (B)'))]);
-    await expect.poll(() => tomSelect.shown(bob.page, 'status')).toEqual(['Approved']);
-    await expect.poll(() => tomSelect.shown(alice.page, 'labels')).toEqual(['Urgent', 'Billing']);
-    await tomSelect.remove(alice.page, 'labels', 'Urgent');
-    await expect.poll(() => tomSelect.shown(bob.page, 'labels')).toEqual(['Billing']);
-    await tomSelect.add(bob.page, 'labels', 'Wholesale');
-    await expect.poll(() => tomSelect.shown(alice.page, 'labels')).toEqual(['Billing', 'Wholesale']);
-    await tomSelect.backspace(alice.page, 'labels'); // removes the last item, Wholesale
-    await expect.poll(() => tomSelect.shown(alice.page, 'labels')).toEqual(['Billing']);
-    await expect.poll(() => tomSelect.shown(bob.page, 'labels')).toEqual(['Billing']);
-    await expectAgreement(demo.db.url, PAGES.tomSelect, [alice.page, bob.page], [
-      { name: 'status', want: ['approved'], shown: (p) => tomSelect.shown(p, 'status'), labels: true },
-      { name: 'labels', want: ['2'], shown: (p) => tomSelect.shown(p, 'labels'), labels: true },
-      { name: 'title', want: [`${TITLE} (B)`] },
-    ]);
   });
 
   /** The same story for each datepicker: picks through the calendar, drawn by the other picker. */
