@@ -10,6 +10,7 @@ export const errorStatus = {
   token_invalid: 401,
   token_expired: 401,
   token_not_yet_valid: 401,
+  token_issued_in_future: 401,
   token_algorithm: 401,
   token_signature: 401,
   token_claims: 401,

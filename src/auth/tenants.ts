@@ -6,6 +6,22 @@ import { AppError } from '../errors.js';
 import type { AppIdentity } from './identity.js';
 import type { TenantKeys } from './tokens.js';
 
+/** Each entry must be a bare http(s) origin (scheme, host, port; no path): that is what a page URL is compared with. */
+function checkOrigins(origins: string[]): string[] {
+  return origins.map((o) => {
+    let u: URL | null = null;
+    try {
+      u = new URL(o);
+    } catch {
+      /* reported below */
+    }
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.origin !== o.replace(/\/$/, '')) {
+      throw new AppError('validation_failed', `Host origin "${o}" must be an http(s) origin such as https://admin.example.com`);
+    }
+    return u.origin;
+  });
+}
+
 export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
 const newSecret = () => randomBytes(32).toString('base64url');
 const TENANT_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -27,14 +43,15 @@ export function createTenantService(db: Database) {
   const keysCache = new Map<string, { keys: TenantKeys; until: number }>();
   const CACHE_MS = 30_000;
 
-  async function createTenant(input: { id: string; name?: string; jwksUrl?: string; jwtSecret?: string }) {
+  async function createTenant(input: { id: string; name?: string; jwksUrl?: string; jwtSecret?: string; hostOrigins?: string[] }) {
     if (!TENANT_ID.test(input.id)) {
       throw new AppError('validation_failed', 'Tenant id must be 1-63 lowercase letters, digits, "-" or "_"');
     }
+    const hostOrigins = checkOrigins(input.hostOrigins ?? []);
     const jwtSecret = input.jwksUrl ? null : (input.jwtSecret ?? newSecret());
     const rows = await db.orm
       .insert(tenants)
-      .values({ id: input.id, name: input.name ?? input.id, jwtSecret, jwksUrl: input.jwksUrl ?? null })
+      .values({ id: input.id, name: input.name ?? input.id, jwtSecret, jwksUrl: input.jwksUrl ?? null, hostOrigins })
       .onConflictDoNothing()
       .returning();
     if (rows.length === 0) throw new AppError('conflict', `Tenant "${input.id}" already exists`);
@@ -52,9 +69,19 @@ export function createTenantService(db: Database) {
     if (hit && hit.until > Date.now()) return hit.keys;
     const row = await getTenant(id);
     if (!row) return undefined;
-    const keys = { id: row.id, jwtSecret: row.jwtSecret, jwksUrl: row.jwksUrl };
+    const keys = { id: row.id, jwtSecret: row.jwtSecret, jwksUrl: row.jwksUrl, hostOrigins: row.hostOrigins };
     keysCache.set(id, { keys, until: Date.now() + CACHE_MS });
     return keys;
+  }
+
+  /** Replaces the tenant's host origins (other instances see it within the keys cache's 30 s). */
+  async function setHostOrigins(id: string, origins: string[]) {
+    const hostOrigins = checkOrigins(origins);
+    const rows = await db.orm.update(tenants).set({ hostOrigins }).where(eq(tenants.id, id)).returning({ id: tenants.id });
+    if (rows.length === 0) throw new AppError('not_found', `No tenant "${id}"`);
+    keysCache.delete(id);
+    await audit(id, 'tenant.host_origins', id, { hostOrigins });
+    return hostOrigins;
   }
 
   const listTenants = () => db.orm.select({ id: tenants.id, name: tenants.name, createdAt: tenants.createdAt }).from(tenants);
@@ -112,5 +139,5 @@ export function createTenantService(db: Database) {
     await db.orm.insert(auditLog).values({ tenantId, actorType: 'system', actorId: 'tandem', action, subject, data });
   }
 
-  return { createTenant, getTenant, getTenantKeys, listTenants, createApiKey, listApiKeys, revokeApiKey, verifyApiKey };
+  return { createTenant, setHostOrigins, getTenant, getTenantKeys, listTenants, createApiKey, listApiKeys, revokeApiKey, verifyApiKey };
 }

@@ -7,6 +7,8 @@ export interface TenantKeys {
   id: string;
   jwtSecret: string | null;
   jwksUrl: string | null;
+  /** Where the tenant's pages live (see tenants.hostOrigins); cached with the keys. */
+  hostOrigins?: string[];
 }
 
 export interface TokenServiceOptions {
@@ -72,6 +74,11 @@ export function createTokenService(opts: TokenServiceOptions) {
     } catch (err) {
       throw joseToAppError(err);
     }
+    // jose checks `iat` only together with maxTokenAge: a token claiming to be issued later than now
+    // is a forged clock or a broken signer, never a valid token.
+    if (payload.iat !== undefined && (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + CLOCK_TOLERANCE_S)) {
+      throw new AppError('token_issued_in_future', 'Token says it was issued in the future (iat); check the signer\'s clock');
+    }
     const claims = userClaimsSchema.safeParse(payload);
     if (!claims.success) {
       const first = claims.error.issues[0];
@@ -115,9 +122,8 @@ export function createTokenService(opts: TokenServiceOptions) {
 function joseToAppError(err: unknown): AppError {
   if (err instanceof errors.JWTExpired) return new AppError('token_expired', 'Token has expired');
   if (err instanceof errors.JWTClaimValidationFailed) {
-    if (err.claim === 'nbf' || err.claim === 'iat') {
-      return new AppError('token_not_yet_valid', 'Token is not valid yet (nbf/iat in the future)');
-    }
+    if (err.claim === 'nbf') return new AppError('token_not_yet_valid', 'Token is not valid yet (nbf in the future)');
+    if (err.claim === 'iat') return new AppError('token_issued_in_future', 'Token says it was issued in the future (iat)');
     return new AppError('token_claims', `Token claim "${err.claim}" is invalid: ${err.reason}`);
   }
   if (err instanceof errors.JOSEAlgNotAllowed) {

@@ -11,8 +11,12 @@ import { userClaimsSchema } from '../auth/identity.js';
 export const USAGE = `Usage: tandem <command> [options]
 
 Tenants
-  tenant create <id> [--name N] [--jwks-url U]   create a tenant; prints its HS256 signing secret once
-                                                 (with --jwks-url tokens are verified against that JWKS instead)
+  tenant create <id> [--name N] [--jwks-url U] [--origins O1,O2]
+                                                 create a tenant; prints its HS256 signing secret once
+                                                 (with --jwks-url tokens are verified against that JWKS instead;
+                                                 --origins: where its pages live, see "tenant origins")
+  tenant origins <id> <O1,O2>                    set the origins of the tenant's pages (https://admin.example.com);
+                                                 a room's URL must be on one of them or be a path
   tenant list                                    list tenants
 
 API keys (for business apps: "Authorization: Bearer <key>")
@@ -40,6 +44,7 @@ type Out = { stdout: (s: string) => void; stderr: (s: string) => void };
 const options = {
   name: { type: 'string' },
   'jwks-url': { type: 'string' },
+  origins: { type: 'string' },
   roles: { type: 'string' },
   ttl: { type: 'string' },
   perms: { type: 'string' },
@@ -62,6 +67,8 @@ function parsePerms(raw: string | undefined): unknown {
     throw new UsageError('--perms must be JSON, e.g. \'{"shop.order:*":["read","write"]}\'');
   }
 }
+
+const splitList = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
 function expectArgs(positionals: string[], count: number, usage: string): string[] {
   if (positionals.length !== count) throw new UsageError(`expected: tandem ${usage}`);
@@ -108,16 +115,23 @@ export async function run(argv: string[], env: Record<string, string | undefined
     const cmd = group === 'token' ? 'token' : `${group} ${action ?? ''}`.trim();
     switch (cmd) {
       case 'tenant create': {
-        const [id] = expectArgs(rest, 1, 'tenant create <id> [--name N] [--jwks-url U]');
+        const [id] = expectArgs(rest, 1, 'tenant create <id> [--name N] [--jwks-url U] [--origins O1,O2]');
         const jwksUrl = values['jwks-url'];
         if (jwksUrl !== undefined && !/^https?:\/\/\S+$/.test(jwksUrl)) throw new UsageError('--jwks-url must be an http(s) URL');
-        const t = await (await open()).createTenant({ id: id!, ...(values.name ? { name: values.name } : {}), ...(jwksUrl ? { jwksUrl } : {}) });
+        const hostOrigins = values.origins ? splitList(values.origins) : [];
+        const t = await (await open()).createTenant({ id: id!, ...(values.name ? { name: values.name } : {}), ...(jwksUrl ? { jwksUrl } : {}), hostOrigins });
         print(
           t.jwtSecret
             ? `Created tenant "${t.id}" (${t.name}).\nHS256 signing secret (shown once, keep it in your host app's secrets):\n${t.jwtSecret}`
             : `Created tenant "${t.id}" (${t.name}); user tokens are verified against ${t.jwksUrl}.`,
           { id: t.id, name: t.name, jwtSecret: t.jwtSecret, jwksUrl: t.jwksUrl },
         );
+        return 0;
+      }
+      case 'tenant origins': {
+        const [id, list] = expectArgs(rest, 2, 'tenant origins <id> <O1,O2>');
+        const origins = await (await open()).setHostOrigins(id!, splitList(list!));
+        print(`Tenant "${id}" pages live on: ${origins.join(', ') || '(ALLOWED_ORIGINS)'}`, { id, hostOrigins: origins });
         return 0;
       }
       case 'tenant list': {

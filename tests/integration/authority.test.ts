@@ -4,9 +4,10 @@
  */
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, request } from '../helpers/clients.js';
+import { SignJWT } from 'jose';
+import { connect, connectError, request } from '../helpers/clients.js';
 import { createTestDatabase, hasPg, uniqueId } from '../helpers/services.js';
-import { createTenant, startTandem, type TestServer } from '../helpers/server.js';
+import { createTenant, startTandem, TEST_ORIGIN, type TestServer } from '../helpers/server.js';
 import { joinForm } from './fields.harness.js';
 
 const FIELDS = [
@@ -15,22 +16,29 @@ const FIELDS = [
   { name: 'channel', kind: 'select', value: 'web', readOnly: true },
 ];
 
-describe.skipIf(!hasPg)('authority: server-internal writes cannot be claimed by a client', () => {
-  let srv: TestServer;
-  let drop: () => Promise<void>;
-  let tenant: Awaited<ReturnType<typeof createTenant>>;
-  const open: Socket[] = [];
+/** One server on a fresh Postgres database with one tenant, for a describe block; closed after it. */
+function suiteServer(env: Record<string, string> = {}) {
+  const ctx = { open: [] as Socket[] } as { srv: TestServer; tenant: Awaited<ReturnType<typeof createTenant>>; open: Socket[]; drop?: () => Promise<void> };
   beforeAll(async () => {
     const db = await createTestDatabase();
-    drop = db.drop;
-    srv = await startTandem({ databaseUrl: db.url });
-    tenant = await createTenant(srv.app, uniqueId());
+    ctx.drop = db.drop;
+    ctx.srv = await startTandem({ databaseUrl: db.url, env });
+    ctx.tenant = await createTenant(ctx.srv.app, uniqueId());
   });
   afterAll(async () => {
-    for (const s of open) s.close();
-    await srv?.close();
-    await drop?.();
+    for (const s of ctx.open) s.close();
+    await ctx.srv?.close();
+    await ctx.drop?.();
   });
+  return ctx;
+}
+
+describe.skipIf(!hasPg)('authority: server-internal writes cannot be claimed by a client', () => {
+  const env = suiteServer();
+  let srv: TestServer;
+  let tenant: Awaited<ReturnType<typeof createTenant>>;
+  const open = env.open;
+  beforeAll(() => void ({ srv, tenant } = env));
 
   it('refuses a text op on a read-only field whatever its clientId says', async () => {
     const s = await connect(srv.url, await tenant.token('mallory'));
@@ -185,5 +193,57 @@ describe.skipIf(!hasPg)('authority: work items need read on their page, whatever
     // The page's own people still see and act.
     expect(await request(ann, 'work:delegation:get', { id: delegationId })).toMatchObject({ ok: true });
     expect(await api('GET', `/assistance/${requestId}`, annToken)).toMatchObject({ status: 200 });
+  });
+});
+
+describe.skipIf(!hasPg)('authority: tokens from the future, and where a room may point', () => {
+  const env = suiteServer();
+  let srv: TestServer;
+  let tenant: Awaited<ReturnType<typeof createTenant>>;
+  const open = env.open;
+  beforeAll(() => void ({ srv, tenant } = env));
+
+  const signed = (iat: number) =>
+    new SignJWT({ tenant: tenant.tenant.id, name: 'Fay', perms: { '*': ['read'] } })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('tandem')
+      .setAudience('tandem')
+      .setSubject('fay')
+      .setIssuedAt(iat)
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 7200)
+      .sign(new TextEncoder().encode(tenant.secret));
+
+  it('refuses a token issued in the future with its own code, on REST and sockets; a slightly fast clock passes', async () => {
+    const future = await signed(Math.floor(Date.now() / 1000) + 3600);
+    const rest = await fetch(`${srv.url}/api/v1/delegations`, { headers: { authorization: `Bearer ${future}` } });
+    expect(rest.status).toBe(401);
+    expect(((await rest.json()) as { error: { code: string } }).error.code).toBe('token_issued_in_future');
+    expect((await connectError(srv.url, future)).data).toMatchObject({ code: 'token_issued_in_future' });
+    const s = await connect(srv.url, await signed(Math.floor(Date.now() / 1000) + 2));
+    open.push(s);
+  });
+
+  it("keeps a room's URL on the tenant's host origins (or a path), and lets only writers move it", async () => {
+    const pageKey = `shop.order:${uniqueId()}`;
+    const join = (s: Socket, url: string) => request(s, 'room:join', { context: { url, pageKey, title: 'Order', fields: [] } });
+    const storedUrl = async () => (await srv.app.rooms.store.getByKey(tenant.tenant.id, pageKey))?.url;
+    const writer = await connect(srv.url, await tenant.token('wes'));
+    const reader = await connect(srv.url, await tenant.token('rea', { perms: { 'shop.*': ['read'] } }));
+    open.push(writer, reader);
+    // ALLOWED_ORIGINS stands in while the tenant names no host origins of its own.
+    expect(await join(writer, `${TEST_ORIGIN}/admin/shop/order/1/change/`)).toMatchObject({ ok: true });
+    for (const url of ['https://evil.example/phish', '//evil.example/phish', '/\\evil.example/phish']) {
+      expect(await join(reader, url), url).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+      expect(await join(writer, url), url).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    }
+    // A reader's join never moves the URL, even to a path.
+    expect(await join(reader, '/admin/logout/')).toMatchObject({ ok: true });
+    expect(await storedUrl()).toBe(`${TEST_ORIGIN}/admin/shop/order/1/change/`);
+    // With its own host origins, the tenant's pages live there and only there.
+    await srv.app.tenants.setHostOrigins(tenant.tenant.id, ['https://admin.example.com']);
+    expect(await join(writer, `${TEST_ORIGIN}/admin/shop/order/1/change/`)).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+    expect(await join(writer, 'https://admin.example.com/admin/shop/order/1/change/')).toMatchObject({ ok: true });
+    expect(await storedUrl()).toBe('https://admin.example.com/admin/shop/order/1/change/');
+    await expect(srv.app.tenants.setHostOrigins(tenant.tenant.id, ['https://admin.example.com/path'])).rejects.toMatchObject({ code: 'validation_failed' });
   });
 });

@@ -76,6 +76,17 @@ describe.skipIf(!hasPg)('tandem CLI against Postgres', () => {
     expect(jwks.stderr).toContain('--jwks-url must be an http(s) URL');
   });
 
+  it("sets where a tenant's pages live, refusing what is not an origin", async () => {
+    const ok = await cli(['tenant', 'origins', tenant, 'https://admin.acme.example,http://localhost:8000'], env);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('https://admin.acme.example, http://localhost:8000');
+    const bad = await cli(['tenant', 'origins', tenant, 'https://admin.acme.example/admin'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('must be an http(s) origin');
+    const none = await cli(['tenant', 'origins', uniqueId('none'), 'https://x.example'], env);
+    expect(none.code).toBe(1);
+  });
+
   it('creates, lists, uses and revokes an API key', async () => {
     const created = await runCli(['key', 'create', tenant, '--name', 'erp'], env);
     expect(created.code).toBe(0);

@@ -9,6 +9,7 @@ describe('room:join (embedded PGlite)', () => {
   beforeAll(async () => {
     srv = await startTandem();
     tenant = await createTenant(srv.app, uniqueId());
+    await srv.app.tenants.setHostOrigins(tenant.tenant.id, ['https://host.example']);
   });
   afterAll(() => srv.close());
 

@@ -20,6 +20,8 @@ export const tenants = pgTable('tenants', {
   /** HS256 secret the host app signs user tokens with; null when the tenant uses a JWKS URL. */
   jwtSecret: text('jwt_secret'),
   jwksUrl: text('jwks_url'),
+  /** Origins of the host app's pages (https://admin.example.com): a room's URL must be on one (or be a path). Empty: ALLOWED_ORIGINS. */
+  hostOrigins: text('host_origins').array().notNull().default(sql`'{}'::text[]`),
   createdAt: createdAt(),
 });
 

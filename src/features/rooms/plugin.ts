@@ -11,7 +11,14 @@ declare module 'fastify' {
 
 export default fp(
   async function roomsPlugin(app) {
-    const rooms = createRooms(createRoomStore(app.db), { maxRoomsPerConnection: app.config.limits.roomsPerConnection });
+    const rooms = createRooms(createRoomStore(app.db), {
+      maxRoomsPerConnection: app.config.limits.roomsPerConnection,
+      // A tenant without its own host origins lives on the instance's ALLOWED_ORIGINS.
+      hostOrigins: async (tenantId) => {
+        const own = (await app.tenants.getTenantKeys(tenantId))?.hostOrigins ?? [];
+        return own.length > 0 ? own : app.config.allowedOrigins;
+      },
+    });
     app.decorate('rooms', rooms);
     app.realtime.handle(...roomHandlers(rooms));
     app.realtime.onConnection((socket) => app.directory.upsertFromIdentity(socket.data.user));

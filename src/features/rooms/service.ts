@@ -28,7 +28,20 @@ export type Rooms = ReturnType<typeof createRooms>;
  * Joining and leaving page rooms. Other features hook in: a join hook's result is added to
  * the join answer under the hook's name (presence → participants, fields → document, …).
  */
-export function createRooms(store: RoomStore, opts: { maxRoomsPerConnection: number }) {
+/**
+ * Other people's clients open a room's URL (a helper taking a request, a notification click), so
+ * it must be a path on the host or on one of the tenant's host origins; `//host` is not a path.
+ */
+export function isOnHost(url: string, origins: readonly string[]): boolean {
+  if (url.startsWith('/')) return !url.startsWith('//') && !url.startsWith('/\\');
+  try {
+    return origins.includes(new URL(url).origin);
+  } catch {
+    return false;
+  }
+}
+
+export function createRooms(store: RoomStore, opts: { maxRoomsPerConnection: number; hostOrigins: (tenantId: string) => Promise<readonly string[]> }) {
   const joinHooks: Array<[string, JoinHook]> = [];
   const lastJoinHooks: Array<[string, JoinHook]> = [];
   const leaveHooks: LeaveHook[] = [];
@@ -56,7 +69,11 @@ export function createRooms(store: RoomStore, opts: { maxRoomsPerConnection: num
     if (!already && socket.data.rooms.size >= opts.maxRoomsPerConnection) {
       throw new AppError('rate_limited', `A connection may be in at most ${opts.maxRoomsPerConnection} rooms; leave one first`);
     }
-    const { room, created } = await store.upsert(user.tenantId, pageKey, context.title, context.url);
+    if (!isOnHost(context.url, await opts.hostOrigins(user.tenantId))) {
+      throw new AppError('validation_failed', "The page URL must be a path or on one of the tenant's host origins");
+    }
+    // Only someone who may write the page renames it or moves its URL; a reader's join creates the room at most.
+    const { room, created } = await store.upsert(user.tenantId, pageKey, context.title, context.url, rights.includes('write'));
     const membership: RoomMembership = { roomId: room.id, pageKey, rights };
     socket.data.rooms.set(room.id, membership);
     await socket.join(roomNames.page(user.tenantId, room.id));

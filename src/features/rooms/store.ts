@@ -6,11 +6,12 @@ export type RoomRow = typeof rooms.$inferSelect;
 
 export function createRoomStore(db: Database) {
   /** Creates the room on first join; later joins refresh its title and URL. */
-  async function upsert(tenantId: string, pageKey: string, title: string, url: string): Promise<{ room: RoomRow; created: boolean }> {
+  async function upsert(tenantId: string, pageKey: string, title: string, url: string, update = true): Promise<{ room: RoomRow; created: boolean }> {
     const [row] = await db.orm
       .insert(rooms)
       .values({ tenantId, pageKey, title, url })
-      .onConflictDoUpdate({ target: [rooms.tenantId, rooms.pageKey], set: { title, url } })
+      // Without `update` the no-op set still returns the row (DO NOTHING would return none).
+      .onConflictDoUpdate({ target: [rooms.tenantId, rooms.pageKey], set: update ? { title, url } : { pageKey: sql`excluded.page_key` } })
       // xmax = 0 only for a freshly inserted row.
       .returning({ ...roomColumns, created: sql<boolean>`(xmax = 0)` });
     const { created, ...room } = row!;
