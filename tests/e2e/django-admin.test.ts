@@ -69,10 +69,9 @@ describe.skipIf(!hasChromium || !hasPg || !hasDjango)('a real Django admin (pyth
     await alice.context.close();
   });
 
-  // KNOWN DEFECT (skipped until fixed): select2 adapter adds an unknown remote value as
-  // `new Option(id, id)`, so the other page draws "3" where it should draw "Initech". The room only
-  // carries the id; the writer's page knows the name (see the report on issue 9).
-  it.skip('a customer chosen in the autocomplete by one user is drawn by name on the other’s page', async () => {
+  // The room carries only the id; the writer's page sends its label with the write, so an
+  // ajax-backed select2 that lacks the option draws the name, not "3".
+  it('a customer chosen in the autocomplete by one user is drawn by name on the other’s page', async () => {
     const path = '/admin/shop/order/8/change/';
     const [alice, bob] = await Promise.all([openAdminAs(stack, 'alice', path), openAdminAs(stack, 'bob', path)]);
     await Promise.all([ready(alice.page), ready(bob.page)]);

@@ -26,7 +26,15 @@ const opComponent = z.union([
 export const textOpSchema = z.array(opComponent).max(10_000);
 
 export const fieldOpSchema = z.object({ roomId, field: fieldName, baseVersion: version, op: textOpSchema, clientId, seq });
-export const fieldSetSchema = z.object({ roomId, field: fieldName, baseVersion: version, value: fieldValueSchema, clientId, seq });
+/**
+ * How the writer's page displays the values it sets (option value → its label), for pages that
+ * lack that option: an ajax-backed select (Django's autocomplete) holds only the chosen options.
+ * Passed on with the broadcast, never stored: the value alone is the field's state.
+ */
+export const valueLabelsSchema = z
+  .record(z.string().max(10_000), z.string().max(300))
+  .refine((r) => Object.keys(r).length <= 50, 'at most 50 labels');
+export const fieldSetSchema = z.object({ roomId, field: fieldName, baseVersion: version, value: fieldValueSchema, labels: valueLabelsSchema.optional(), clientId, seq });
 export const fieldResolveSchema = z
   .object({
     roomId,
@@ -74,6 +82,8 @@ export interface WireOp {
   kind: 'text' | 'set';
   op?: TextOp;
   value?: unknown;
+  /** For 'set' from a page: how the writer displays the values (see valueLabelsSchema). */
+  labels?: Record<string, string>;
   clientId: string;
   seq: number;
   by: { id: string; name: string | null };

@@ -164,8 +164,8 @@ export function createFields(d: FieldsDeps) {
     return { version };
   }
 
-  function broadcastSet(tenantId: string, roomId: string, field: string, version: number, value: unknown, clientId: string, seq: number, actor: Actor) {
-    broadcast(tenantId, roomId, [{ field, version, kind: 'set', value, clientId, seq, by: { id: actor.id, name: actor.name } }]);
+  function broadcastSet(tenantId: string, roomId: string, field: string, version: number, value: unknown, clientId: string, seq: number, actor: Actor, labels?: Record<string, string>) {
+    broadcast(tenantId, roomId, [{ field, version, kind: 'set', value, ...(labels ? { labels } : {}), clientId, seq, by: { id: actor.id, name: actor.name } }]);
   }
 
   /** A resend of an already committed write answers with its original version. */
@@ -177,7 +177,7 @@ export function createFields(d: FieldsDeps) {
     return prior.version;
   }
 
-  async function setValue(socket: TandemSocket, m: { roomId: string; field: string; baseVersion: number; value: FieldValue; clientId: string; seq: number }) {
+  async function setValue(socket: TandemSocket, m: { roomId: string; field: string; baseVersion: number; value: FieldValue; labels?: Record<string, string> | undefined; clientId: string; seq: number }) {
     await writable(socket, m.roomId, m.field);
     const prior = await already(m.roomId, m.field, m.clientId, m.seq);
     if (prior !== null) return { version: prior };
@@ -196,7 +196,7 @@ export function createFields(d: FieldsDeps) {
         current: out.conflict.current,
       });
     }
-    if (!out.unchanged) broadcastSet(tenantId, m.roomId, m.field, out.version, m.value, m.clientId, m.seq, actor);
+    if (!out.unchanged) broadcastSet(tenantId, m.roomId, m.field, out.version, m.value, m.clientId, m.seq, actor, m.labels);
     return { version: out.version };
   }
 

@@ -20,8 +20,9 @@ export interface FieldBinding {
   read(): Value;
   /** The value the form would have submitted as the page was served (default values). */
   readSaved(): Value;
-  /** Makes the page show and submit `v` (the widget's display included). Never reported back as a local change. */
-  write(v: Value): void;
+  /** Makes the page show and submit `v` (the widget's display included). Never reported back as a local change.
+   *  `labels`: how the writer's page displays the values, for a page that lacks one of the options. */
+  write(v: Value, labels?: Record<string, string>): void;
   /** The element people see and point at: focus rings, carets, badges and highlights go here. */
   visible(): HTMLElement;
   /** True when `el` is part of this field's widget (focus there means "in this field"). */

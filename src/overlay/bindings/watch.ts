@@ -12,7 +12,7 @@ import type { FieldBinding, JQueryLike, Value } from './types.js';
 
 export interface Watcher {
   /** Writes `v` into the page (through the binding) without reporting it as a local change. */
-  write(f: FieldInfo, v: Value): void;
+  write(f: FieldInfo, v: Value, labels?: Record<string, string>): void;
   /** Runs `fn` (which changes the page) without reporting the change; `f`'s last value is re-read. */
   quietly(f: FieldInfo, fn: () => void): void;
   /** Checks every field now (before a submit); returns once changes were reported. */
@@ -158,7 +158,7 @@ export function createWatcher(fields: FieldRegistry, onChange: (f: FieldInfo, v:
     }
   };
   return {
-    write: (f, v) => quietly(f, () => bindingOf(f).write(v)),
+    write: (f, v, labels) => quietly(f, () => bindingOf(f).write(v, labels)),
     quietly,
     checkAll() {
       scheduled.clear();

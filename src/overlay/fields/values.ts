@@ -30,6 +30,18 @@ interface ConflictDetails {
 const LS = 'tandem-value:';
 const randomId = () => 'v' + [...crypto.getRandomValues(new Uint8Array(12))].map((x) => x.toString(16).padStart(2, '0')).join('');
 
+/** How this page displays a select's values, for pages that lack the option (ajax-backed selects). */
+function labelsOf(f: FieldInfo, v: Value): Record<string, string> | null {
+  if (f.kind !== 'select' || v === null) return null;
+  const b = bindingOf(f);
+  const out: Record<string, string> = {};
+  for (const x of (Array.isArray(v) ? v : [String(v)]).slice(0, 50)) {
+    const label = b.describe(x).slice(0, 300);
+    if (label && label !== x) out[x] = label;
+  }
+  return Object.keys(out).length ? out : null;
+}
+
 export class ValueSync {
   private readonly state = new Map<string, FieldState>();
   private readonly clientId = randomId();
@@ -85,7 +97,7 @@ export class ValueSync {
     s.room = (o.value ?? null) as Value;
     if (o.clientId === this.clientId || o.clientId === s.pending?.clientId) return;
     if (s.pending || s.conflict) return; // the user's own value stays on their page; sending it will ask
-    this.watcher.write(f, s.room);
+    this.watcher.write(f, s.room, o.labels);
     this.hooks.onRemote(f, o.by);
   }
 
@@ -123,7 +135,8 @@ export class ValueSync {
     const p = s.pending;
     if (!p || s.sending || s.conflict || !room || this.ctx.connection !== 'connected' || p.baseVersion < 0) return;
     s.sending = true;
-    const r = await this.ctx.request<{ version: number }>('field:set', { roomId: room.roomId, field: f.name, baseVersion: p.baseVersion, value: p.value, clientId: p.clientId, seq: p.seq });
+    const labels = labelsOf(f, p.value);
+    const r = await this.ctx.request<{ version: number }>('field:set', { roomId: room.roomId, field: f.name, baseVersion: p.baseVersion, value: p.value, ...(labels ? { labels } : {}), clientId: p.clientId, seq: p.seq });
     s.sending = false;
     if (this.ctx.room?.roomId !== room.roomId) return;
     if (r.ok) {

@@ -19,10 +19,11 @@ export const select2: WidgetAdapter = {
     const inst = () => $(select).data('select2') as Select2Instance | undefined;
     const container = () => inst()?.$container?.[0] ?? (select.nextElementSibling as HTMLElement | null) ?? select;
     return {
-      write(v) {
-        // An ajax-backed select2 holds only the chosen options: a value chosen elsewhere needs its option.
+      write(v, labels) {
+        // An ajax-backed select2 holds only the chosen options: a value chosen elsewhere needs its
+        // option, labelled as the writer's page showed it.
         for (const x of v === null ? [] : Array.isArray(v) ? v : [String(v)]) {
-          if (![...select.options].some((o) => o.value === x)) select.add(new Option(x, x));
+          if (![...select.options].some((o) => o.value === x)) select.add(new Option(labels?.[x] ?? x, x));
         }
         native.write(v);
         $(select).trigger('change.select2');

@@ -22,11 +22,11 @@ export const tomSelect: WidgetAdapter = {
   bind({ field, native }) {
     const ts = () => (field.element as unknown as { tomselect: TomSelect }).tomselect;
     return {
-      write(v) {
+      write(v, labels) {
         const t = ts();
         const valueField = t.settings.valueField ?? 'value';
         const labelField = t.settings.labelField ?? 'text';
-        for (const x of toList(v)) if (!(x in t.options)) t.addOption({ [valueField]: x, [labelField]: x });
+        for (const x of toList(v)) if (!(x in t.options)) t.addOption({ [valueField]: x, [labelField]: labels?.[x] ?? x });
         t.setValue(toList(v), true);
         native.write(v);
       },
