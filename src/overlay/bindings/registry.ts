@@ -60,6 +60,11 @@ export function jqueryFor(el: Element): JQueryLike | null {
   return all[0] ?? null;
 }
 
+/** Is this control (skipped by type, e.g. hidden) a widget's field all the same? */
+export function claimedControl(el: Element): boolean {
+  return allAdapters().some((a) => a.claims?.(el) ?? false);
+}
+
 /** Is this control a widget's internal, not a field (asked while the registry scans the form)? */
 export function ignoredControl(el: Element): boolean {
   return allAdapters().some((a) => a.ignore?.(el) ?? false);
@@ -85,6 +90,7 @@ export function bindingOf(f: FieldInfo): FieldBinding {
     }
     if (!hit) continue;
     if (a.kind && a.kind !== f.kind) f.kind = a.kind; // before any module reads it: bound while the registry scans
+    if (a.readOnly) f.readOnly = a.readOnly(f);
     const b: FieldBinding = { ...native, ...a.bind({ field: f, native, jq }), adapter: a.name };
     bound.set(f, b);
     f.element.dataset.tandemBinding = a.name;

@@ -57,6 +57,10 @@ export interface WidgetAdapter {
   bind(env: AdapterEnv): Partial<Omit<FieldBinding, 'adapter'>>;
   /** Controls that are a widget's internals, not fields of their own (e.g. SelectFilter2's "available" box). */
   ignore?(el: Element): boolean;
+  /** Controls the scan would skip that are fields all the same (flatpickr's altInput mode turns the submitted input into type=hidden). */
+  claims?(el: Element): boolean;
+  /** Whether the field is read-only, when the widget sets `readonly` itself (flatpickr does, so people pick from its calendar). */
+  readOnly?(field: FieldInfo): boolean;
 }
 
 /** The little of jQuery the adapters use. */

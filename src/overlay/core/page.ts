@@ -1,4 +1,4 @@
-import { bindingOf, ignoredControl } from '../bindings/registry.js';
+import { bindingOf, claimedControl, ignoredControl } from '../bindings/registry.js';
 import type { FieldInfo, FieldKind, FieldRegistry } from './types.js';
 
 /** Never synchronised or announced: secrets and things that are not user data. */
@@ -34,7 +34,7 @@ function labelOf(el: Control): string {
 }
 
 const controlsOf = (form: ParentNode): Control[] =>
-  [...form.querySelectorAll<Control>('input, textarea, select')].filter((el) => (el.name || el.id) && kindOf(el) !== null && !ignoredControl(el));
+  [...form.querySelectorAll<Control>('input, textarea, select')].filter((el) => (el.name || el.id) && (kindOf(el) !== null || claimedControl(el)) && !ignoredControl(el));
 
 /** The page's main form: the one with the most eligible fields (a search box loses to the record form). */
 export function findForm(doc: Document, selector?: string): HTMLFormElement | null {
@@ -54,7 +54,7 @@ export function createFieldRegistry(form: HTMLFormElement | null): FieldRegistry
   if (form) {
     for (const el of controlsOf(form)) {
       const name = (el.name || el.id).slice(0, 200);
-      const kind = kindOf(el)!;
+      const kind = kindOf(el) ?? 'other'; // a claimed control: its adapter names the kind
       const existing = byName.get(name);
       if (existing) {
         // Radio groups (and checkbox groups) share a name: one field, several elements.

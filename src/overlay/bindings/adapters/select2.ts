@@ -12,6 +12,8 @@ interface Select2Instance {
 
 export const select2: WidgetAdapter = {
   name: 'select2',
+  // select2's search box lives in its container, inside the form: not a field.
+  ignore: (el) => el.closest('.select2-container') !== null,
   detect: (f, jq) => f.kind === 'select' && !!jq && f.element.classList.contains('select2-hidden-accessible') && !!jq(f.element).data('select2'),
   bind({ field, native, jq }) {
     const $ = jq!;

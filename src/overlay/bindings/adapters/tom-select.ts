@@ -19,6 +19,8 @@ const toList = (v: Value) => (v === null || v === '' ? [] : Array.isArray(v) ? v
 export const tomSelect: WidgetAdapter = {
   name: 'tom-select',
   detect: (f) => !!(f.element as { tomselect?: unknown }).tomselect,
+  // Tom Select's own search input (id "<id>-ts-control") sits in its wrapper, inside the form: not a field.
+  ignore: (el) => el.closest('.ts-wrapper') !== null && !(el as { tomselect?: unknown }).tomselect,
   bind({ field, native }) {
     const ts = () => (field.element as unknown as { tomselect: TomSelect }).tomselect;
     return {
