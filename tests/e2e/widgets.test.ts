@@ -12,12 +12,14 @@ import {
   type DatePicker,
   expectAgreement,
   expectRingOver,
+  flatpickr,
   jqueryUiDatepicker,
   PAGES,
   ready,
   select2,
   serveJqueryUiImages,
   settled,
+  tomSelect,
 } from './helpers/widgets.js';
 
 const TITLE = 'Printer on floor 3';
@@ -85,6 +87,36 @@ describe.skipIf(!hasChromium || !hasPg)('widget fixtures: two people, real widge
     await expectRingOver(alice.page, 'labels', select2.container('labels'));
   });
 
+  it('Tom Select: picks, an × removal and a Backspace removal by two people agree everywhere', async () => {
+    const [alice, bob] = await pair(PAGES.tomSelect);
+    await Promise.all([tomSelect.pick(alice.page, 'status', 'Appro'), tomSelect.add(bob.page, 'labels', 'Billing').then(() => typeTitle(bob.page, ' (B)'))]);
+    await expect.poll(() => tomSelect.shown(bob.page, 'status')).toEqual(['Approved']);
+    await expect.poll(() => tomSelect.shown(alice.page, 'labels')).toEqual(['Urgent', 'Billing']);
+    await tomSelect.remove(alice.page, 'labels', 'Urgent');
+    await expect.poll(() => tomSelect.shown(bob.page, 'labels')).toEqual(['Billing']);
+    await tomSelect.add(bob.page, 'labels', 'Wholesale');
+    await expect.poll(() => tomSelect.shown(alice.page, 'labels')).toEqual(['Billing', 'Wholesale']);
+    await tomSelect.backspace(alice.page, 'labels'); // removes the last item, Wholesale
+    await expect.poll(() => tomSelect.shown(alice.page, 'labels')).toEqual(['Billing']);
+    await expect.poll(() => tomSelect.shown(bob.page, 'labels')).toEqual(['Billing']);
+    await expectAgreement(demo.db.url, PAGES.tomSelect, [alice.page, bob.page], [
+      { name: 'status', want: ['approved'], shown: (p) => tomSelect.shown(p, 'status'), labels: true },
+      { name: 'labels', want: ['2'], shown: (p) => tomSelect.shown(p, 'labels'), labels: true },
+      { name: 'title', want: [`${TITLE} (B)`] },
+    ]);
+  });
+
+  it('Tom Select: bob searching in the control shows alice a ring over the wrapper, and his search text stays his', async () => {
+    const [alice, bob] = await pair(PAGES.tomSelect);
+    await bob.page.click(`${tomSelect.wrapper('status')} .ts-control`);
+    await bob.page.keyboard.type('Arch', { delay: 10 });
+    await expectRingOver(alice.page, 'status', tomSelect.wrapper('status'));
+    // The search input is Tom Select's own, not a field: what bob types to filter never lands in alice's widget.
+    await alice.page.waitForTimeout(500);
+    expect(await alice.page.locator('#status-ts-control').inputValue()).toBe('');
+    await bob.page.keyboard.press('Escape');
+  });
+
   /** The same story for each datepicker: picks through the calendar, drawn by the other picker. */
   const datepickerStory = (name: string, path: string, dp: DatePicker, extra: { id: string; shows: (day: number) => string }[] = []) => {
     it(`${name}: days clicked in the calendar by two people agree everywhere, and the other calendar marks them`, async () => {
@@ -120,4 +152,6 @@ describe.skipIf(!hasChromium || !hasPg)('widget fixtures: two people, real widge
 
   datepickerStory('bootstrap-datepicker', PAGES.bootstrapDatepicker, bootstrapDatepicker);
   datepickerStory('jQuery UI datepicker', PAGES.jqueryUiDatepicker, jqueryUiDatepicker);
+  // ship_date has altInput: people see "July 9, 2024", the form submits 2024-07-09.
+  datepickerStory('flatpickr', PAGES.flatpickr, flatpickr, [{ id: 'ship_date', shows: (d) => `July ${d}, 2024` }]);
 });
