@@ -26,7 +26,11 @@ const TITLE = 'Printer on floor 3';
 
 /** Types at the end of the native text field (co-edited as text, next to the widgets). */
 async function typeTitle(p: Page, text: string) {
+  // Done with any dropdown first, as a person is: Tom Select takes focus back on a timeout while it is open.
+  await p.keyboard.press('Escape');
+  await p.locator('.ts-wrapper.focus, .ts-wrapper.dropdown-active').waitFor({ state: 'detached', timeout: 5000 }).catch(() => undefined);
   await p.click('#title');
+  await p.waitForFunction(() => document.activeElement?.id === 'title');
   await p.keyboard.press('End');
   await p.keyboard.type(text, { delay: 10 });
 }
