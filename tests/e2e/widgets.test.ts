@@ -17,7 +17,6 @@ import {
   PAGES,
   ready,
   select2,
-  serveJqueryUiImages,
   settled,
   tomSelect,
 } from './helpers/widgets.js';
@@ -42,7 +41,6 @@ describe.skipIf(!hasChromium || !hasPg)('widget fixtures: two people, real widge
     const out: UserPage[] = [];
     for (const user of ['alice', 'bob']) {
       const u = await openAs(demo.browser, demo.url, path, user);
-      if (path === PAGES.jqueryUiDatepicker) await serveJqueryUiImages(u.page);
       people.push(u);
       u.page.setDefaultTimeout(8_000); // a step that hangs fails with its own message, inside the test's time
       await ready(u.page);

@@ -243,9 +243,3 @@ export async function expectAgreement(dbUrl: string, path: string, pages: Page[]
     for (const f of fields) expect(sorted(form.getAll(f.name))).toEqual(sorted(f.want));
   }
 }
-
-/** jQuery UI's theme asks for its icon sprites next to its CSS; the dev vendor route serves named files only. */
-export const serveJqueryUiImages = (p: Page) =>
-  p.route('**/demo/vendor/images/*.png', (route) =>
-    route.fulfill({ path: `node_modules/jquery-ui/dist/themes/base/images/${new URL(route.request().url()).pathname.split('/').pop()}` }),
-  );
