@@ -10,7 +10,6 @@ import { covered, openMenu, openTool, settle } from './helpers/fit.js';
 const DJANGO = '/demo/admin/shop/order/42/change/';
 const FAB = '/demo/orderview/edit/42';
 const openPanels = (page: Page) => page.evaluate(() => [...document.getElementById('tandem-overlay')!.shadowRoot!.querySelectorAll('.tdm-panel:not([hidden]), .tdm-menu:not([hidden])')].length);
-const liveText = (page: Page) => overlay(page, '.tdm-sr[aria-live]').textContent();
 
 /**
  * A host page variant: `edit` runs in the page as soon as <html> exists, before any page script
@@ -55,7 +54,7 @@ describe.skipIf(!hasChromium || !hasPg)('calm, language and theme (demo pages)',
     await overlay(dave.page, '.work-card[data-kind="offer"]').waitFor();
     await carol.context.close();
     await dave.context.close();
-  });
+  }, 60_000);
 
   it('the launcher moves to another corner on request and stays there for that user, not for others', async () => {
     const alice = await openAs(demo.browser, demo.url, DJANGO, 'alice');

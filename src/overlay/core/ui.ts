@@ -74,11 +74,15 @@ export function createUi(doc: Document, fields: FieldRegistry, opts: { theme?: T
   let announceTimer: ReturnType<typeof setTimeout> | undefined;
   let pending: string[] = [];
   const announce = (text: string) => {
-    // Batched per tick (a toast and its badge arrive together) and cleared first, so a repeated message is spoken again.
+    // Batched per tick (a toast and its badge arrive together), added as a new line (a repeat is
+    // spoken again, an earlier line is not cut off); the last few lines are kept.
     if (!pending.includes(text)) pending.push(text);
-    live.textContent = '';
     clearTimeout(announceTimer);
-    announceTimer = setTimeout(() => ((live.textContent = pending.join('. ')), (pending = [])), 50);
+    announceTimer = setTimeout(() => {
+      live.append(h('div', undefined, {}, pending.join('. ')));
+      pending = [];
+      while (live.childElementCount > 5) live.firstElementChild!.remove();
+    }, 50);
   };
   let state: ConnectionState = 'connecting';
   let unavailable: string | null = null;
