@@ -178,5 +178,5 @@ describe('tandem CLI on the embedded database (PGlite under DATA_DIR)', () => {
     const keys = await cli(['key', 'list', 'local'], env);
     expect(keys.code).toBe(0);
     expect(keys.stdout).toContain('k1');
-  });
+  }, 150_000); // three cold starts of embedded Postgres: ~10 s each alone, far more on a busy 2-core machine
 });

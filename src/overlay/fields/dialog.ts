@@ -1,6 +1,8 @@
 // A small modal choice inside the overlay's shadow root (user text through textContent only).
 import type { OverlayContext } from '../index.js';
 
+let dialogs = 0;
+
 export interface DialogAction {
   id: string;
   text: string;
@@ -16,6 +18,8 @@ export function openDialog(ctx: OverlayContext, title: string, lines: string[], 
   const box = document.createElement('div');
   const h = document.createElement('h2');
   h.textContent = title;
+  h.id = `fields-dialog-${++dialogs}`;
+  wrap.setAttribute('aria-labelledby', h.id);
   box.append(h);
   for (const line of lines) {
     const p = document.createElement('p');

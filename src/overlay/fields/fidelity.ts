@@ -4,6 +4,7 @@
 // or stops with a clear explanation. It never lets a stale value through silently.
 import { bindingOf, sameValue, type Value, type Watcher } from '../bindings/index.js';
 import type { FieldInfo, OverlayContext } from '../index.js';
+import { t } from '../core/i18n.js';
 import { openDialog } from './dialog.js';
 import type { TextBinding } from './text.js';
 import type { ValueSync } from './values.js';
@@ -47,12 +48,12 @@ export function guardSubmit(ctx: OverlayContext, form: HTMLFormElement, d: Submi
     d.watcher.checkAll(); // changes no signal reported become edits now
     const conflicts = d.values.conflicts();
     if (conflicts.length) {
-      ctx.ui.toast(`Not saved yet: choose how to resolve the change to ${names(conflicts.map((n) => ctx.fields.get(n)))} first.`, { kind: 'error', ms: 8000 });
+      ctx.ui.toast(t('fields.resolve_first', { fields: names(conflicts.map((n) => ctx.fields.get(n))) }), { kind: 'error', ms: 8000 });
       return false;
     }
     const bad = mismatches();
     if (bad.length) {
-      ctx.ui.toast(`Not saved: ${names(bad)} does not show the value the others see, and Tandem could not set it. Reload the page before saving.`, { kind: 'error', ms: 10000 });
+      ctx.ui.toast(t('fields.not_shown', { fields: names(bad) }), { kind: 'error', ms: 10000 });
       return false;
     }
     if (!d.unsaved()) return true;
@@ -67,7 +68,7 @@ export function guardSubmit(ctx: OverlayContext, form: HTMLFormElement, d: Submi
   /** Edits are on their way: submit as soon as the room has them all (checked again then). */
   const wait = (go: () => void) => {
     waiting = true;
-    ctx.ui.toast('Saving your last changes first…', { ms: 2000 });
+    ctx.ui.toast(t('fields.saving_first'), { ms: 2000 });
     const t0 = Date.now();
     const tick = () => {
       if (!d.unsaved()) return (waiting = false), go();
@@ -80,11 +81,11 @@ export function guardSubmit(ctx: OverlayContext, form: HTMLFormElement, d: Submi
   const offline = (go: () => void) => {
     openDialog(
       ctx,
-      'Your latest changes have not reached your colleagues',
-      ['Tandem cannot reach its server, so this form may not show what others changed meanwhile. Your own edits are kept and will be sent when the connection is back.'],
+      t('fields.offline_title'),
+      [t('fields.offline_body')],
       [
-        { id: 'wait', text: 'Wait', primary: true, run: () => undefined },
-        { id: 'save-anyway', text: 'Save anyway', run: () => ((bypass = true), go()) },
+        { id: 'wait', text: t('fields.wait'), primary: true, run: () => undefined },
+        { id: 'save-anyway', text: t('fields.save_anyway'), run: () => ((bypass = true), go()) },
       ],
     ).classList.add('fields-offline-save');
   };

@@ -3,6 +3,7 @@
 // the draft-or-saved choice, an unsaved-edits indicator and a prompt before leaving with them.
 import { type FieldInfo, type OverlayContext, registerModule } from '../index.js';
 import { bindingOf, createWatcher, sameValue, type Value } from '../bindings/index.js';
+import { t } from '../core/i18n.js';
 import { openDialog } from './dialog.js';
 import { guardSubmit } from './fidelity.js';
 import { fieldKey, loadState } from './persist.js';
@@ -50,7 +51,7 @@ registerModule({
     });
     let epoch = 0;
 
-    const section = ctx.ui.addBarSection({ id: 'fields', label: 'Form sync' });
+    const section = ctx.ui.addBarSection({ id: 'fields', label: t('fields.section') });
     const status = document.createElement('span');
     status.className = 'fields-status';
     status.setAttribute('role', 'status');
@@ -61,7 +62,7 @@ registerModule({
     const updateStatus = () => {
       const u = unsaved();
       status.dataset.unsaved = String(u);
-      status.textContent = u ? (ctx.connection === 'connected' ? 'Saving…' : 'Unsaved edits (offline)') : ctx.room ? 'All changes synced' : '';
+      status.textContent = u ? (ctx.connection === 'connected' ? t('fields.saving') : t('fields.unsaved_offline')) : ctx.room ? t('fields.synced') : '';
       hostEl.dataset.unsaved = String(u);
       // Which fields wait for the server (tests and support read it).
       hostEl.dataset.unsavedFields = [...values.pendingFields(), ...[...text].filter(([, b]) => b.hasUnacked).map(([n]) => n)].join(' ');
@@ -137,11 +138,11 @@ registerModule({
     ctx.socket.on('form:saved', (m: { roomId: string; by: { id: string; name: string } }) => {
       if (m.roomId !== ctx.room?.roomId) return;
       const self = ctx.user && m.by.id === ctx.user.id;
-      ctx.ui.toast(self ? 'You saved the form' : `${m.by.name} saved`, { ms: 5000 });
+      ctx.ui.toast(self ? t('fields.you_saved') : t('fields.saved_by', { name: m.by.name }), { ms: 5000 });
     });
     ctx.socket.on('form:record-changed', (m: { roomId: string; savedBy: string | null }) => {
       if (m.roomId !== ctx.room?.roomId) return;
-      ctx.ui.toast(`The record was saved${m.savedBy ? ` by ${m.savedBy}` : ''}; the form shows the saved values`, { ms: 6000 });
+      ctx.ui.toast(m.savedBy ? t('fields.record_saved_by', { name: m.savedBy }) : t('fields.record_saved'), { ms: 6000 });
     });
 
     const unguard = ctx.fields.form
@@ -158,12 +159,12 @@ registerModule({
       const when = new Date(d.editedAt).toLocaleString();
       openDialog(
         ctx,
-        'Unsaved changes on this record',
-        [`Someone left unsaved changes here (last edited ${when}), and the saved record has changed since.`, `Fields affected: ${d.fields.join(', ')}`],
+        t('fields.draft_title'),
+        [t('fields.draft_body', { when }), t('fields.draft_fields', { fields: d.fields.join(', ') })],
         [
           {
             id: 'saved',
-            text: 'Start from the saved record',
+            text: t('fields.draft_saved'),
             run: () => {
               const room = ctx.room;
               if (!room) return;
@@ -172,7 +173,7 @@ registerModule({
               void ctx.request('form:draft', { roomId: room.roomId, choice: 'saved', values: saved });
             },
           },
-          { id: 'continue', text: 'Continue the draft', primary: true, run: () => void ctx.request('form:draft', { roomId: ctx.room?.roomId, choice: 'continue' }) },
+          { id: 'continue', text: t('fields.draft_continue'), primary: true, run: () => void ctx.request('form:draft', { roomId: ctx.room?.roomId, choice: 'continue' }) },
         ],
       ).classList.add('fields-draft');
     }

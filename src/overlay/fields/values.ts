@@ -6,6 +6,7 @@
 import { bindingOf, sameValue, type Value, type Watcher } from '../bindings/index.js';
 import type { FieldInfo, OverlayContext } from '../index.js';
 import type { WireOp } from './text.js';
+import { t } from '../core/i18n.js';
 import { openDialog } from './dialog.js';
 
 interface Pending {
@@ -161,7 +162,7 @@ export class ValueSync {
       return;
     }
     // Refused for good (read-only, delegated to someone else, invalid): the page goes back to the room's value.
-    this.ctx.ui.toast(`Your change to "${f.label || f.name}" was refused: ${r.error.message}`, { kind: 'error', ms: 6000 });
+    this.ctx.ui.toast(t('fields.refused', { field: f.label || f.name, message: r.error.message }), { kind: 'error', ms: 6000 });
     this.drop(f);
   }
 
@@ -205,13 +206,14 @@ export class ValueSync {
         this.flush(f); // resent as a write on its old base when connected: the choice comes again
         return;
       }
-      this.ctx.ui.toast(`Could not keep your value: ${r.error.message}`, { kind: 'error' });
+      this.ctx.ui.toast(t('fields.keep_failed', { message: r.error.message }), { kind: 'error' });
       this.drop(f);
     };
-    const who = d.current.by?.name ?? 'Someone';
-    const el = openDialog(this.ctx, `"${f.label || f.name}" was changed meanwhile`, [`${who} set it to: ${b.describe(d.current.value)}`, `You chose: ${b.describe(mine())}`], [
-      { id: 'theirs', text: 'Take theirs', run: () => void resolve('theirs') },
-      { id: 'mine', text: 'Keep mine', primary: true, run: () => void resolve('mine') },
+    const who = d.current.by?.name ?? t('fields.someone');
+    const lines = [t('fields.conflict_theirs', { name: who, value: b.describe(d.current.value) }), t('fields.conflict_mine', { value: b.describe(mine()) })];
+    const el = openDialog(this.ctx, t('fields.conflict_title', { field: f.label || f.name }), lines, [
+      { id: 'theirs', text: t('fields.take_theirs'), run: () => void resolve('theirs') },
+      { id: 'mine', text: t('fields.keep_mine'), primary: true, run: () => void resolve('mine') },
     ]);
     el.dataset.field = f.name;
     el.classList.add('fields-conflict');

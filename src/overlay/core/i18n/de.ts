@@ -161,4 +161,8 @@ export const de: Record<MessageKey, string> = {
   'fields.resolve_first': 'Noch nicht gespeichert: Entscheiden Sie zuerst, wie die Änderung an {fields} aufgelöst wird.',
   'fields.not_shown': 'Nicht gespeichert: {fields} zeigt nicht den Wert, den die anderen sehen, und Tandem konnte ihn nicht setzen. Laden Sie die Seite vor dem Speichern neu.',
   'fields.saving_first': 'Speichere zuerst Ihre letzten Änderungen…',
+  'fields.offline_title': 'Ihre letzten Änderungen haben Ihre Kollegen nicht erreicht',
+  'fields.offline_body': 'Tandem erreicht seinen Server nicht; das Formular zeigt womöglich nicht, was andere inzwischen geändert haben. Ihre eigenen Änderungen bleiben erhalten und werden gesendet, sobald die Verbindung zurück ist.',
+  'fields.wait': 'Warten',
+  'fields.save_anyway': 'Trotzdem speichern',
 };

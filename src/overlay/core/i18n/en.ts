@@ -164,6 +164,10 @@ export const en = {
   'fields.resolve_first': 'Not saved yet: choose how to resolve the change to {fields} first.',
   'fields.not_shown': 'Not saved: {fields} does not show the value the others see, and Tandem could not set it. Reload the page before saving.',
   'fields.saving_first': 'Saving your last changes first…',
+  'fields.offline_title': 'Your latest changes have not reached your colleagues',
+  'fields.offline_body': 'Tandem cannot reach its server, so this form may not show what others changed meanwhile. Your own edits are kept and will be sent when the connection is back.',
+  'fields.wait': 'Wait',
+  'fields.save_anyway': 'Save anyway',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -161,4 +161,8 @@ export const fr: Record<MessageKey, string> = {
   'fields.resolve_first': 'Pas encore enregistré : choisissez d\'abord comment résoudre la modification de {fields}.',
   'fields.not_shown': 'Non enregistré : {fields} n\'affiche pas la valeur que voient les autres et Tandem n\'a pas pu la définir. Rechargez la page avant d\'enregistrer.',
   'fields.saving_first': 'Enregistrement de vos dernières modifications…',
+  'fields.offline_title': 'Vos dernières modifications ne sont pas parvenues à vos collègues',
+  'fields.offline_body': 'Tandem ne joint pas son serveur : ce formulaire peut ne pas montrer ce que d’autres ont modifié entre-temps. Vos propres modifications sont conservées et seront envoyées au retour de la connexion.',
+  'fields.wait': 'Attendre',
+  'fields.save_anyway': 'Enregistrer quand même',
 };
