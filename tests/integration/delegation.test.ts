@@ -185,10 +185,13 @@ describe('form delegation (embedded PGlite)', () => {
   });
 
   it('expires a delegation when its due time passes (durable timer) and frees the fields', async () => {
-    const created = await request(alice, 'work:delegate', { roomId, fields: ['total'], assigneeId: 'bob', dueAt: new Date(Date.now() + 400).toISOString() });
-    const id = created.delegation.id;
+    // Listening before the accept: on a busy machine the expiry can be broadcast before the accept's answer arrives.
+    let id = '';
+    const expiring = waitFor(alice, 'work:delegation', (p) => p.delegation.id === id && p.delegation.status === 'expired', 20_000);
+    const created = await request(alice, 'work:delegate', { roomId, fields: ['total'], assigneeId: 'bob', dueAt: new Date(Date.now() + 1500).toISOString() });
+    id = created.delegation.id;
     expect((await act(bob, id, 'accept')).ok).toBe(true);
-    const expired = await waitFor(alice, 'work:delegation', (p) => p.delegation.id === id && p.delegation.status === 'expired', 15_000);
+    const expired = await expiring;
     expect(expired.delegation.hold).toBe('free');
     expect(await set(carol, 'total', 7)).toMatchObject({ ok: true });
     const n = await srv.app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE subject = $1 AND action = 'delegation.expired'`, [`delegation:${id}`]);
