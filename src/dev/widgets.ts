@@ -1,6 +1,7 @@
 // The demo pages use the widget libraries real admin pages ship (select2, datepickers, Tom Select,
 // flatpickr), installed from the npm registry: served from node_modules under /demo/vendor/, in
 // development mode only, and only the files listed here.
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -24,7 +25,6 @@ export const VENDOR_FILES: Record<string, [pkg: string, file: string, type: stri
 };
 
 export default async function widgetRoutes(app: FastifyInstance) {
-  const { readFile } = await import('node:fs/promises');
   app.get<{ Params: { name: string } }>('/demo/vendor/:name', async (req, reply) => {
     const entry = VENDOR_FILES[req.params.name];
     if (!entry) return reply.code(404).send({ error: { code: 'not_found', message: 'No such demo asset' } });

@@ -1,10 +1,14 @@
 /** Pure rules of the form document: value equality, draft decisions. No I/O. */
 import type { FieldValue } from './messages.js';
 
+/**
+ * Value equality as a form sees it (the server and the overlay use this one rule): missing, null
+ * and '' alike (a page renders "no value" as ''); a multi-value in any order (a multi-select or a
+ * checkbox group submits a set; Django's filter_horizontal lists it in the order people moved it).
+ */
 export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i]);
-  // A page renders "no value" as '' for inputs; treat missing, null and '' alike.
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x) => b.includes(x));
   const empty = (v: unknown) => v === null || v === undefined || v === '';
   return empty(a) && empty(b);
 }

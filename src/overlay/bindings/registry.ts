@@ -1,15 +1,20 @@
 // Which binding drives a field: the first adapter that detects its widget, else the native one.
-// Widgets enhance controls on their own ready handlers, often after the overlay started, so a
-// field bound natively is asked again (detection is a few class and data checks); once an
-// adapter has bound it, the binding is kept while its element stays in the page.
+// Widgets may enhance controls after the overlay started, so a field bound natively is asked
+// again, at most every REDETECT_MS (bindingOf runs on every input event and reconcile) and at
+// once after an adapter is registered; once an adapter has bound it, the binding is kept while
+// its element stays in the page.
 import type { FieldInfo } from '../core/types.js';
 import { builtInAdapters } from './adapters/index.js';
 import { nativeBinding } from './native.js';
 import type { FieldBinding, JQueryLike, WidgetAdapter } from './types.js';
 
 const adapters: WidgetAdapter[] = [];
-const bound = new WeakMap<FieldInfo, FieldBinding>();
+const bound = new WeakMap<FieldInfo, { adapter: WidgetAdapter; binding: FieldBinding }>();
 const natives = new WeakMap<FieldInfo, FieldBinding>();
+/** When a natively bound field was last asked, and under which set of adapters. */
+const detected = new WeakMap<FieldInfo, { generation: number; at: number }>();
+let generation = 0;
+const REDETECT_MS = 500;
 const listeners = new Set<(f: FieldInfo, b: FieldBinding) => void>();
 
 declare global {
@@ -27,6 +32,7 @@ export function registerAdapter(a: WidgetAdapter): void {
     throw new TypeError('tandem: an adapter needs name, detect(field, jq) and bind(env)');
   }
   adapters.unshift(a);
+  generation++;
 }
 
 export function allAdapters(): WidgetAdapter[] {
@@ -78,10 +84,14 @@ function nativeOf(f: FieldInfo): FieldBinding {
 
 export function bindingOf(f: FieldInfo): FieldBinding {
   const kept = bound.get(f);
-  if (kept && f.element.isConnected) return kept;
+  if (kept && f.element.isConnected) return kept.binding;
   const native = nativeOf(f);
+  const now = performance.now();
+  const last = detected.get(f);
+  if (last && last.generation === generation && now - last.at < REDETECT_MS) return native;
+  detected.set(f, { generation, at: now });
+  const jq = jqueryFor(f.element);
   for (const a of allAdapters()) {
-    const jq = jqueryFor(f.element);
     let hit = false;
     try {
       hit = a.detect(f, jq);
@@ -89,15 +99,19 @@ export function bindingOf(f: FieldInfo): FieldBinding {
       hit = false; // a broken adapter must not break the field: it stays native
     }
     if (!hit) continue;
-    if (a.kind && a.kind !== f.kind) f.kind = a.kind; // before any module reads it: bound while the registry scans
-    if (a.readOnly) f.readOnly = a.readOnly(f);
     const b: FieldBinding = { ...native, ...a.bind({ field: f, native, jq }), adapter: a.name };
-    bound.set(f, b);
+    bound.set(f, { adapter: a, binding: b });
     f.element.dataset.tandemBinding = a.name;
     for (const fn of listeners) fn(f, b);
     return b;
   }
   return native;
+}
+
+/** The adapter that binds `f`, if any (the registry asks it for the field's kind while it scans). */
+export function widgetOf(f: FieldInfo): WidgetAdapter | undefined {
+  bindingOf(f);
+  return bound.get(f)?.adapter;
 }
 
 /** Told when a field gets a widget binding (the watcher subscribes to the widget's own signals). */

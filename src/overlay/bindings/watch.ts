@@ -6,7 +6,7 @@
 // schedules a check; a check compares the binding's value with the last one seen. Our own writes
 // go through `write`, which updates the last value seen, so they are never echoed as local edits.
 import type { FieldInfo, FieldRegistry } from '../core/types.js';
-import { sameValue } from './compare.js';
+import { sameValue } from '../../features/fields/document.js';
 import { bindingOf, jqueries, onBound } from './registry.js';
 import type { FieldBinding, JQueryLike, Value } from './types.js';
 

@@ -1,4 +1,4 @@
-import { bindingOf, claimedControl, ignoredControl } from '../bindings/registry.js';
+import { bindingOf, claimedControl, ignoredControl, widgetOf } from '../bindings/registry.js';
 import type { FieldInfo, FieldKind, FieldRegistry } from './types.js';
 
 /** Never synchronised or announced: secrets and things that are not user data. */
@@ -74,7 +74,11 @@ export function createFieldRegistry(form: HTMLFormElement | null): FieldRegistry
       };
       byName.set(name, info);
       byElement.set(el, info);
-      bindingOf(info); // a widget adapter may set the field's kind (a datepicker's input holds a date)
+      // Decided once, here, before any module reads them: a widget may make the field another kind
+      // (a datepicker's input holds a date) or say it is writable (flatpickr sets readonly itself).
+      const widget = widgetOf(info);
+      if (widget?.kind) info.kind = widget.kind;
+      if (widget?.readOnly) info.readOnly = widget.readOnly(info);
     }
   }
   return {

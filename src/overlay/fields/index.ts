@@ -10,6 +10,7 @@ import { fieldKey, loadState } from './persist.js';
 import { TextBinding, type WireOp } from './text.js';
 import { ValueSync } from './values.js';
 
+// As isTextKind in features/fields/messages.ts, which the overlay cannot import (it would bundle zod).
 const TEXT_KINDS = new Set(['text', 'textarea']);
 
 interface DocEntry {

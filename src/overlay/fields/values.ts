@@ -61,11 +61,12 @@ export class ValueSync {
     return s;
   }
 
+  /** Edits waiting for the server; before the first join nothing is collaborative yet (a page Tandem may never join). */
   get unsaved(): boolean {
-    return [...this.state.values()].some((s) => s.pending !== null);
+    return this.pendingFields().length > 0;
   }
   pendingFields(): string[] {
-    return [...this.state].filter(([, s]) => s.pending).map(([n]) => n);
+    return this.joinedOnce ? [...this.state].filter(([, s]) => s.pending).map(([n]) => n) : [];
   }
   /** Fields whose conflict choice is open. */
   conflicts(): string[] {
