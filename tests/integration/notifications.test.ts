@@ -79,8 +79,11 @@ describe.skipIf(!hasPg)('notifications inbox (Postgres)', () => {
     expect(await request(tab, 'presence:status', { status: 'dnd' })).toMatchObject({ ok: true });
     expect(await srv.app.presence.getStatus(tenant.tenant.id, 'quin')).toBe('dnd');
     const n = (title: string, urgent = false) => srv.app.notifications.notifyNow({ tenantId: tenant.tenant.id, userId: 'quin', type: 'assistance', title, urgent });
+    // Held, yet counted: the tab gets the true unread count though it gets no item.
+    const counted = waitFor(tab, 'notifications:unread', (x) => x.unread === 2);
     await n('quiet 1');
     await n('quiet 2');
+    await counted;
     const urgent = waitFor(tab, 'notification', (x) => x.title === 'fire');
     await n('fire', true);
     await urgent;

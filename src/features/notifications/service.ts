@@ -14,7 +14,9 @@
  * commit, woken by the event log (NOTIFY on commit + poll), on any instance: each connected tab
  * of the user (room `roomNames.user(tenant, user)`) gets a `notification` socket event unless
  * the user is in do-not-disturb and it is not urgent (rules.ts, `deliveryFor`): then it waits in
- * the inbox and is surfaced when their status leaves dnd. Callers need nothing else.
+ * the inbox and is surfaced when their status leaves dnd. Every settled item is followed by
+ * `notifications:unread { unread }` to the user's tabs, so each badge shows the server's count.
+ * Callers need nothing else.
  *
  *   app.notifications.notifyNow(n)   — the same in a transaction of its own.
  */
@@ -82,11 +84,20 @@ export function createNotifications(deps: {
   const emit = (r: { tenant_id: string; user_id: string }, item: Notification) =>
     deps.io().to(roomNames.user(r.tenant_id, r.user_id)).emit('notification', item);
 
-  /** Settles pending notifications: live ones go to the user's tabs, dnd holds the rest. */
+  /**
+   * Settles pending notifications: live ones go to the user's tabs, dnd holds the rest. Either
+   * way each user's tabs then get the true unread count (`notifications:unread`): a held item is
+   * unread too, and no tab can count what it was never sent.
+   */
   const deliverLoop = createLoop(
     async () => {
       const settled = await store.claimPending(200, async (r) => deliveryFor(r, await statusOf(r.tenant_id, r.user_id)));
-      for (const r of settled) if (r.delivery === 'live') emit(r, toNotification(r));
+      const users = new Map<string, { tenant_id: string; user_id: string }>();
+      for (const r of settled) {
+        if (r.delivery === 'live') emit(r, toNotification(r));
+        users.set(roomNames.user(r.tenant_id, r.user_id), r);
+      }
+      for (const [room, u] of users) deps.io().to(room).emit('notifications:unread', { unread: await store.unreadCount(u.tenant_id, u.user_id) });
       return settled.length === 200;
     },
     log,

@@ -37,12 +37,8 @@ export function initInbox(ctx: OverlayContext, links: { openComments(field: stri
   bellPanel.body.firstElementChild!.append(bar, inbox);
   const notes = new Map<string, Notification>();
   let noteSeq = 0;
-  /** The server's unread count (it counts held items); a live notification new to this tab adds one. */
-  let unread = 0;
-  const setBell = (n: number) => {
-    unread = n;
-    bell.setBadge(n > 0 ? n : null);
-  };
+  /** The server's unread count (it counts held items). */
+  const setBell = (n: number) => bell.setBadge(n > 0 ? n : null);
   const take = (r: List) => {
     for (const n of r.items) addNote(n);
     setBell(r.unread);
@@ -60,11 +56,12 @@ export function initInbox(ctx: OverlayContext, links: { openComments(field: stri
   socket.on('notification', (n: Notification) => {
     const known = notes.get(n.id);
     addNote(n);
-    // A held item released later was already counted; it is surfaced (toast) but not counted twice.
-    if (!known && !n.read) setBell(unread + 1);
+    // The count comes from the server (notifications:unread, below); a released held item is surfaced here.
     if ((!known || known.held) && !n.read && !n.held) ui.toast(n.title, { kind: n.urgent ? 'error' : 'info' });
     drawInbox();
   });
+  // Sent to every tab after each delivery, held do-not-disturb items included: a tab never guesses.
+  socket.on('notifications:unread', (e: { unread: number }) => setBell(e.unread));
   socket.on('notifications:read', (e: { ids: string[]; unread: number }) => {
     for (const id of e.ids) {
       const n = notes.get(id);
