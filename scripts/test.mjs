@@ -1,8 +1,10 @@
 // `npm test`: prepares what the suite needs on this machine, then runs all of it.
 //  1. PostgreSQL and Redis on loopback (started if installed but stopped),
-//  2. Chromium and python3-django (the Django admin host, tests/hosts/django) from Debian's
-//     packages for the browser tests (installed when root and missing; PyPI is never used),
-//  3. the overlay bundle, 4. vitest. Extra arguments go to vitest (e.g. `npm test -- tests/unit`).
+//  2. Chromium, python3-django (the Django admin host, tests/hosts/django) and the Python packages
+//     the integration package's pytest suite needs, from Debian's packages (installed when root
+//     and missing; PyPI is never used),
+//  3. the overlay bundle, 4. vitest, which also runs the pytest suite (tests/integration/python.test.ts)
+//     and counts its cases. Extra arguments go to vitest (e.g. `npm test -- tests/unit`).
 import { execSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
@@ -31,11 +33,24 @@ if (!(await open(5432)) && has('pg_ctlcluster') && existsSync('/etc/postgresql')
 if (!(await open(6379)) && has('redis-server')) {
   attempt('start Redis', `redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no`);
 }
-// Debian's Django runs under /usr/bin/python3 (a `python3` on PATH may be another interpreter).
-const hasDjango = () => spawnSync('/usr/bin/python3', ['-c', 'import django'], { stdio: 'ignore' }).status === 0;
-const debs = [!existsSync('/usr/bin/chromium') && 'chromium', !hasDjango() && 'python3-django'].filter(Boolean);
+// Debian's Python packages run under /usr/bin/python3 (a `python3` on PATH may be another
+// interpreter): Django for the admin host, the rest for the Python integration package's pytest
+// suite (integrations/python), each installed only when its module is missing.
+const pyModules = {
+  django: 'python3-django',
+  pytest: 'python3-pytest',
+  jwt: 'python3-jwt',
+  requests: 'python3-requests',
+  flask: 'python3-flask',
+  flask_sqlalchemy: 'python3-flask-sqlalchemy',
+  flask_login: 'python3-flask-login',
+  socketio: 'python3-socketio',
+  websocket: 'python3-websocket',
+};
+const hasModule = (m) => spawnSync('/usr/bin/python3', ['-c', `import ${m}`], { stdio: 'ignore' }).status === 0;
+const debs = [!existsSync('/usr/bin/chromium') && 'chromium', ...Object.entries(pyModules).map(([m, deb]) => !hasModule(m) && deb)].filter(Boolean);
 if (debs.length && process.getuid?.() === 0 && has('apt-get')) {
-  attempt(`install ${debs.join(' and ')}`, `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${debs.join(' ')}`);
+  attempt(`install ${debs.join(', ')}`, `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${debs.join(' ')}`);
 }
 execSync('node scripts/build-overlay.mjs', { stdio: 'inherit' });
 

@@ -56,11 +56,13 @@ describe.skipIf(!hasPg || !hasRedis)('readiness follows Postgres and Redis (thro
     expect(down.checks.redis).toBe('ok');
     expect((await fetch(`${srv.url}/healthz`)).status).toBe(200);
 
-    // A request that needs the database fails as a bare 500: no driver message, address or stack.
+    // A request that needs the database answers 503 unavailable (clients retry after Retry-After),
+    // with no driver message, address or stack.
     const r = await fetch(`${srv.url}/api/v1/me`, { headers: { authorization: `Bearer ${apiKey}` } });
-    expect(r.status).toBe(500);
+    expect(r.status).toBe(503);
+    expect(r.headers.get('retry-after')).toBe('1');
     const text = await r.text();
-    expect(JSON.parse(text)).toEqual({ error: { code: 'internal', message: 'Internal server error' } });
+    expect(JSON.parse(text)).toEqual({ error: { code: 'unavailable', message: 'The database is unavailable; retry shortly' } });
     expect(text).not.toMatch(/ECONN|127\.0\.0\.1|postgres|at \w+ \(/i);
 
     pgProxy.restore();
