@@ -1,7 +1,9 @@
-// The chat module: room chat (threads, reactions, mentions, typing, unread badge), comment pins on
-// fields with their threads, the notification inbox (inbox.ts). The one status control is presence's.
+// The chat module: room chat (threads, reactions, mentions, typing, unread badge) here; comment
+// pins on fields with their threads (comments.ts); the notification inbox (inbox.ts). The one
+// status control is presence's.
 // Everything a user wrote is rendered with textContent (see view.ts).
 import { icon, registerModule, t, type OverlayContext } from '../index.js';
+import { type Comment, initComments, type Thread } from './comments.js';
 import { makeComposer } from './composer.js';
 import { initInbox } from './inbox.js';
 import { avatar, CSS, el, renderBody, timeOf, type LinkSpan } from './view.js';
@@ -20,19 +22,6 @@ interface Message {
   reactions: Array<{ emoji: string; users: string[] }>;
   createdAt: string;
   editedAt: string | null;
-}
-interface Comment {
-  id: string;
-  field: string;
-  parentId: string | null;
-  author: { type: 'user' | 'app'; id: string; name: string };
-  body: string | null;
-  deleted: boolean;
-  resolved: boolean;
-  createdAt: string;
-}
-interface Thread extends Comment {
-  replies: Comment[];
 }
 interface RoomEvent {
   eventId: string;
@@ -59,7 +48,6 @@ function initChat(ctx: OverlayContext) {
   let unread = 0;
   let openThread: string | null = null;
   const typing = new Map<string, { name: string; until: number }>();
-  const threads = new Map<string, Thread>(); // comment threads by root id
   const people = new Map<string, string>(); // id → name, for mention autocomplete
 
   // ——— chat panel ———
@@ -246,7 +234,7 @@ function initChat(ctx: OverlayContext) {
       render();
     }
     const c = e.data.comment;
-    if (c) applyComment(c);
+    if (c) comments.apply(c);
   }
   socket.on('room:event', (e: RoomEvent) => {
     if (e.roomId !== roomId()) return;
@@ -280,10 +268,7 @@ function initChat(ctx: OverlayContext) {
         lastSeq = Math.max(lastSeq, r.head);
       } else if (part) load(part);
     } else if (part) load(part);
-    const cs = room.answer.comments as { threads: Thread[] } | undefined;
-    threads.clear();
-    for (const th of cs?.threads ?? []) threads.set(th.id, th);
-    drawPins();
+    comments.load((room.answer.comments as { threads: Thread[] } | undefined)?.threads ?? []);
     if (part) setUnread(part.unread);
     void inboxApi.sync();
   });
@@ -295,114 +280,8 @@ function initChat(ctx: OverlayContext) {
     render();
   }
 
-  // ——— field comments ———
-  const commentPanel = ui.addPanel({ id: 'comments', title: t('comments.title') });
-  ui.addToolbarButton({ id: 'comments', label: t('comments.title'), text: t('comments.open'), icon: 'comment', onClick: () => (commentPanel.isOpen ? commentPanel.close() : openComments(null)) });
-  const fieldSelect = el('select', 'tdmc-field-select', { 'aria-label': t('comments.field') });
-  const commentList = el('div', 'tdmc-list', { 'aria-label': t('comments.threads') });
-  let replyTo: string | null = null;
-  const commentComposer = makeComposer(ctx, people, t('comments.compose'), async (body) => {
-    const r = await ctx.request<{ comment: Comment }>('comment:create', { roomId: roomId(), field: fieldSelect.value, body, ...(replyTo ? { parentId: replyTo } : {}) });
-    if (!r.ok) return ui.toast(r.error.message, { kind: 'error' }), false;
-    applyComment(r.comment);
-    replyTo = null;
-    return true;
-  });
-  commentPanel.body.append(el('div', 'tdmc-wrap'));
-  commentPanel.body.firstElementChild!.append(fieldSelect, commentList, commentComposer.el);
-  fieldSelect.addEventListener('change', () => ((replyTo = null), drawComments()));
-
-  // The field last focused on the page: clicking a toolbar button moves focus into the overlay.
-  let lastField: string | undefined;
-  document.addEventListener('focusin', (e) => {
-    const f = ctx.fields.fieldOf(e.target);
-    if (f) lastField = f.name;
-  });
-
-  function openComments(field: string | null) {
-    fieldSelect.replaceChildren(...ctx.fields.all().map((f) => el('option', '', { value: f.name }, f.label || f.name)));
-    const focused = ctx.fields.fieldOf(document.activeElement)?.name ?? lastField;
-    const chosen = field ?? focused ?? ctx.fields.all()[0]?.name;
-    if (chosen) fieldSelect.value = chosen;
-    commentPanel.open();
-    drawComments();
-  }
-
-  function applyComment(c: Comment) {
-    if (c.parentId === null) {
-      const prev = threads.get(c.id);
-      threads.set(c.id, { ...c, replies: prev?.replies ?? [] });
-    } else {
-      const t = threads.get(c.parentId);
-      if (t) {
-        const i = t.replies.findIndex((r) => r.id === c.id);
-        if (i >= 0) t.replies[i] = c;
-        else t.replies.push(c);
-      }
-    }
-    drawPins();
-    if (commentPanel.isOpen) drawComments();
-  }
-
-  function drawComments() {
-    const field = fieldSelect.value;
-    commentList.replaceChildren();
-    for (const th of threads.values()) {
-      if (th.field !== field) continue;
-      const box = el('div', `tdmc-thread${th.resolved ? ' tdmc-resolved' : ''}`, { 'data-comment-id': th.id });
-      for (const c of [th, ...th.replies]) box.append(renderComment(c));
-      const actions = el('div', 'tdmc-actions');
-      if (canComment()) {
-        const reply = el('button', '', { type: 'button' }, t('chat.reply'));
-        reply.addEventListener('click', () => ((replyTo = th.id), commentComposer.setPlaceholder(t('comments.reply_compose')), commentComposer.textarea.focus()));
-        const toggle = el('button', '', { type: 'button' }, th.resolved ? t('comments.reopen') : t('comments.resolve'));
-        toggle.addEventListener('click', async () => {
-          const r = await ctx.request<{ comment: Comment }>(th.resolved ? 'comment:reopen' : 'comment:resolve', { roomId: roomId(), commentId: th.id });
-          if (r.ok) applyComment(r.comment);
-        });
-        actions.append(reply, toggle);
-      }
-      box.append(actions);
-      commentList.append(box);
-    }
-    if (!commentList.childElementCount) commentList.append(el('p', 'tdmc-meta', {}, t('comments.none')));
-    commentComposer.el.hidden = !canComment();
-    if (!replyTo) commentComposer.setPlaceholder(t('comments.compose'));
-  }
-
-  function renderComment(c: Comment) {
-    const row = el('div', 'tdmc-msg', { 'data-comment-id': c.id });
-    const main = el('div');
-    const head = el('div', 'tdmc-head');
-    head.append(el('span', 'tdmc-name', {}, c.author.name), el('time', 'tdmc-time', { datetime: c.createdAt }, timeOf(c.createdAt)));
-    main.append(head, el('div', c.deleted ? 'tdmc-body tdmc-deleted' : 'tdmc-body', {}, c.deleted || c.body === null ? t('comments.deleted') : c.body));
-    row.append(avatar(c.author.name, c.author.type), main);
-    return row;
-  }
-
-  const pins = new Map<string, { el: HTMLElement; remove(): void }>();
-  function drawPins() {
-    const counts = new Map<string, number>();
-    for (const th of threads.values()) if (!th.resolved) counts.set(th.field, (counts.get(th.field) ?? 0) + 1);
-    for (const [field, pin] of pins) if (!counts.has(field)) (pin.remove(), pins.delete(field));
-    for (const [field, n] of counts) {
-      if (!ctx.fields.get(field)) continue;
-      let pin = pins.get(field);
-      if (!pin) {
-        pin = ui.fieldBadge(field, { id: 'comments', label: t('comments.pin', { n: 0, field }) });
-        pin.el.setAttribute('role', 'button');
-        pin.el.setAttribute('tabindex', '0');
-        pin.el.dataset.field = field;
-        pin.el.addEventListener('click', () => openComments(field));
-        pins.set(field, pin);
-      }
-      pin.el.replaceChildren(icon('comment', 12), document.createTextNode(String(n)));
-      const label = ctx.fields.get(field)?.label || field;
-      pin.el.setAttribute('aria-label', n === 1 ? t('comments.pin_one', { field: label }) : t('comments.pin', { n, field: label }));
-    }
-  }
-
-  const inboxApi = initInbox(ctx, { openComments, openChat: () => chatPanel.open() });
+  const comments = initComments(ctx, people);
+  const inboxApi = initInbox(ctx, { openComments: comments.open, openChat: () => chatPanel.open() });
 }
 
 registerModule({ name: 'chat', init: initChat });

@@ -89,6 +89,8 @@ export interface FieldBadge {
 export interface UiHost {
   /** The overlay's shadow root; host CSS does not reach in, ours does not leak out. */
   readonly root: ShadowRoot;
+  /** The themed element inside the shadow root (it carries the `--_*` colours): dialogs go here. */
+  readonly surface: HTMLElement;
   /** Adds CSS to the shadow root (scope it with your module's class names). */
   addStyle(css: string): void;
   /** A labelled region in the bar, before the toolbar (presence puts its avatars here). */

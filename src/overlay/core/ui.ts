@@ -225,6 +225,7 @@ export function createUi(doc: Document, fields: FieldRegistry, opts: { theme?: T
 
   const ui: CoreUi = {
     root,
+    surface: wrap,
     layer,
     addStyle(css) {
       root.append(h('style', undefined, {}, css));

@@ -1,4 +1,5 @@
-// A small modal choice inside the overlay's shadow root (user text through textContent only).
+// A small modal choice inside the overlay's shadow root (user text through textContent only),
+// in the overlay's theme: it lives in the themed surface and uses its --_* colours.
 import type { OverlayContext } from '../index.js';
 
 let dialogs = 0;
@@ -42,7 +43,7 @@ export function openDialog(ctx: OverlayContext, title: string, lines: string[], 
   }
   box.append(row);
   wrap.append(box);
-  ctx.ui.root.append(wrap);
+  ctx.ui.surface.append(wrap);
   (row.querySelector('button.fields-primary') as HTMLButtonElement | null)?.focus();
   return wrap;
 }

@@ -28,15 +28,16 @@ interface DocumentAnswer {
 
 const CSS = `
 .fields-status { font-size: 12px; padding: 0 6px; white-space: nowrap; }
-.fields-status[data-unsaved="true"] { color: #b45309; }
-.fields-flash { position: absolute; border: 2px solid var(--fields-color, #2563eb); border-radius: 4px; box-shadow: 0 0 0 3px color-mix(in srgb, var(--fields-color, #2563eb) 25%, transparent); transition: opacity .6s; pointer-events: none; }
-.fields-dialog { position: fixed; inset: 0; display: grid; place-items: center; background: rgba(0,0,0,.35); pointer-events: auto; z-index: 2147483647; }
-.fields-dialog > div { background: #fff; color: #111; border-radius: 8px; padding: 16px 18px; max-width: 420px; font: 14px/1.4 system-ui, sans-serif; box-shadow: 0 10px 30px rgba(0,0,0,.25); }
+.fields-status[data-unsaved="true"] { color: var(--_warn); }
+.fields-flash { position: absolute; border: 2px solid var(--fields-color, var(--_accent)); border-radius: 4px; box-shadow: 0 0 0 3px color-mix(in srgb, var(--fields-color, var(--_accent)) 25%, transparent); transition: opacity .6s; pointer-events: none; }
+.fields-dialog { position: fixed; inset: 0; display: grid; place-items: center; background: rgba(0,0,0,.45); pointer-events: auto; z-index: 2147483647; }
+.fields-dialog > div { background: var(--_bg); color: var(--_fg); border: 1px solid var(--_border); border-radius: var(--_radius); padding: 16px 18px; max-width: min(420px, calc(100vw - 24px)); font: var(--tandem-font-size, 14px)/1.4 var(--_font); box-shadow: var(--_shadow); }
 .fields-dialog h2 { font-size: 16px; margin: 0 0 8px; }
-.fields-dialog p { margin: 6px 0; }
-.fields-dialog .fields-actions { display: flex; gap: 8px; justify-content: flex-end; margin-top: 12px; }
-.fields-dialog button { font: inherit; padding: 6px 12px; border-radius: 6px; border: 1px solid #999; background: #f3f4f6; cursor: pointer; }
-.fields-dialog button.fields-primary { background: #2563eb; color: #fff; border-color: #2563eb; }
+.fields-dialog p { margin: 6px 0; overflow-wrap: anywhere; }
+.fields-dialog .fields-actions { display: flex; flex-wrap: wrap; gap: 8px; justify-content: flex-end; margin-top: 12px; }
+.fields-dialog button { font: inherit; min-height: 44px; padding: 6px 12px; border-radius: 6px; border: 1px solid var(--_border); background: var(--_surface); color: var(--_fg); cursor: pointer; }
+.fields-dialog button.fields-primary { background: var(--_accent); color: var(--_accent-fg); border-color: var(--_accent); }
+.fields-dialog button:focus-visible { outline: 2px solid var(--_accent); outline-offset: 2px; }
 `;
 
 registerModule({
