@@ -31,6 +31,7 @@ import chatRoutes from './features/chat/routes.js';
 import webhooks from './features/webhooks/plugin.js';
 import webhookRoutes from './features/webhooks/routes.js';
 import comments from './features/comments/plugin.js';
+import resync from './features/resync/plugin.js';
 import commentRoutes from './features/comments/routes.js';
 
 export interface AppOverrides {
@@ -77,6 +78,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(comments);
   // Delegation and assistance come last: they use presence, fields, events and notifications.
   await app.register(work);
+  await app.register(resync);
 
   await app.register(
     async (api) => {

@@ -83,6 +83,8 @@ export const envSchema = z
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default(false),
     EVENTS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
     STREAM_RETENTION_SECONDS: seconds(7 * 24 * 3600),
+    // Operating Tandem (issue 15).
+    RESYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   })
   .superRefine((env, ctx) => {
     const dev = env.DEV_MODE ?? env.NODE_ENV !== 'production';
@@ -126,6 +128,8 @@ export interface Config {
   /** Proxies whose forwarded headers name the client address; empty: the peer address is the client. */
   trustedProxies: string[];
   shutdownGraceMs: number;
+  /** How often each instance tells its rooms' clients their heads when they moved (features/resync). */
+  resyncIntervalMs: number;
   presence: {
     /** A dropped participant is kept this long before "left" is announced. */
     graceMs: number;
@@ -231,6 +235,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     },
     trustedProxies: e.TRUSTED_PROXIES,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    resyncIntervalMs: e.RESYNC_INTERVAL_MS,
     presence: {
       graceMs: e.PRESENCE_GRACE_MS,
       idleMs: e.PRESENCE_IDLE_MS,

@@ -18,6 +18,7 @@ type ConnectionHook = (socket: TandemSocket) => void | Promise<void>;
 type DisconnectHook = (socket: TandemSocket, reason: string) => void | Promise<void>;
 type RefreshHook = (socket: TandemSocket) => void | Promise<void>;
 type AdmissionHook = (user: UserIdentity) => void | Promise<void>;
+type FanoutHook = () => void;
 
 export interface Realtime {
   readonly io: Server;
@@ -32,6 +33,10 @@ export interface Realtime {
   admit(hook: AdmissionHook): void;
   /** Resolves when every socket message being handled now has been answered. */
   drain(): Promise<void>;
+  /** Called when cross-instance fan-out works again after an outage (Redis reconnected, or a publish failed): broadcasts may have been lost. */
+  onFanoutRestored(hook: FanoutHook): void;
+  /** false while the Redis adapter cannot publish or receive (always true without Redis). */
+  readonly fanoutUp: boolean;
 }
 
 declare module 'fastify' {
@@ -69,6 +74,22 @@ export default fp(
       },
     });
 
+    const fanoutHooks: FanoutHook[] = [];
+    // Broadcasts published or due while either adapter client was down never arrive anywhere:
+    // once both are back, the hooks tell every client where its rooms stand (features/resync).
+    const fanout = { lost: false, pubUp: true, subUp: true };
+    const fanoutChanged = () => {
+      if (!fanout.pubUp || !fanout.subUp || !fanout.lost) return;
+      fanout.lost = false;
+      log.info('cross-instance fan-out restored; announcing room heads');
+      for (const hook of fanoutHooks) {
+        try {
+          hook();
+        } catch (err) {
+          log.error({ err }, 'fan-out restored hook failed');
+        }
+      }
+    };
     if (app.redis) {
       const pub = createRedis(config.redisUrl!, log, 'adapter-pub');
       // The adapter publishes without awaiting; during a Redis outage (or while closing) each
@@ -83,9 +104,23 @@ export default fp(
           lastPublishWarning = Date.now();
           log.warn({ err: err.message }, 'redis publish failed; fan-out to other instances skipped');
         });
+        p.then(
+          () => fanoutChanged(),
+          () => (fanout.lost = true),
+        );
         return p;
       }) as typeof pub.publish;
       const sub = createRedis(config.redisUrl!, log, 'adapter-sub');
+      for (const [client, up] of [[pub, 'pubUp'], [sub, 'subUp']] as const) {
+        client.on('close', () => {
+          fanout[up] = false;
+          fanout.lost = true;
+        });
+        client.on('ready', () => {
+          fanout[up] = true;
+          fanoutChanged();
+        });
+      }
       io.adapter(createAdapter(pub, sub, { key: 'tandem' }));
       app.addHook('onClose', async () => {
         await Promise.allSettled([pub.quit(), sub.quit()]);
@@ -217,6 +252,10 @@ export default fp(
       admit: (hook) => admissionHooks.push(hook),
       drain: async () => {
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      },
+      onFanoutRestored: (hook) => fanoutHooks.push(hook),
+      get fanoutUp() {
+        return fanout.pubUp && fanout.subUp;
       },
     };
     app.decorate('realtime', realtime);

@@ -9,3 +9,11 @@ export const roomNames = {
   /** Connections that asked for every status change in the tenant (presence:watch). */
   statusWatchers: (tenantId: string) => `t:${tenantId}:status-watchers`,
 } as const;
+
+const PAGE = /^t:(.+):r:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/** The inverse of roomNames.page: which tenant and room a Socket.IO room name stands for, or null. */
+export function parsePageRoom(name: string): { tenantId: string; roomId: string } | null {
+  const m = PAGE.exec(name);
+  return m ? { tenantId: m[1]!, roomId: m[2]! } : null;
+}

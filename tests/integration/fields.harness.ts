@@ -58,10 +58,18 @@ export class Editor {
     return this.client.text;
   }
 
+  /** The server's periodic / after-outage statement of where the room stands: behind means a broadcast was lost. */
+  private heads = (m: { roomId: string; fields: Record<string, number> }) => {
+    if (m.roomId !== this.roomId) return;
+    if ((m.fields[this.field] ?? 0) > this.client.version) void this.fetchMissing();
+  };
+
   attach(socket: Socket) {
     this.socket?.off('field:ops', this.listener);
+    this.socket?.off('room:heads', this.heads);
     this.socket = socket;
     socket.on('field:ops', this.listener);
+    socket.on('room:heads', this.heads);
   }
 
   private committed(o: WireOp) {

@@ -243,6 +243,10 @@ function initChat(ctx: OverlayContext) {
     else apply(e);
     if (e.seq) lastSeq = Math.max(lastSeq, e.seq);
   });
+  // Sent periodically and after a fan-out outage: events we never heard of are fetched.
+  socket.on('room:heads', (m: { roomId: string; events: number }) => {
+    if (m.roomId === roomId() && m.events > lastSeq) void catchUp();
+  });
   let catching = false;
   async function catchUp() {
     if (catching) return;

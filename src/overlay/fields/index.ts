@@ -137,6 +137,18 @@ registerModule({
       updateStatus();
     });
 
+    // Where the room stands, sent periodically and after a fan-out outage: a lost broadcast is caught up here.
+    ctx.socket.on('room:heads', (m: { roomId: string; fields: Record<string, number> }) => {
+      if (m.roomId !== ctx.room?.roomId) return;
+      for (const [name, version] of Object.entries(m.fields)) {
+        const f = ctx.fields.get(name);
+        if (!f) continue;
+        const b = text.get(name);
+        if (b) b.behind(version);
+        else void values.behind(f, version).then(updateStatus);
+      }
+    });
+
     ctx.socket.on('form:saved', (m: { roomId: string; by: { id: string; name: string } }) => {
       if (m.roomId !== ctx.room?.roomId) return;
       const self = ctx.user && m.by.id === ctx.user.id;

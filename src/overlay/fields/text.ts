@@ -173,6 +173,11 @@ export class TextBinding {
     this.flush();
   }
 
+  /** The room is at `version` (room:heads): fetch what we missed if we are behind. */
+  behind(version: number) {
+    if (this.client && version > this.client.version) void this.catchUp();
+  }
+
   private async catchUp() {
     if (!this.client || this.fetching || !this.ctx.room) return;
     this.fetching = true;

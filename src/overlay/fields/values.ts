@@ -103,6 +103,15 @@ export class ValueSync {
     this.hooks.onRemote(f, o.by);
   }
 
+  /** The room is at `version` for `f` (room:heads) but we saw less: a broadcast was lost, so read the value. */
+  async behind(f: FieldInfo, version: number) {
+    const room = this.ctx.room;
+    if (!room || version <= this.st(f.name).version) return;
+    const r = await this.ctx.request<{ snapshot: { value: unknown; version: number } }>('field:fetch', { roomId: room.roomId, field: f.name, since: 0 });
+    if (!r.ok || this.ctx.room?.roomId !== room.roomId) return;
+    this.remote(f, { field: f.name, version: r.snapshot.version, kind: 'set', value: r.snapshot.value, clientId: '', seq: 0, by: { id: 'room', name: null } });
+  }
+
   /** After every join: the room's values, then the user's pending edits again (resent, deduplicated by the server). */
   joined(entries: Record<string, { value: unknown; version: number }>, rejoin: boolean) {
     this.joinedOnce = true;
