@@ -6,6 +6,8 @@ import { Server } from 'socket.io';
 import { z } from 'zod';
 import type { UserIdentity } from '../auth/identity.js';
 import { AppError, publicError } from '../errors.js';
+import type { Broadcast } from '../ports/broadcast.js';
+import { socketBroadcast } from './broadcast.js';
 import { bindHandlers, defineHandler, type Handler, type TandemSocket } from './pipeline.js';
 import { createRedis } from './redis.js';
 import { roomNames } from './rooms.js';
@@ -22,6 +24,8 @@ type FanoutHook = () => void;
 
 export interface Realtime {
   readonly io: Server;
+  /** The Broadcast port services receive (Socket.IO behind it). */
+  readonly broadcast: Broadcast;
   readonly instanceId: string;
   /** Registers handlers; call while the app is being built, before it is ready. */
   handle(...handlers: AnyHandler[]): void;
@@ -244,6 +248,7 @@ export default fp(
 
     const realtime: Realtime = {
       io,
+      broadcast: socketBroadcast(io),
       instanceId,
       handle: register,
       onConnection: (hook) => connectionHooks.push(hook),

@@ -2,16 +2,13 @@ import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { UserIdentity } from '../auth/identity.js';
-import type { RoomRight } from '../auth/permissions.js';
 import { type ErrorBody, publicError, validationError } from '../errors.js';
 import { inputProblem } from '../input.js';
+import type { UserCaller } from '../ports/caller.js';
+import type { Connection, RoomMembership } from '../ports/connection.js';
+import { connectionOf, socketCaller } from './connection.js';
 
-/** A room this connection has joined, with the rights its token grants there. */
-export interface RoomMembership {
-  roomId: string;
-  pageKey: string;
-  rights: RoomRight[];
-}
+export type { RoomMembership } from '../ports/connection.js';
 
 export interface SocketData {
   user: UserIdentity;
@@ -27,6 +24,10 @@ export interface HandlerContext {
   socket: TandemSocket;
   user: UserIdentity;
   log: Logger;
+  /** The connection as services see it. */
+  conn: Connection;
+  /** The caller, with its standing in `roomId` when given (services check the right they need). */
+  caller: (roomId?: string) => UserCaller;
 }
 
 export type Ack<R> = { ok: true } & R | { ok: false; error: ErrorBody };
@@ -95,7 +96,7 @@ function dispatch(
     if (problem) throw validationError([problem], `${handler.event} payload`);
     const parsed = handler.schema.safeParse(payload);
     if (!parsed.success) throw validationError(parsed.error.issues, `${handler.event} payload`);
-    const ctx: HandlerContext = { socket, user: socket.data.user, log };
+    const ctx: HandlerContext = { socket, user: socket.data.user, log, conn: connectionOf(socket), caller: (roomId) => socketCaller(socket, roomId) };
     return handler.handle(ctx, parsed.data);
   };
   const settle = (p: Promise<unknown>) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { refund, take } from '../../src/features/chat/rate.js';
+import { refund, take } from '../../src/auth/rate.js';
 import { bodyProblem, codePointLength, findLinks } from '../../src/features/chat/text.js';
 
 describe('chat text', () => {

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { createLimiter } from './limiter.js';
+import { createSendLimit, type SendLimit } from '../../auth/send-limit.js';
 import { createChat, type Chat } from './service.js';
 import { chatHandlers } from './socket.js';
 import { createChatStore } from './store.js';
@@ -13,7 +13,7 @@ declare module 'fastify' {
 export default fp(
   async function chatPlugin(app) {
     const { collab } = app.config;
-    const limiter = createLimiter({ burst: collab.sendBurst, perSecond: collab.sendPerSecond });
+    const limiter = createSendLimit(app.redis, { burst: collab.sendBurst, perSecond: collab.sendPerSecond }, app.config.limits.keyPrefix);
     app.addHook('onClose', async () => limiter.close());
     const chat = createChat({
       db: app.db,
@@ -22,15 +22,15 @@ export default fp(
       notifications: app.notifications,
       directory: app.directory,
       limiter,
-      io: () => app.realtime.io,
+      broadcast: app.realtime.broadcast,
       limits: { messageMaxChars: collab.messageMaxChars, mentionsMax: collab.mentionsMax, tailSize: collab.tailSize },
       log: app.log.child({ component: 'chat' }),
     });
     app.decorate('chat', chat);
     app.decorate('sendLimiter', limiter);
-    app.realtime.handle(...chatHandlers(chat, app.rooms));
+    app.realtime.handle(...chatHandlers(chat));
     // The join answer carries `chat`: the recent tail, the log head and the caller's unread state.
-    app.rooms.onJoin('chat', ({ user, room }) => chat.joinState({ tenantId: user.tenantId, roomId: room.id, pageKey: room.pageKey }, user.userId));
+    app.rooms.onJoin('chat', ({ caller }) => chat.joinState(caller));
   },
   { name: 'chat', dependencies: ['core', 'realtime', 'rooms', 'events', 'notifications'] },
 );
@@ -38,6 +38,6 @@ export default fp(
 declare module 'fastify' {
   interface FastifyInstance {
     /** Per-author send limits shared by chat and comments. */
-    sendLimiter: ReturnType<typeof createLimiter>;
+    sendLimiter: SendLimit;
   }
 }

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyBaseLogger as Logger } from 'fastify';
-import type { Server } from 'socket.io';
+import type { SendLimit } from '../../auth/send-limit.js';
 import type { Database, Queryable } from '../../db/client.js';
 import { AppError } from '../../errors.js';
-import { roomNames } from '../../realtime/rooms.js';
+import type { Broadcast } from '../../ports/broadcast.js';
+import type { Caller } from '../../ports/caller.js';
+import type { Logger } from '../../ports/log.js';
 import type { Directory } from '../directory/store.js';
 import type { Events, TandemEvent } from '../events/service.js';
 import type { Notifications } from '../notifications/service.js';
-import type { Limiter } from './limiter.js';
+import { type Author, authorOf, envelope, type RoomRef, roomRefOf } from '../rooms/conversation.js';
 import type { ChatMessage } from './messages.js';
 import type { ChatStore } from './store.js';
 import { bodyProblem, mentionTokens, resolveMentions, type DirectoryEntry } from './text.js';
@@ -18,22 +19,6 @@ export interface ChatLimits {
   tailSize: number;
 }
 
-export interface Author {
-  type: 'user' | 'app';
-  id: string;
-  name: string;
-}
-
-/** Where an author acts: the room and its page key (for events and notification links). */
-export interface RoomRef {
-  tenantId: string;
-  roomId: string;
-  pageKey: string;
-}
-
-/** The envelope every room event travels in, live (`room:event`) and on resume (`chat:sync`). */
-export const envelope = (e: TandemEvent) => ({ eventId: e.id, seq: e.roomSeq, type: e.type, roomId: e.roomId, actor: e.actor, data: e.data, at: e.createdAt });
-
 export type Chat = ReturnType<typeof createChat>;
 
 export function createChat(deps: {
@@ -42,8 +27,8 @@ export function createChat(deps: {
   events: Events;
   notifications: Notifications;
   directory: Directory;
-  limiter: Limiter;
-  io: () => Server;
+  limiter: SendLimit;
+  broadcast: Broadcast;
   limits: ChatLimits;
   log: Logger;
 }) {
@@ -77,16 +62,18 @@ export function createChat(deps: {
     if (problem) throw new AppError('validation_failed', problem);
   }
 
-  const broadcast = (ref: RoomRef, e: TandemEvent) => deps.io().to(roomNames.page(ref.tenantId, ref.roomId)).emit('room:event', envelope(e));
+  const broadcast = (ref: RoomRef, e: TandemEvent) => deps.broadcast.toRoom(ref.tenantId, ref.roomId, 'room:event', envelope(e));
 
   const snippet = (s: string) => (s.length > 140 ? `${s.slice(0, 139)}…` : s);
 
   /** Sends a message (or a thread reply). Acknowledged after commit; a resend with the same client id returns the original. */
-  async function send(ref: RoomRef, author: Author, input: { body: string; clientMsgId?: string | undefined; threadRootId?: string | undefined }) {
+  async function send(c: Caller, input: { body: string; clientMsgId?: string | undefined; threadRootId?: string | undefined }) {
+    const ref = roomRefOf(c, 'comment');
+    const author = authorOf(c);
     checkBody(input.body);
     const limitKey = `${ref.tenantId}\u0000${author.type}:${author.id}`;
     try {
-      deps.limiter.take(limitKey);
+      await deps.limiter.take(limitKey);
     } catch (err) {
       // A resend of an accepted message is not a new send: it gets its original ack even now.
       const prior = input.clientMsgId && (await store.byClientId(ref.tenantId, ref.roomId, author.id, input.clientMsgId));
@@ -105,12 +92,12 @@ export function createChat(deps: {
     try {
       ev = await groupCommit({ ref, author, input, root, mentions });
     } catch (err) {
-      deps.limiter.refund(limitKey);
+      await deps.limiter.refund(limitKey);
       throw err;
     }
     if (!ev) {
       // A resend (or a race with one) gets the original; the token goes back.
-      deps.limiter.refund(limitKey);
+      await deps.limiter.refund(limitKey);
       const prior = await store.byClientId(ref.tenantId, ref.roomId, author.id, input.clientMsgId!);
       if (!prior) throw new AppError('unavailable', 'The message could not be stored; resend it');
       return { message: prior, duplicate: true };
@@ -316,7 +303,9 @@ export function createChat(deps: {
     return m;
   }
 
-  async function edit(ref: RoomRef, author: Author, messageId: string, body: string) {
+  async function edit(c: Caller, messageId: string, body: string) {
+    const ref = roomRefOf(c, 'comment');
+    const author = authorOf(c);
     checkBody(body);
     const before = await ownMessage(ref, author, messageId);
     const mentions = await mentionsIn(ref.tenantId, body);
@@ -331,7 +320,9 @@ export function createChat(deps: {
     return { message: ev.data.message as ChatMessage };
   }
 
-  async function remove(ref: RoomRef, author: Author, messageId: string) {
+  async function remove(c: Caller, messageId: string) {
+    const ref = roomRefOf(c, 'comment');
+    const author = authorOf(c);
     await ownMessage(ref, author, messageId);
     const ev = await db.transaction(async (tx) => {
       await store.softDelete(tx, messageId);
@@ -342,15 +333,14 @@ export function createChat(deps: {
     return { message: ev.data.message as ChatMessage };
   }
 
-  async function react(ref: RoomRef, author: Author, messageId: string, emoji: string) {
+  async function react(c: Caller, messageId: string, emoji: string) {
+    const ref = roomRefOf(c, 'comment');
+    const author = authorOf(c);
     const ev = await db.transaction(async (tx) => {
       // Lock the message: concurrent toggles on it serialize.
-      const { rows } = await tx.query<{ deleted: boolean }>(
-        `SELECT deleted_at IS NOT NULL AS deleted FROM chat_messages WHERE tenant_id = $1 AND room_id = $2 AND id = $3 FOR UPDATE`,
-        [ref.tenantId, ref.roomId, messageId],
-      );
-      if (!rows[0]) throw new AppError('not_found', 'No such message in this room');
-      if (rows[0].deleted) throw new AppError('conflict', 'That message was deleted');
+      const locked = await store.lockMessage(tx, ref.tenantId, ref.roomId, messageId);
+      if (!locked) throw new AppError('not_found', 'No such message in this room');
+      if (locked.deleted) throw new AppError('conflict', 'That message was deleted');
       const added = await store.toggleReaction(tx, messageId, author.id, emoji);
       const message = (await store.get(tx, ref.tenantId, ref.roomId, messageId))!;
       return events.publish(tx, {
@@ -366,16 +356,20 @@ export function createChat(deps: {
     return { message: ev.data.message as ChatMessage, added: ev.data.added as boolean };
   }
 
-  async function markRead(ref: RoomRef, userId: string, seq: number) {
+  async function markRead(c: Caller, seq: number) {
+    const ref = roomRefOf(c, 'read');
+    const userId = c.id;
     const head = await events.roomHead(ref.roomId);
     await store.setRead(ref.tenantId, ref.roomId, userId, Math.min(seq, head));
     const state = await store.unread(ref.tenantId, ref.roomId, userId);
-    deps.io().to(roomNames.user(ref.tenantId, userId)).emit('chat:read', { roomId: ref.roomId, ...state });
+    deps.broadcast.send({ tenantId: ref.tenantId, users: [userId] }, 'chat:read', { roomId: ref.roomId, ...state });
     return state;
   }
 
   /** What a joiner gets: the recent tail (newest first), the room's log head and their unread state. */
-  async function joinState(ref: RoomRef, userId: string) {
+  async function joinState(c: Caller) {
+    const ref = roomRefOf(c, 'read');
+    const userId = c.id;
     const [page, head, read] = await Promise.all([
       limits.tailSize > 0 ? store.page(ref.tenantId, ref.roomId, { limit: limits.tailSize }) : { messages: [], nextBefore: null },
       events.roomHead(ref.roomId),
@@ -385,7 +379,8 @@ export function createChat(deps: {
   }
 
   /** Every room event after `afterSeq` (messages, edits, reactions, comments, …), in log order. */
-  async function since(ref: RoomRef, afterSeq: number) {
+  async function since(c: Caller, afterSeq: number) {
+    const ref = roomRefOf(c, 'read');
     const { events: evs, head, complete } = await events.roomLog(ref.tenantId, ref.roomId, afterSeq);
     return { events: evs.map(envelope), head, complete };
   }
@@ -398,8 +393,10 @@ export function createChat(deps: {
     markRead,
     joinState,
     since,
-    history: (ref: RoomRef, o: { before?: number | undefined; limit: number; threadRootId?: string | undefined }) => store.page(ref.tenantId, ref.roomId, o),
-    unread: (ref: RoomRef, userId: string) => store.unread(ref.tenantId, ref.roomId, userId),
+    history: async (c: Caller, o: { before?: number | undefined; limit: number; threadRootId?: string | undefined }) => {
+      const ref = roomRefOf(c, 'read');
+      return store.page(ref.tenantId, ref.roomId, o);
+    },
     /** Group-commit counters (batches, messages, milliseconds in transactions). */
     stats,
   };

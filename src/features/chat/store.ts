@@ -153,6 +153,15 @@ export function createChatStore(db: Database) {
     await q.query(`SELECT 1 FROM chat_messages WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]);
   }
 
+  /** Locks one message of a room for a change (concurrent reaction toggles serialize); null if it is not there. */
+  async function lockMessage(q: Queryable, tenantId: string, roomId: string, id: string): Promise<{ deleted: boolean } | null> {
+    const { rows } = await q.query<{ deleted: boolean }>(
+      `SELECT deleted_at IS NOT NULL AS deleted FROM chat_messages WHERE tenant_id = $1 AND room_id = $2 AND id = $3 FOR UPDATE`,
+      [tenantId, roomId, id],
+    );
+    return rows[0] ?? null;
+  }
+
   /** Adds `n` replies to each thread root; the new counts by root id. */
   async function bumpRepliesBatch(q: Queryable, bumps: Map<string, number>): Promise<Map<string, number>> {
     if (bumps.size === 0) return new Map();
@@ -223,6 +232,6 @@ export function createChatStore(db: Database) {
     return { lastReadSeq: Number(rows[0]!.s), unread: Number(rows[0]!.n) };
   }
 
-  return { get, byClientId, insertBatch, lockMessages, bumpRepliesBatch, threadParticipants, edit, softDelete, toggleReaction, page, setRead, unread };
+  return { get, byClientId, insertBatch, lockMessages, lockMessage, bumpRepliesBatch, threadParticipants, edit, softDelete, toggleReaction, page, setRead, unread };
 }
 export type ChatStore = ReturnType<typeof createChatStore>;

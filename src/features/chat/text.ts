@@ -3,11 +3,9 @@
  * No I/O; the directory is handed in.
  */
 
-export const codePointLength = (s: string) => {
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
-};
+import { codePointLength } from '../rooms/conversation.js';
+
+export { bodyProblem, codePointLength } from '../rooms/conversation.js';
 
 /** `@token` where token is letters, digits, `.`, `_`, `-` (and not part of an e-mail address). */
 const MENTION = /(^|[^\w.@])@([\p{L}\p{N}_][\p{L}\p{N}._-]{0,63})/gu;
@@ -87,11 +85,3 @@ export function findLinks(body: string): LinkSpan[] {
   return out;
 }
 
-/** Checks a message body; returns a reason or null. */
-export function bodyProblem(body: string, maxChars: number): string | null {
-  if (body.trim().length === 0) return 'A message cannot be empty';
-  const n = codePointLength(body);
-  if (n > maxChars) return `A message is at most ${maxChars} characters (this one has ${n})`;
-  if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(body)) return 'A message cannot contain control characters';
-  return null;
-}

@@ -17,15 +17,13 @@ export default fp(
       events: app.events,
       notifications: app.notifications,
       limiter: app.sendLimiter,
-      io: () => app.realtime.io,
+      broadcast: app.realtime.broadcast,
       maxChars: app.config.collab.commentMaxChars,
     });
     app.decorate('comments', comments);
-    app.realtime.handle(...commentHandlers(comments, app.rooms));
+    app.realtime.handle(...commentHandlers(comments));
     // The join answer carries `comments`: the room's open threads, for pins on fields.
-    app.rooms.onJoin('comments', async ({ user, room }) => ({
-      threads: await comments.list({ tenantId: user.tenantId, roomId: room.id, pageKey: room.pageKey }, { includeResolved: false }),
-    }));
+    app.rooms.onJoin('comments', async ({ caller }) => ({ threads: await comments.list(caller, { includeResolved: false }) }));
   },
   { name: 'comments', dependencies: ['core', 'realtime', 'rooms', 'events', 'notifications', 'chat'] },
 );

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponses } from '../../http/schemas.js';
-import { authorOf, resolveRoom, roomParam } from '../chat/routes.js';
+import { roomCaller, roomParam } from '../rooms/rest.js';
 import { commentSchema, rangeSchema, threadSchema } from './messages.js';
 
 /** Field comments over REST (API key: any room of the tenant; user token: rooms it may read/comment). */
@@ -18,7 +18,7 @@ const commentRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ threads: z.array(threadSchema) }), ...errorResponses },
       },
     },
-    async (req) => ({ threads: await app.comments.list(await resolveRoom(app, req, req.params.room, 'read'), req.query) }),
+    async (req) => ({ threads: await app.comments.list(await roomCaller(app, req, req.params.room), req.query) }),
   );
   app.post(
     '/rooms/:room/comments',
@@ -32,7 +32,7 @@ const commentRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: z.object({ comment: commentSchema }), ...errorResponses },
       },
     },
-    async (req, reply) => reply.status(201).send(await app.comments.create(await resolveRoom(app, req, req.params.room, 'comment'), authorOf(req), req.body)),
+    async (req, reply) => reply.status(201).send(await app.comments.create(await roomCaller(app, req, req.params.room), req.body)),
   );
 };
 export default commentRoutes;

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'socket.io';
+import type { SendLimit } from '../../auth/send-limit.js';
 import type { Database, Queryable } from '../../db/client.js';
 import { AppError } from '../../errors.js';
-import { roomNames } from '../../realtime/rooms.js';
-import type { Limiter } from '../chat/limiter.js';
-import { type Author, envelope, type RoomRef } from '../chat/service.js';
-import { bodyProblem } from '../chat/text.js';
+import type { Broadcast } from '../../ports/broadcast.js';
+import type { Caller } from '../../ports/caller.js';
 import type { Events, TandemEvent } from '../events/service.js';
 import { isTextKind } from '../fields/messages.js';
 import type { Notifications } from '../notifications/service.js';
+import { type Author, authorOf, bodyProblem, envelope, type RoomRef, roomRefOf } from '../rooms/conversation.js';
 import { moveRange, type TextRange } from './anchor.js';
 import type { Comment, Thread } from './messages.js';
 import { type CommentStore, toComment } from './store.js';
@@ -16,7 +15,7 @@ import { type CommentStore, toComment } from './store.js';
 export type Comments = ReturnType<typeof createComments>;
 
 /** Field comments: threads anchored to a field (and optionally a text range that follows co-editing). */
-export function createComments(deps: { db: Database; store: CommentStore; events: Events; notifications: Notifications; limiter: Limiter; io: () => Server; maxChars: number }) {
+export function createComments(deps: { db: Database; store: CommentStore; events: Events; notifications: Notifications; limiter: SendLimit; broadcast: Broadcast; maxChars: number }) {
   const { db, store, events } = deps;
 
   function checkBody(body: string) {
@@ -24,7 +23,7 @@ export function createComments(deps: { db: Database; store: CommentStore; events
     if (p) throw new AppError('validation_failed', p.replace('message', 'comment'));
   }
 
-  const broadcast = (ref: RoomRef, e: TandemEvent) => deps.io().to(roomNames.page(ref.tenantId, ref.roomId)).emit('room:event', envelope(e));
+  const broadcast = (ref: RoomRef, e: TandemEvent) => deps.broadcast.toRoom(ref.tenantId, ref.roomId, 'room:event', envelope(e));
 
   const publish = (tx: Queryable, ref: RoomRef, type: string, actor: Author, comment: Comment) =>
     events.publish(tx, { tenantId: ref.tenantId, type, roomId: ref.roomId, pageKey: ref.pageKey, actor: { type: actor.type, id: actor.id }, data: { comment } });
@@ -39,7 +38,9 @@ export function createComments(deps: { db: Database; store: CommentStore; events
     return { ...c, range: moved };
   }
 
-  async function create(ref: RoomRef, author: Author, input: { field: string; body: string; parentId?: string | undefined; range?: TextRange | undefined }) {
+  async function create(c: Caller, input: { field: string; body: string; parentId?: string | undefined; range?: TextRange | undefined }) {
+    const ref = roomRefOf(c, 'comment');
+    const author = authorOf(c);
     checkBody(input.body);
     let field = input.field;
     let root: Comment | undefined;
@@ -60,7 +61,7 @@ export function createComments(deps: { db: Database; store: CommentStore; events
       if (input.range.version > f.version) throw new AppError('validation_failed', `Range version ${input.range.version} is ahead of the field (version ${f.version})`);
       range = moveRange(input.range, await store.opsAfter(db, ref.roomId, field, input.range.version));
     }
-    deps.limiter.take(`${ref.tenantId}\u0000${author.type}:${author.id}`, 'comments');
+    await deps.limiter.take(`${ref.tenantId}\u0000${author.type}:${author.id}`, 'comments');
     const ev = await db.transaction(async (tx) => {
       const row = await store.insert(tx, { id: randomUUID(), tenantId: ref.tenantId, roomId: ref.roomId, field, parentId: root?.id ?? null, author, body: input.body, range });
       const comment = toComment(row);
@@ -89,7 +90,9 @@ export function createComments(deps: { db: Database; store: CommentStore; events
     return toComment(r);
   }
 
-  async function change(ref: RoomRef, actor: Author, id: string, what: 'edit' | 'delete' | 'resolve' | 'reopen', body?: string) {
+  async function change(caller: Caller, id: string, what: 'edit' | 'delete' | 'resolve' | 'reopen', body?: string) {
+    const ref = roomRefOf(caller, 'comment');
+    const actor: Author = authorOf(caller);
     const c = await load(ref, id);
     if (what === 'edit' || what === 'delete') {
       if (c.author.id !== actor.id || c.author.type !== actor.type) throw new AppError('forbidden', 'You can only change your own comments');
@@ -110,7 +113,8 @@ export function createComments(deps: { db: Database; store: CommentStore; events
   }
 
   /** Threads of the room, or of one field; ranges moved to the field's current text. */
-  async function list(ref: RoomRef, o: { field?: string | undefined; includeResolved: boolean; limit?: number }): Promise<Thread[]> {
+  async function list(caller: Caller, o: { field?: string | undefined; includeResolved: boolean; limit?: number }): Promise<Thread[]> {
+    const ref = roomRefOf(caller, 'read');
     const rows = await store.threads(ref.tenantId, ref.roomId, { field: o.field, includeResolved: o.includeResolved, limit: o.limit ?? 200 });
     const threads = new Map<string, Thread>();
     for (const r of rows) {
@@ -123,10 +127,10 @@ export function createComments(deps: { db: Database; store: CommentStore; events
 
   return {
     create,
-    edit: (ref: RoomRef, a: Author, id: string, body: string) => change(ref, a, id, 'edit', body),
-    remove: (ref: RoomRef, a: Author, id: string) => change(ref, a, id, 'delete'),
-    resolve: (ref: RoomRef, a: Author, id: string) => change(ref, a, id, 'resolve'),
-    reopen: (ref: RoomRef, a: Author, id: string) => change(ref, a, id, 'reopen'),
+    edit: (c: Caller, id: string, body: string) => change(c, id, 'edit', body),
+    remove: (c: Caller, id: string) => change(c, id, 'delete'),
+    resolve: (c: Caller, id: string) => change(c, id, 'resolve'),
+    reopen: (c: Caller, id: string) => change(c, id, 'reopen'),
     list,
   };
 }

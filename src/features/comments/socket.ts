@@ -1,14 +1,12 @@
 import { defineHandler } from '../../realtime/pipeline.js';
-import { roomRef, userAuthor } from '../chat/socket.js';
-import type { Rooms } from '../rooms/service.js';
 import { createSchema, editSchema, idSchema, listSchema } from './messages.js';
 import type { Comments } from './service.js';
 
-export const commentHandlers = (comments: Comments, rooms: Rooms) => [
-  defineHandler('comment:create', createSchema, ({ socket, user }, p) => comments.create(roomRef(rooms, socket, p.roomId, 'comment'), userAuthor(user), p)),
-  defineHandler('comment:edit', editSchema, ({ socket, user }, p) => comments.edit(roomRef(rooms, socket, p.roomId, 'comment'), userAuthor(user), p.commentId, p.body)),
-  defineHandler('comment:delete', idSchema, ({ socket, user }, p) => comments.remove(roomRef(rooms, socket, p.roomId, 'comment'), userAuthor(user), p.commentId)),
-  defineHandler('comment:resolve', idSchema, ({ socket, user }, p) => comments.resolve(roomRef(rooms, socket, p.roomId, 'comment'), userAuthor(user), p.commentId)),
-  defineHandler('comment:reopen', idSchema, ({ socket, user }, p) => comments.reopen(roomRef(rooms, socket, p.roomId, 'comment'), userAuthor(user), p.commentId)),
-  defineHandler('comment:list', listSchema, async ({ socket }, p) => ({ threads: await comments.list(roomRef(rooms, socket, p.roomId, 'read'), p) })),
+export const commentHandlers = (comments: Comments) => [
+  defineHandler('comment:create', createSchema, ({ caller }, p) => comments.create(caller(p.roomId), p)),
+  defineHandler('comment:edit', editSchema, ({ caller }, p) => comments.edit(caller(p.roomId), p.commentId, p.body)),
+  defineHandler('comment:delete', idSchema, ({ caller }, p) => comments.remove(caller(p.roomId), p.commentId)),
+  defineHandler('comment:resolve', idSchema, ({ caller }, p) => comments.resolve(caller(p.roomId), p.commentId)),
+  defineHandler('comment:reopen', idSchema, ({ caller }, p) => comments.reopen(caller(p.roomId), p.commentId)),
+  defineHandler('comment:list', listSchema, async ({ caller }, p) => ({ threads: await comments.list(caller(p.roomId), p) })),
 ];

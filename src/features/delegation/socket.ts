@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
+import { need } from '../../ports/caller.js';
 import { defineHandler, type TandemSocket } from '../../realtime/pipeline.js';
 import type { Assistance } from '../assistance/service.js';
 import { emptySchema, helpActSchema, helpGetSchema, helpSchema } from '../assistance/messages.js';
@@ -19,8 +20,8 @@ export const userActor = (socket: TandemSocket) => {
 };
 
 export const workHandlers = (rooms: Rooms, delegations: Delegations, assistance: Assistance, suggestions: Suggestions) => [
-  defineHandler('work:delegate', delegateSchema, async ({ socket, user }, m) => {
-    rooms.membership(socket, m.roomId, 'write');
+  defineHandler('work:delegate', delegateSchema, async ({ socket, user, caller }, m) => {
+    need(caller(m.roomId), 'write');
     return { delegation: await delegations.create(user.tenantId, userActor(socket), m) };
   }),
   defineHandler('work:delegation:act', delegationActSchema, async ({ socket, user }, m) => ({
@@ -36,14 +37,14 @@ export const workHandlers = (rooms: Rooms, delegations: Delegations, assistance:
   defineHandler(
     'work:suggest',
     suggestSchema,
-    async ({ socket, user }, m) => {
-      const membership = rooms.membership(socket, m.roomId);
+    async ({ user, caller }, m) => {
+      const membership = need(caller(m.roomId), 'read');
       return { suggestions: await suggestions.forRoom(user.tenantId, { id: m.roomId, pageKey: membership.pageKey }, { exclude: [user.userId], tags: m.tags, limit: m.limit }) };
     },
     { serial: false },
   ),
-  defineHandler('work:help', helpSchema, async ({ socket, user }, m) => {
-    rooms.membership(socket, m.roomId);
+  defineHandler('work:help', helpSchema, async ({ socket, user, caller }, m) => {
+    need(caller(m.roomId), 'read');
     return { request: await assistance.create(user.tenantId, userActor(socket), m) };
   }),
   defineHandler('work:help:act', helpActSchema, async ({ socket, user }, m) => {

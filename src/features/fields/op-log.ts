@@ -9,10 +9,10 @@
  * another instance moved loses, is reloaded from the log, and its ops are re-transformed over
  * each newly committed op in turn from their original submissions and retried (bounded).
  */
-import type { FastifyBaseLogger as Logger } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../../db/client.js';
 import { AppError } from '../../errors.js';
+import type { Logger } from '../../ports/log.js';
 import { apply, checkTextOp, cpLength, diff, makeInvertible, transform, type TextOp } from '../../ot/text.js';
 import { isTextKind } from './messages.js';
 import type { BatchHead, BatchOp, FieldStore, OpRow } from './store.js';

@@ -16,7 +16,7 @@ export default fp(
       db: app.db,
       store: createFieldStore(app.db),
       rooms: app.rooms,
-      io: app.realtime.io,
+      broadcast: app.realtime.broadcast,
       config: app.config.fields,
       log: app.log.child({ component: 'fields' }),
       publish: (q, e) => app.events.publish(q, e),

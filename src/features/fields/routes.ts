@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { mayRead } from '../../auth/permissions.js';
 import { tenantOf } from '../../auth/plugin.js';
 import { AppError } from '../../errors.js';
+import { appCaller } from '../../ports/caller.js';
 import { historyQuerySchema, recordChangedSchema } from './messages.js';
 import { wireOp } from './service.js';
 
@@ -34,8 +35,8 @@ const fieldRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const p = req.principal!;
-      const actor = { id: `app:${p.kind === 'app' ? p.keyId : ''}`, name: p.kind === 'app' ? p.keyName : null };
-      return app.fields.recordChanged(tenantOf(req), actor, req.body);
+      if (p.kind !== 'app') throw new AppError('forbidden', 'This endpoint needs an API key');
+      return app.fields.recordChanged(appCaller(p), req.body);
     },
   );
 

@@ -1,11 +1,10 @@
-import type { FastifyBaseLogger as Logger } from 'fastify';
-import type { Server } from 'socket.io';
 import type { Config } from '../../config.js';
 import type { Database, Queryable } from '../../db/client.js';
 import { AppError } from '../../errors.js';
 import { cpLength, type TextOp } from '../../ot/text.js';
-import type { TandemSocket } from '../../realtime/pipeline.js';
-import { roomNames } from '../../realtime/rooms.js';
+import type { Broadcast } from '../../ports/broadcast.js';
+import { actorId, type AppCaller, type Caller, need, type RoomGrant, systemCaller } from '../../ports/caller.js';
+import type { Logger } from '../../ports/log.js';
 import type { JoinContext, Rooms } from '../rooms/service.js';
 import { decideDraft, sameValue } from './document.js';
 import { type FieldValue, isTextKind, type WireOp } from './messages.js';
@@ -13,7 +12,7 @@ import { type CommittedTextOp, createOpLog, systemClientId } from './op-log.js';
 import type { FieldHead, FieldStore, OpRow } from './store.js';
 
 export interface Actor {
-  /** 'user:<id>' or 'app:<key id>'. */
+  /** 'user:<id>', 'app:<key id>' or 'system:<name>'. */
   id: string;
   name: string | null;
 }
@@ -25,7 +24,7 @@ export interface FieldsDeps {
   db: Database;
   store: FieldStore;
   rooms: Rooms;
-  io: Server;
+  broadcast: Broadcast;
   config: Config['fields'];
   log: Logger;
   publish?: PublishFn | undefined;
@@ -34,11 +33,7 @@ export interface FieldsDeps {
 
 export type Fields = ReturnType<typeof createFields>;
 
-const userActor = (socket: TandemSocket): Actor => ({ id: `user:${socket.data.user.userId}`, name: socket.data.user.name });
-const actorRef = (a: Actor) => {
-  const [type, ...rest] = a.id.split(':');
-  return { type: (type === 'app' ? 'app' : type === 'user' ? 'user' : 'system') as 'user' | 'app' | 'system', id: rest.join(':') };
-};
+const actorOf = (c: Caller): Actor => ({ id: actorId(c), name: c.name });
 
 /** A committed op as clients receive it (broadcast, catch-up, history). */
 export function wireOp(o: OpRow | (CommittedTextOp & { kind?: 'text' })): WireOp {
@@ -49,10 +44,10 @@ export function wireOp(o: OpRow | (CommittedTextOp & { kind?: 'text' })): WireOp
 }
 
 export function createFields(d: FieldsDeps) {
-  const { db, store, rooms, io, config, log } = d;
+  const { db, store, rooms, config, log } = d;
   const now = d.now ?? (() => new Date());
 
-  const broadcast = (tenantId: string, roomId: string, ops: unknown[]) => io.to(roomNames.page(tenantId, roomId)).emit('field:ops', { roomId, ops });
+  const broadcast = (tenantId: string, roomId: string, ops: unknown[]) => d.broadcast.toRoom(tenantId, roomId, 'field:ops', { roomId, ops });
 
   const opLog = createOpLog(db, store, {
     maxLength: config.maxLength,
@@ -74,11 +69,10 @@ export function createFields(d: FieldsDeps) {
     },
   });
 
-  async function publish(q: Queryable, tenantId: string, roomId: string, type: string, actor: Actor, data: Record<string, unknown>) {
+  /** An event of the caller's room, in q (on PGlite the transaction holds the only connection). */
+  async function publish(q: Queryable, c: Caller, room: RoomGrant, type: string, data: Record<string, unknown>) {
     if (!d.publish) return;
-    // Through q: on PGlite the transaction holds the only connection.
-    const { rows } = await q.query<{ page_key: string }>(`SELECT page_key FROM rooms WHERE id = $1 AND tenant_id = $2`, [roomId, tenantId]);
-    await d.publish(q, { tenantId, type, roomId, pageKey: rows[0]?.page_key ?? null, actor: actorRef(actor), data });
+    await d.publish(q, { tenantId: c.tenantId, type, roomId: room.roomId, pageKey: room.pageKey, actor: { type: c.kind, id: c.id }, data });
   }
 
   async function authorOf(q: Queryable, roomId: string, h: FieldHead): Promise<Actor | null> {
@@ -87,9 +81,11 @@ export function createFields(d: FieldsDeps) {
     return o ? { id: o.actor, name: o.actorName } : h.updatedBy ? { id: h.updatedBy, name: null } : null;
   }
 
-  async function writable(socket: TandemSocket, roomId: string, field: string) {
-    rooms.membership(socket, roomId, 'write');
-    await rooms.assertFieldWritable({ tenantId: socket.data.user.tenantId, roomId, field, userId: socket.data.user.userId });
+  /** The caller may write the room, and `field` now (nobody else holds it through a delegation). */
+  async function writable(c: Caller, field: string): Promise<RoomGrant> {
+    const room = need(c, 'write');
+    await rooms.assertFieldWritable({ tenantId: c.tenantId, roomId: room.roomId, field, userId: c.id });
+    return room;
   }
 
   function checkValue(kind: string, field: string, value: FieldValue) {
@@ -104,22 +100,21 @@ export function createFields(d: FieldsDeps) {
 
   // ——— text ops ———
 
-  async function submitOp(socket: TandemSocket, m: { roomId: string; field: string; baseVersion: number; op: TextOp; clientId: string; seq: number }) {
-    await writable(socket, m.roomId, m.field);
-    const a = userActor(socket);
-    const version = await opLog.submit({ tenantId: socket.data.user.tenantId, ...m, actor: a.id, actorName: a.name });
+  async function submitOp(c: Caller, m: { roomId: string; field: string; baseVersion: number; op: TextOp; clientId: string; seq: number }) {
+    await writable(c, m.field);
+    const version = await opLog.submit({ tenantId: c.tenantId, ...m, actor: actorId(c), actorName: c.name });
     return { version };
   }
 
   /** What a client missed: the committed ops after `since`, or a snapshot when it is too far behind. */
-  async function fetchOps(socket: TandemSocket, m: { roomId: string; field: string; since: number; snapshotOk: boolean; snapshot: boolean }) {
-    rooms.membership(socket, m.roomId, 'read');
+  async function fetchOps(c: Caller, m: { roomId: string; field: string; since: number; snapshotOk: boolean; snapshot: boolean }) {
+    need(c, 'read');
     const head = await store.head(db, m.roomId, m.field);
     if (!head) throw new AppError('not_found', `The form has no field "${m.field}"`);
     if (m.since > head.version) throw new AppError('bad_request', `since ${m.since} is ahead of the field (version ${head.version})`);
     if (!isTextKind(head.kind)) return { version: head.version, snapshot: { value: head.value, version: head.version }, ops: [], more: false };
     if (m.snapshot || (m.snapshotOk && head.version - m.since > config.catchUpMaxOps)) {
-      const cur = await opLog.current(socket.data.user.tenantId, m.roomId, m.field, head.version);
+      const cur = await opLog.current(c.tenantId, m.roomId, m.field, head.version);
       return { version: cur.version, snapshot: { value: cur.text, version: cur.version }, ops: [], more: false };
     }
     const ops = await store.opsSince(db, m.roomId, m.field, m.since, config.catchUpMaxOps);
@@ -177,15 +172,15 @@ export function createFields(d: FieldsDeps) {
     return prior.version;
   }
 
-  async function setValue(socket: TandemSocket, m: { roomId: string; field: string; baseVersion: number; value: FieldValue; labels?: Record<string, string> | undefined; clientId: string; seq: number }) {
-    await writable(socket, m.roomId, m.field);
+  async function setValue(c: Caller, m: { roomId: string; field: string; baseVersion: number; value: FieldValue; labels?: Record<string, string> | undefined; clientId: string; seq: number }) {
+    const room = await writable(c, m.field);
     const prior = await already(m.roomId, m.field, m.clientId, m.seq);
     if (prior !== null) return { version: prior };
-    const tenantId = socket.data.user.tenantId;
-    const actor = userActor(socket);
+    const tenantId = c.tenantId;
+    const actor = actorOf(c);
     const out = await db.transaction(async (tx) => {
-      const r = await writeValue(tx, { tenantId, ...m, actor, userId: socket.data.user.userId });
-      if ('conflict' in r) await publish(tx, tenantId, m.roomId, 'field.conflict', actor, { field: m.field, conflictId: r.conflict.id, baseVersion: m.baseVersion, currentVersion: r.conflict.current.version });
+      const r = await writeValue(tx, { tenantId, ...m, actor, userId: c.id });
+      if ('conflict' in r) await publish(tx, c, room, 'field.conflict', { field: m.field, conflictId: r.conflict.id, baseVersion: m.baseVersion, currentVersion: r.conflict.current.version });
       return r;
     });
     if ('conflict' in out) {
@@ -200,22 +195,22 @@ export function createFields(d: FieldsDeps) {
     return { version: out.version };
   }
 
-  async function resolveConflict(socket: TandemSocket, m: { roomId: string; conflictId: string; choice: 'mine' | 'theirs' | 'merge'; value?: FieldValue | undefined; clientId: string; seq: number }) {
-    rooms.membership(socket, m.roomId, 'write');
+  async function resolveConflict(caller: Caller, m: { roomId: string; conflictId: string; choice: 'mine' | 'theirs' | 'merge'; value?: FieldValue | undefined; clientId: string; seq: number }) {
+    need(caller, 'write');
     const c = await store.getConflict(db, m.roomId, m.conflictId);
     if (!c) throw new AppError('not_found', 'No such conflict in this room');
-    if (c.userId !== socket.data.user.userId) throw new AppError('forbidden', 'Only the writer who met this conflict resolves it');
+    if (caller.kind !== 'user' || c.userId !== caller.id) throw new AppError('forbidden', 'Only the writer who met this conflict resolves it');
     if (c.resolution !== null) return { resolution: c.resolution, version: c.resolvedVersion };
-    const tenantId = socket.data.user.tenantId;
-    const actor = userActor(socket);
+    const tenantId = caller.tenantId;
+    const actor = actorOf(caller);
     if (m.choice === 'theirs') {
       await store.resolveConflict(db, c.id, { resolution: 'theirs', value: c.theirs, version: c.currentVersion });
       return { resolution: 'theirs', version: c.currentVersion };
     }
-    await writable(socket, m.roomId, c.field);
+    await writable(caller, c.field);
     const value = (m.value ?? c.mine) as FieldValue;
     const out = await db.transaction(async (tx) => {
-      const r = await writeValue(tx, { tenantId, roomId: m.roomId, field: c.field, baseVersion: c.currentVersion, value, clientId: m.clientId, seq: m.seq, actor, userId: socket.data.user.userId });
+      const r = await writeValue(tx, { tenantId, roomId: m.roomId, field: c.field, baseVersion: c.currentVersion, value, clientId: m.clientId, seq: m.seq, actor, userId: caller.id });
       if ('version' in r) await store.resolveConflict(tx, c.id, { resolution: m.choice, value, version: r.version });
       return r;
     });
@@ -277,8 +272,8 @@ export function createFields(d: FieldsDeps) {
 
   async function othersPresent(tenantId: string, roomId: string, self: string): Promise<boolean> {
     try {
-      const sockets = await io.in(roomNames.page(tenantId, roomId)).fetchSockets();
-      return sockets.some((s) => s.id !== self);
+      const conns = await d.broadcast.connectionsIn(tenantId, roomId);
+      return conns.some((id) => id !== self);
     } catch {
       return true; // unknown: never discard someone's draft on a guess
     }
@@ -290,8 +285,8 @@ export function createFields(d: FieldsDeps) {
    * the document (seeds it, adds fields, re-bases it): a reader's join would otherwise write fields.
    */
   async function onJoin(ctx: JoinContext) {
-    const { socket, room, context, membership } = ctx;
-    const tenantId = socket.data.user.tenantId;
+    const { conn, caller, room, context, membership } = ctx;
+    const tenantId = caller.tenantId;
     const page: Record<string, FieldValue> = {};
     for (const f of context.fields) {
       if (f.value === undefined) continue;
@@ -317,17 +312,17 @@ export function createFields(d: FieldsDeps) {
         page,
         dirty: existing.dirty,
         activeAt: existing.activeAt,
-        othersPresent: await othersPresent(tenantId, room.id, socket.id),
+        othersPresent: await othersPresent(tenantId, room.id, conn.id),
         retentionSeconds: config.draftRetentionSeconds,
         now: now(),
       });
       if (decision.kind === 'rebase') {
         // The page's values are the joiner's say-so: a field they may not write now (delegated to
         // someone else, under review) keeps the document's value.
-        const fields = await writableFields(tenantId, room.id, decision.fields, socket.data.user.userId);
+        const fields = await writableFields(tenantId, room.id, decision.fields, caller.id);
         if (fields.length > 0) {
           const values = Object.fromEntries(fields.map((f) => [f, page[f]!]));
-          await rebase(tenantId, room.id, values, { id: 'system:saved-record', name: null });
+          await rebase(tenantId, room.id, values, actorOf(systemCaller(tenantId, 'saved-record')));
           await store.markSaved(db, room.id, { ...existing.base, ...values }, { id: existing.savedBy ?? 'system', name: existing.savedByName });
         }
       } else if (decision.kind === 'offer') {
@@ -360,16 +355,16 @@ export function createFields(d: FieldsDeps) {
     };
   }
 
-  async function draftChoice(socket: TandemSocket, m: { roomId: string; choice: 'continue' | 'saved'; values?: Record<string, FieldValue> | undefined }) {
-    rooms.membership(socket, m.roomId, m.choice === 'saved' ? 'write' : 'read');
-    const tenantId = socket.data.user.tenantId;
+  async function draftChoice(c: Caller, m: { roomId: string; choice: 'continue' | 'saved'; values?: Record<string, FieldValue> | undefined }) {
+    need(c, m.choice === 'saved' ? 'write' : 'read');
+    const tenantId = c.tenantId;
     if (m.choice === 'continue') {
       await store.touch(m.roomId);
       return { rebased: [] as string[] };
     }
     if (!m.values) throw new AppError('validation_failed', 'Starting from the saved record needs the saved values the page shows');
-    for (const f of Object.keys(m.values)) await rooms.assertFieldWritable({ tenantId, roomId: m.roomId, field: f, userId: socket.data.user.userId });
-    const actor = userActor(socket);
+    for (const f of Object.keys(m.values)) await rooms.assertFieldWritable({ tenantId, roomId: m.roomId, field: f, userId: c.id });
+    const actor = actorOf(c);
     const rebased = await rebase(tenantId, m.roomId, m.values, actor);
     const doc = await store.getDocument(db, m.roomId);
     await store.markSaved(db, m.roomId, { ...(doc?.base ?? {}), ...m.values }, { id: doc?.savedBy ?? actor.id, name: doc?.savedByName ?? actor.name });
@@ -377,30 +372,32 @@ export function createFields(d: FieldsDeps) {
   }
 
   /** "Alice saved": the host form was submitted. */
-  async function saved(socket: TandemSocket, m: { roomId: string; values?: Record<string, FieldValue> | undefined }) {
-    rooms.membership(socket, m.roomId, 'write');
-    const tenantId = socket.data.user.tenantId;
-    const actor = userActor(socket);
+  async function saved(c: Caller, m: { roomId: string; values?: Record<string, FieldValue> | undefined }) {
+    const room = need(c, 'write');
+    const tenantId = c.tenantId;
+    const actor = actorOf(c);
     const values: Record<string, FieldValue> = m.values ?? {};
     if (!m.values) for (const [k, f] of Object.entries(await documentValues(tenantId, m.roomId))) values[k] = f.value as FieldValue;
     const at = now().toISOString();
     await db.transaction(async (tx) => {
-      await store.markSaved(tx, m.roomId, values, { id: socket.data.user.userId, name: actor.name });
-      await publish(tx, tenantId, m.roomId, 'form.saved', actor, { values });
+      await store.markSaved(tx, m.roomId, values, { id: c.id, name: actor.name });
+      await publish(tx, c, room, 'form.saved', { values });
     });
-    const by = { id: socket.data.user.userId, name: actor.name };
-    io.to(roomNames.page(tenantId, m.roomId)).emit('form:saved', { roomId: m.roomId, by, at });
+    const by = { id: c.id, name: actor.name };
+    d.broadcast.toRoom(tenantId, m.roomId, 'form:saved', { roomId: m.roomId, by, at });
     return { at };
   }
 
   /** REST: the business app saved the record; the room hears it and the document re-bases on it. */
-  async function recordChanged(tenantId: string, app: Actor, m: { pageKey: string; values: Record<string, FieldValue>; savedBy?: string | undefined }) {
+  async function recordChanged(caller: AppCaller, m: { pageKey: string; values: Record<string, FieldValue>; savedBy?: string | undefined }) {
+    const tenantId = caller.tenantId;
+    const app = actorOf(caller);
     const room = await rooms.store.getByKey(tenantId, m.pageKey);
     if (!room || !(await store.getDocument(db, room.id))) {
       // Nobody has this page open: no document to re-base, but webhooks and the stream still hear it.
       if (d.publish) {
         await db.transaction((tx) =>
-          d.publish!(tx, { tenantId, type: 'record.changed', roomId: null, pageKey: m.pageKey, actor: actorRef(app), data: { values: m.values, rebased: [], savedBy: m.savedBy ?? null } }),
+          d.publish!(tx, { tenantId, type: 'record.changed', roomId: null, pageKey: m.pageKey, actor: { type: 'app', id: caller.id }, data: { values: m.values, rebased: [], savedBy: m.savedBy ?? null } }),
         );
       }
       return { roomId: room?.id ?? null, rebased: [] as string[] };
@@ -410,9 +407,9 @@ export function createFields(d: FieldsDeps) {
     const at = now().toISOString();
     await db.transaction(async (tx) => {
       await store.markSaved(tx, room.id, { ...(doc?.base ?? {}), ...m.values }, { id: m.savedBy ?? app.id, name: m.savedBy ?? null });
-      await publish(tx, tenantId, room.id, 'record.changed', app, { values: m.values, rebased, savedBy: m.savedBy ?? null });
+      await publish(tx, caller, { roomId: room.id, pageKey: room.pageKey, rights: [] }, 'record.changed', { values: m.values, rebased, savedBy: m.savedBy ?? null });
     });
-    io.to(roomNames.page(tenantId, room.id)).emit('form:record-changed', { roomId: room.id, values: m.values, rebased, savedBy: m.savedBy ?? null, at });
+    d.broadcast.toRoom(tenantId, room.id, 'form:record-changed', { roomId: room.id, values: m.values, rebased, savedBy: m.savedBy ?? null, at });
     return { roomId: room.id, rebased };
   }
 

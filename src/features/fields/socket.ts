@@ -3,10 +3,10 @@ import { fieldFetchSchema, fieldOpSchema, fieldResolveSchema, fieldSetSchema, fo
 import type { Fields } from './service.js';
 
 export const fieldHandlers = (fields: Fields) => [
-  defineHandler('field:op', fieldOpSchema, ({ socket }, m) => fields.submitOp(socket, m)),
-  defineHandler('field:fetch', fieldFetchSchema, ({ socket }, m) => fields.fetchOps(socket, m), { serial: false }),
-  defineHandler('field:set', fieldSetSchema, ({ socket }, m) => fields.setValue(socket, m)),
-  defineHandler('field:resolve', fieldResolveSchema, ({ socket }, m) => fields.resolveConflict(socket, m)),
-  defineHandler('form:saved', formSavedSchema, ({ socket }, m) => fields.saved(socket, m)),
-  defineHandler('form:draft', formDraftChoiceSchema, ({ socket }, m) => fields.draftChoice(socket, m)),
+  defineHandler('field:op', fieldOpSchema, ({ caller }, m) => fields.submitOp(caller(m.roomId), m)),
+  defineHandler('field:fetch', fieldFetchSchema, ({ caller }, m) => fields.fetchOps(caller(m.roomId), m), { serial: false }),
+  defineHandler('field:set', fieldSetSchema, ({ caller }, m) => fields.setValue(caller(m.roomId), m)),
+  defineHandler('field:resolve', fieldResolveSchema, ({ caller }, m) => fields.resolveConflict(caller(m.roomId), m)),
+  defineHandler('form:saved', formSavedSchema, ({ caller }, m) => fields.saved(caller(m.roomId), m)),
+  defineHandler('form:draft', formDraftChoiceSchema, ({ caller }, m) => fields.draftChoice(caller(m.roomId), m)),
 ];

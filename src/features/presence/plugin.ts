@@ -1,5 +1,6 @@
-import { AppError } from '../../errors.js';
 import fp from 'fastify-plugin';
+import { AppError } from '../../errors.js';
+import { connectionOf } from '../../realtime/connection.js';
 import { createMemoryLiveStore } from './live.js';
 import { createRedisLiveStore } from './live-redis.js';
 import type { Participant, UserStatus } from './messages.js';
@@ -27,7 +28,7 @@ export default fp(
   async function presencePlugin(app) {
     const live = app.redis ? createRedisLiveStore(app.redis) : createMemoryLiveStore();
     const presence = createPresence({
-      io: app.realtime.io,
+      broadcast: app.realtime.broadcast,
       instanceId: app.realtime.instanceId,
       live,
       visits: createVisitStore(app.db),
@@ -35,7 +36,7 @@ export default fp(
       config: app.config.presence,
     });
     app.decorate('presence', presence);
-    app.realtime.handle(...presenceHandlers(presence, app.rooms));
+    app.realtime.handle(...presenceHandlers(presence));
     // Connections per user, counted across instances in the live store (open ones; those in their
     // reconnect grace do not count). Simultaneous handshakes may overshoot by the few in flight.
     const cap = app.config.limits.connectionsPerUser;
@@ -43,10 +44,10 @@ export default fp(
       const open = (await live.userConns(user.tenantId, user.userId)).filter((c) => c.disconnectedAt === null).length;
       if (open >= cap) throw new AppError('rate_limited', `A user may have at most ${cap} connections open; close a tab first`);
     });
-    app.realtime.onConnection((socket) => presence.connected(socket));
-    app.realtime.onDisconnect((socket) => presence.disconnected(socket));
+    app.realtime.onConnection((socket) => presence.connected(connectionOf(socket)));
+    app.realtime.onDisconnect((socket) => presence.disconnected(connectionOf(socket)));
     app.rooms.onJoin('presence', (ctx) => presence.joined(ctx), { last: true });
-    app.rooms.onLeave((socket, membership, reason) => presence.left(socket, membership.roomId, reason));
+    app.rooms.onLeave((conn, membership, reason) => presence.left(conn, membership.roomId, reason));
     presence.start();
     app.addHook('onClose', async () => {
       await presence.stop();

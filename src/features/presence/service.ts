@@ -1,9 +1,8 @@
-import type { FastifyBaseLogger as Logger } from 'fastify';
-import type { Server } from 'socket.io';
 import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
-import type { TandemSocket } from '../../realtime/pipeline.js';
-import { roomNames } from '../../realtime/rooms.js';
+import type { Broadcast } from '../../ports/broadcast.js';
+import type { Connection } from '../../ports/connection.js';
+import type { Logger } from '../../ports/log.js';
 import type { JoinContext, LeaveReason } from '../rooms/service.js';
 import type { LiveStore } from './live.js';
 import type { OnlineUser, Participant, PresenceCaret, PresenceJoinAnswer, PresenceStatus, PresenceUpdate, UserStatus } from './messages.js';
@@ -24,7 +23,7 @@ import type { VisitStore } from './store.js';
 export type StatusListener = (tenantId: string, userId: string, status: UserStatus, previous: UserStatus) => void | Promise<void>;
 
 export interface PresenceDeps {
-  io: Server;
+  broadcast: Broadcast;
   instanceId: string;
   live: LiveStore;
   visits: VisitStore;
@@ -37,7 +36,7 @@ type PendingCaret = Omit<NonNullable<ConnRecord['rooms'][string]['caret']>, 'seq
 
 /** This instance's view of one of its own connections. */
 interface LocalConn {
-  socket: TandemSocket;
+  conn: Connection;
   rec: ConnRecord;
   /** Caret moved since the record was last written (written with the next heartbeat). */
   dirty: boolean;
@@ -56,13 +55,12 @@ export type Presence = ReturnType<typeof createPresence>;
  * instances).
  */
 export function createPresence(deps: PresenceDeps) {
-  const { io, live, visits, log, config } = deps;
+  const { broadcast, live, visits, log, config } = deps;
   const now = deps.now ?? Date.now;
   const local = new Map<string, LocalConn>();
   /** Last activity reported on this instance, per tenant+user: idle checks skip users active lately. */
   const lastLocalActivity = new Map<string, number>();
   const statusListeners: StatusListener[] = [];
-  const pageRoom = roomNames.page;
   const userKey = (t: string, u: string) => `${t}\u0000${u}`;
 
   const run = <T>(lc: LocalConn, fn: () => Promise<T>): Promise<T> => {
@@ -71,12 +69,12 @@ export function createPresence(deps: PresenceDeps) {
     return p;
   };
 
-  function ensureLocal(socket: TandemSocket): LocalConn {
-    let lc = local.get(socket.id);
+  function ensureLocal(conn: Connection): LocalConn {
+    let lc = local.get(conn.id);
     if (lc) return lc;
-    const u = socket.data.user;
+    const u = conn.user;
     const rec: ConnRecord = {
-      connId: socket.id,
+      connId: conn.id,
       tenantId: u.tenantId,
       userId: u.userId,
       name: u.name,
@@ -86,8 +84,8 @@ export function createPresence(deps: PresenceDeps) {
       disconnectedAt: null,
       rooms: {},
     };
-    lc = { socket, rec, dirty: false, chain: Promise.resolve(), caret: { lastSentAt: undefined, pending: new Map(), timer: undefined, seq: 0 } };
-    local.set(socket.id, lc);
+    lc = { conn, rec, dirty: false, chain: Promise.resolve(), caret: { lastSentAt: undefined, pending: new Map(), timer: undefined, seq: 0 } };
+    local.set(conn.id, lc);
     const created = lc;
     void run(lc, () => live.put(created.rec, now() + config.ttlMs));
     return lc;
@@ -140,12 +138,12 @@ export function createPresence(deps: PresenceDeps) {
   async function announceStatus(tenantId: string, userId: string, status: UserStatus, previous: UserStatus, conns: ConnRecord[]) {
     // The user's own tabs, plus whoever watches the tenant. Not the whole tenant: N users
     // connecting would cost N² messages.
-    io.to([roomNames.user(tenantId, userId), roomNames.statusWatchers(tenantId)]).emit('presence:status', { userId, status, previous });
+    broadcast.send({ tenantId, users: [userId], statusWatchers: true }, 'presence:status', { userId, status, previous });
     if (status !== 'offline' && roomsOf(conns).length > 0) {
       const state = await versionedState(tenantId, userId);
       for (const roomId of roomsOf(state.conns)) {
         const participant = state.participantIn(roomId);
-        if (participant) io.to(pageRoom(tenantId, roomId)).emit('presence:update', { roomId, participant });
+        if (participant) broadcast.toRoom(tenantId, roomId, 'presence:update', { roomId, participant });
       }
     }
     for (const fn of statusListeners) {
@@ -162,11 +160,11 @@ export function createPresence(deps: PresenceDeps) {
     const state = await versionedState(tenantId, userId);
     const participant = state.participantIn(roomId);
     if (participant) {
-      io.to(pageRoom(tenantId, roomId)).emit('presence:update', { roomId, participant });
+      broadcast.toRoom(tenantId, roomId, 'presence:update', { roomId, participant });
       return;
     }
     // Versioned too: a "left" wins over an older snapshot that still lists the person.
-    io.to(pageRoom(tenantId, roomId)).emit('presence:leave', { roomId, userId, version: state.version });
+    broadcast.toRoom(tenantId, roomId, 'presence:leave', { roomId, userId, version: state.version });
     await visits.close(tenantId, roomId, userId, new Date(now())).catch((err) => log.warn({ err }, 'closing a visit failed'));
   }
 
@@ -176,14 +174,14 @@ export function createPresence(deps: PresenceDeps) {
     await live.put(lc.rec, now() + config.ttlMs);
     const { tenantId, userId } = lc.rec;
     const participant = (await versionedState(tenantId, userId)).participantIn(roomId);
-    if (participant) lc.socket.to(pageRoom(tenantId, roomId)).emit('presence:update', { roomId, participant });
+    if (participant) broadcast.send({ tenantId: tenantId, rooms: [roomId], except: lc.rec.connId }, 'presence:update', { roomId, participant });
     return participant;
   }
 
   // ---- hooks from the gateway and rooms -------------------------------------------------
 
-  async function connected(socket: TandemSocket) {
-    const lc = ensureLocal(socket);
+  async function connected(conn: Connection) {
+    const lc = ensureLocal(conn);
     const { tenantId, userId } = lc.rec;
     lastLocalActivity.set(userKey(tenantId, userId), now());
     await run(lc, async () => {
@@ -193,7 +191,7 @@ export function createPresence(deps: PresenceDeps) {
   }
 
   async function joined(ctx: JoinContext): Promise<PresenceJoinAnswer> {
-    const lc = ensureLocal(ctx.socket);
+    const lc = ensureLocal(ctx.conn);
     const { tenantId, userId } = lc.rec;
     const roomId = ctx.room.id;
     return run(lc, async () => {
@@ -212,16 +210,16 @@ export function createPresence(deps: PresenceDeps) {
       const statuses = await statusMap(tenantId, [...new Set(all.map((c) => c.userId))]);
       const participants = participantsOf(roomId, all, (id) => statuses.get(id) ?? 'available', version);
       const me = participants.find((p) => p.userId === userId);
-      if (me) ctx.socket.to(pageRoom(tenantId, roomId)).emit(wasPresent ? 'presence:update' : 'presence:join', { roomId, participant: me });
+      if (me) broadcast.send({ tenantId: tenantId, rooms: [roomId], except: ctx.conn.id }, wasPresent ? 'presence:update' : 'presence:join', { roomId, participant: me });
       if (!wasPresent) await visits.open(tenantId, roomId, userId, new Date(now()));
       return { participants, self: { color: colorFor(roomId, userId) }, version };
     });
   }
 
-  async function left(socket: TandemSocket, roomId: string, reason: LeaveReason) {
+  async function left(conn: Connection, roomId: string, reason: LeaveReason) {
     // A dropped connection keeps its rooms through the grace period (see disconnected).
     if (reason === 'disconnect') return;
-    const lc = local.get(socket.id);
+    const lc = local.get(conn.id);
     if (!lc || !lc.rec.rooms[roomId]) return;
     await run(lc, async () => {
       delete lc.rec.rooms[roomId];
@@ -232,10 +230,10 @@ export function createPresence(deps: PresenceDeps) {
     });
   }
 
-  async function disconnected(socket: TandemSocket) {
-    const lc = local.get(socket.id);
+  async function disconnected(conn: Connection) {
+    const lc = local.get(conn.id);
     if (!lc) return;
-    local.delete(socket.id);
+    local.delete(conn.id);
     clearTimeout(lc.caret.timer);
     await run(lc, async () => {
       lc.rec.disconnectedAt = now();
@@ -245,15 +243,15 @@ export function createPresence(deps: PresenceDeps) {
       const state = await versionedState(tenantId, userId);
       for (const roomId of Object.keys(lc.rec.rooms)) {
         const participant = state.participantIn(roomId);
-        if (participant) io.to(pageRoom(tenantId, roomId)).emit('presence:update', { roomId, participant });
+        if (participant) broadcast.toRoom(tenantId, roomId, 'presence:update', { roomId, participant });
       }
     });
   }
 
   // ---- socket messages ------------------------------------------------------------------
 
-  async function update(socket: TandemSocket, msg: PresenceUpdate): Promise<{ participant: Participant | null }> {
-    const lc = ensureLocal(socket);
+  async function update(conn: Connection, msg: PresenceUpdate): Promise<{ participant: Participant | null }> {
+    const lc = ensureLocal(conn);
     const entry = lc.rec.rooms[msg.roomId];
     if (!entry) throw new AppError('not_found', 'You have not joined this room; send room:join first');
     return run(lc, async () => {
@@ -279,15 +277,15 @@ export function createPresence(deps: PresenceDeps) {
       // only this instance moves this tab's caret, and a caret must stay free of store round trips.
       const caret = { ...pending, seq: ++c.seq };
       entry.caret = caret;
-      lc.socket.to(pageRoom(tenantId, roomId)).emit('presence:caret', { roomId, userId, sid: shortSid(connId), ...caret });
+      broadcast.send({ tenantId: tenantId, rooms: [roomId], except: lc.rec.connId }, 'presence:caret', { roomId, userId, sid: shortSid(connId), ...caret });
     }
     c.pending.clear();
     lc.dirty = true;
   }
 
   /** Coalesced per connection: at most `caretPerSecond` broadcasts, the latest position wins, the last one always goes out. */
-  function caret(socket: TandemSocket, msg: PresenceCaret): { queued: boolean } {
-    const lc = local.get(socket.id);
+  function caret(conn: Connection, msg: PresenceCaret): { queued: boolean } {
+    const lc = local.get(conn.id);
     if (!lc || !lc.rec.rooms[msg.roomId]) throw new AppError('not_found', 'You have not joined this room; send room:join first');
     const c = lc.caret;
     c.pending.set(msg.roomId, { field: msg.field, anchor: msg.anchor, head: msg.head });
@@ -301,8 +299,8 @@ export function createPresence(deps: PresenceDeps) {
     return { queued: true };
   }
 
-  async function activity(socket: TandemSocket): Promise<{ status: UserStatus }> {
-    const lc = ensureLocal(socket);
+  async function activity(conn: Connection): Promise<{ status: UserStatus }> {
+    const lc = ensureLocal(conn);
     const { tenantId, userId } = lc.rec;
     lastLocalActivity.set(userKey(tenantId, userId), now());
     return run(lc, async () => {
@@ -311,8 +309,8 @@ export function createPresence(deps: PresenceDeps) {
     });
   }
 
-  async function setStatus(socket: TandemSocket, status: PresenceStatus): Promise<{ status: UserStatus }> {
-    const lc = ensureLocal(socket);
+  async function setStatus(conn: Connection, status: PresenceStatus): Promise<{ status: UserStatus }> {
+    const lc = ensureLocal(conn);
     const { tenantId, userId } = lc.rec;
     lastLocalActivity.set(userKey(tenantId, userId), now());
     return run(lc, async () => {

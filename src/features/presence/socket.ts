@@ -1,29 +1,27 @@
+import { need } from '../../ports/caller.js';
 import { defineHandler } from '../../realtime/pipeline.js';
-import type { Rooms } from '../rooms/service.js';
-import { roomNames } from '../../realtime/rooms.js';
 import { presenceActivitySchema, presenceCaretSchema, presenceStatusSchema, presenceUpdateSchema, presenceWatchSchema } from './messages.js';
 import type { Presence } from './service.js';
 
-export const presenceHandlers = (presence: Presence, rooms: Rooms) => [
-  defineHandler('presence:update', presenceUpdateSchema, ({ socket }, msg) => {
-    rooms.membership(socket, msg.roomId, 'read');
-    return presence.update(socket, msg);
+export const presenceHandlers = (presence: Presence) => [
+  defineHandler('presence:update', presenceUpdateSchema, ({ conn, caller }, msg) => {
+    need(caller(msg.roomId), 'read');
+    return presence.update(conn, msg);
   }),
   // Caret updates skip the per-connection queue: they are coalesced, not ordered with the rest.
   defineHandler(
     'presence:caret',
     presenceCaretSchema,
-    ({ socket }, msg) => {
-      rooms.membership(socket, msg.roomId, 'read');
-      return presence.caret(socket, msg);
+    ({ conn, caller }, msg) => {
+      need(caller(msg.roomId), 'read');
+      return presence.caret(conn, msg);
     },
     { serial: false },
   ),
-  defineHandler('presence:activity', presenceActivitySchema, ({ socket }) => presence.activity(socket)),
-  defineHandler('presence:status', presenceStatusSchema, ({ socket }, { status }) => presence.setStatus(socket, status)),
-  defineHandler('presence:watch', presenceWatchSchema, async ({ socket, user }, { watch }) => {
-    const room = roomNames.statusWatchers(user.tenantId);
-    await (watch ? socket.join(room) : socket.leave(room));
+  defineHandler('presence:activity', presenceActivitySchema, ({ conn }) => presence.activity(conn)),
+  defineHandler('presence:status', presenceStatusSchema, ({ conn }, { status }) => presence.setStatus(conn, status)),
+  defineHandler('presence:watch', presenceWatchSchema, async ({ conn }, { watch }) => {
+    await conn.watchStatuses(watch);
     return { watching: watch };
   }),
 ];

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { connectionOf } from '../../realtime/connection.js';
 import { createRooms, type Rooms } from './service.js';
 import { roomHandlers } from './socket.js';
 import { createRoomStore } from './store.js';
@@ -22,9 +23,10 @@ export default fp(
     app.decorate('rooms', rooms);
     app.realtime.handle(...roomHandlers(rooms));
     app.realtime.onConnection((socket) => app.directory.upsertFromIdentity(socket.data.user));
-    app.realtime.onRefresh((socket) => rooms.reauthorize(socket));
+    app.realtime.onRefresh((socket) => rooms.reauthorize(connectionOf(socket)));
     app.realtime.onDisconnect(async (socket) => {
-      for (const roomId of [...socket.data.rooms.keys()]) await rooms.leave(socket, roomId, 'disconnect');
+      const conn = connectionOf(socket);
+      for (const roomId of [...conn.rooms.keys()]) await rooms.leave(conn, roomId, 'disconnect');
     });
   },
   { name: 'rooms', dependencies: ['core', 'realtime'] },

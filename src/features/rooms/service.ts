@@ -1,14 +1,16 @@
 import type { UserIdentity } from '../../auth/identity.js';
-import { rightsFor, type RoomRight } from '../../auth/permissions.js';
+import { rightsFor } from '../../auth/permissions.js';
 import { AppError } from '../../errors.js';
-import type { RoomMembership, TandemSocket } from '../../realtime/pipeline.js';
-import { roomNames } from '../../realtime/rooms.js';
+import { userCaller, type UserCaller } from '../../ports/caller.js';
+import type { Connection, RoomMembership } from '../../ports/connection.js';
 import type { PageContext } from './messages.js';
 import { derivePageKey } from './page-key.js';
 import type { RoomRow, RoomStore } from './store.js';
 
 export interface JoinContext {
-  socket: TandemSocket;
+  conn: Connection;
+  /** The joiner, with its standing in the room. */
+  caller: UserCaller;
   user: UserIdentity;
   room: RoomRow;
   membership: RoomMembership;
@@ -17,7 +19,7 @@ export interface JoinContext {
 }
 export type JoinHook = (ctx: JoinContext) => Promise<object | void> | object | void;
 export type LeaveReason = 'leave' | 'disconnect';
-export type LeaveHook = (socket: TandemSocket, membership: RoomMembership, reason: LeaveReason) => Promise<void> | void;
+export type LeaveHook = (conn: Connection, membership: RoomMembership, reason: LeaveReason) => Promise<void> | void;
 
 /** Throws (AppError 'forbidden') when `userId` may not write `field` now, e.g. it is delegated to someone else. */
 export type FieldWriteGuard = (w: { tenantId: string; roomId: string; field: string; userId: string }) => Promise<void> | void;
@@ -55,8 +57,8 @@ export function createRooms(store: RoomStore, opts: { maxRoomsPerConnection: num
     }
   }
 
-  async function join(socket: TandemSocket, context: PageContext) {
-    const user = socket.data.user;
+  async function join(conn: Connection, context: PageContext) {
+    const user = conn.user;
     const pageKey = pageKeyOf(context, user.userId);
     const rights = rightsFor(user.perms, pageKey);
     if (!rights.includes('read')) {
@@ -65,8 +67,8 @@ export function createRooms(store: RoomStore, opts: { maxRoomsPerConnection: num
         patterns: Object.keys(user.perms),
       });
     }
-    const already = [...socket.data.rooms.values()].some((m) => m.pageKey === pageKey);
-    if (!already && socket.data.rooms.size >= opts.maxRoomsPerConnection) {
+    const already = [...conn.rooms.values()].some((m) => m.pageKey === pageKey);
+    if (!already && conn.rooms.size >= opts.maxRoomsPerConnection) {
       throw new AppError('rate_limited', `A connection may be in at most ${opts.maxRoomsPerConnection} rooms; leave one first`);
     }
     if (!isOnHost(context.url, await opts.hostOrigins(user.tenantId))) {
@@ -75,47 +77,40 @@ export function createRooms(store: RoomStore, opts: { maxRoomsPerConnection: num
     // Only someone who may write the page renames it or moves its URL; a reader's join creates the room at most.
     const { room, created } = await store.upsert(user.tenantId, pageKey, context.title, context.url, rights.includes('write'));
     const membership: RoomMembership = { roomId: room.id, pageKey, rights };
-    socket.data.rooms.set(room.id, membership);
-    await socket.join(roomNames.page(user.tenantId, room.id));
+    conn.rooms.set(room.id, membership);
+    await conn.subscribe(room.id);
+    const caller = userCaller(user, membership);
     const answer: Record<string, unknown> = { roomId: room.id, pageKey, created, permissions: rights };
     try {
       for (const [name, hook] of [...joinHooks, ...lastJoinHooks]) {
-        const part = await hook({ socket, user, room, membership, context, created });
+        const part = await hook({ conn, caller, user, room, membership, context, created });
         if (part !== undefined) answer[name] = part;
       }
     } catch (err) {
-      await leave(socket, room.id, 'leave');
+      await leave(conn, room.id, 'leave');
       throw err;
     }
     return answer;
   }
 
-  async function leave(socket: TandemSocket, roomId: string, reason: LeaveReason) {
-    const membership = socket.data.rooms.get(roomId);
+  async function leave(conn: Connection, roomId: string, reason: LeaveReason) {
+    const membership = conn.rooms.get(roomId);
     if (!membership) return;
-    socket.data.rooms.delete(roomId);
-    if (reason === 'leave') await socket.leave(roomNames.page(socket.data.user.tenantId, roomId));
-    for (const hook of leaveHooks) await hook(socket, membership, reason);
+    conn.rooms.delete(roomId);
+    if (reason === 'leave') await conn.unsubscribe(roomId);
+    for (const hook of leaveHooks) await hook(conn, membership, reason);
   }
 
   /**
    * The connection's token changed (auth:refresh): each joined room gets the rights the new token
    * grants; a room it may no longer read is left, so nothing of it is served or broadcast here.
    */
-  async function reauthorize(socket: TandemSocket) {
-    for (const m of [...socket.data.rooms.values()]) {
-      const rights = rightsFor(socket.data.user.perms, m.pageKey);
+  async function reauthorize(conn: Connection) {
+    for (const m of [...conn.rooms.values()]) {
+      const rights = rightsFor(conn.user.perms, m.pageKey);
       if (rights.includes('read')) m.rights = rights;
-      else await leave(socket, m.roomId, 'leave');
+      else await leave(conn, m.roomId, 'leave');
     }
-  }
-
-  /** The caller's membership of a room, checked for a right; every room-scoped handler starts here. */
-  function membership(socket: TandemSocket, roomId: string, right: RoomRight = 'read'): RoomMembership {
-    const m = socket.data.rooms.get(roomId);
-    if (!m) throw new AppError('not_found', 'You have not joined this room; send room:join first');
-    if (!m.rights.includes(right)) throw new AppError('forbidden', `You have no ${right} permission on page "${m.pageKey}"`);
-    return m;
   }
 
   return {
@@ -123,7 +118,6 @@ export function createRooms(store: RoomStore, opts: { maxRoomsPerConnection: num
     join,
     leave,
     reauthorize,
-    membership,
     pageKeyOf,
     /**
      * `last`: run after every other hook. For snapshots of fast-changing state (presence): the

@@ -1,11 +1,12 @@
+import { need } from '../../ports/caller.js';
 import { defineHandler } from '../../realtime/pipeline.js';
 import { roomJoinSchema, roomLeaveSchema } from './messages.js';
 import type { Rooms } from './service.js';
 
 export const roomHandlers = (rooms: Rooms) => [
-  defineHandler('room:join', roomJoinSchema, ({ socket }, { context }) => rooms.join(socket, context)),
-  defineHandler('room:leave', roomLeaveSchema, async ({ socket }, { roomId }) => {
-    rooms.membership(socket, roomId);
-    await rooms.leave(socket, roomId, 'leave');
+  defineHandler('room:join', roomJoinSchema, ({ conn }, { context }) => rooms.join(conn, context)),
+  defineHandler('room:leave', roomLeaveSchema, async ({ conn, caller }, { roomId }) => {
+    need(caller(roomId), 'read');
+    await rooms.leave(conn, roomId, 'leave');
   }),
 ];
