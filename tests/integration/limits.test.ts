@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, connectError } from '../helpers/clients.js';
+import { connect, connectError, request } from '../helpers/clients.js';
 import { createTestDatabase, hasPg, hasRedis, redisUrl, uniqueId } from '../helpers/services.js';
 import { createTenant, startTandem, type TestServer } from '../helpers/server.js';
 
@@ -29,6 +29,8 @@ describe.skipIf(!hasPg || !hasRedis)('limits shared by two instances (Postgres +
       AUTH_FAILURES_PER_MINUTE: '4',
       HANDSHAKES_PER_MINUTE: '1000',
       MAX_CONNECTIONS_PER_USER: '3',
+      CHAT_SEND_BURST: '3',
+      CHAT_SEND_PER_SECOND: '0.01',
       RATE_LIMIT_KEY_PREFIX: `rl-${uniqueId()}`,
     };
     a = await startTandem({ databaseUrl: db.url, redisUrl: redisUrl!, env });
@@ -64,6 +66,26 @@ describe.skipIf(!hasPg || !hasRedis)('limits shared by two instances (Postgres +
     await sleep(300);
     open.push(await connect(b.url, token));
   });
+  // Before the failure test below (it leaves this address unable to connect).
+  it("shares chat send limits between instances: an author's burst is one bucket, whichever instance takes the message", async () => {
+    const token = await tenant.token('chatty');
+    const [sa, sb] = [await connect(a.url, token), await connect(b.url, token)];
+    open.push(sa, sb);
+    const context = { url: '/x/chat-shared', pageKey: 'chat:shared', title: 'Shared', fields: [] };
+    const { roomId } = await request(sa, 'room:join', { context });
+    await request(sb, 'room:join', { context });
+    const sent = [];
+    for (const [i, s] of [sa, sa, sb, sb, sa].entries()) sent.push(await request(s, 'chat:send', { roomId, body: `m${i}`, clientMsgId: `m-${i}` }));
+    expect(sent.map((r) => r.ok)).toEqual([true, true, true, false, false]);
+    expect(sent[3]).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+    expect(sent[3].error.details.retryAfterMs).toBeGreaterThan(0);
+    // A resend of an accepted message still gets its original ack on the other instance.
+    expect(await request(sb, 'chat:send', { roomId, body: 'm0', clientMsgId: 'm-0' })).toMatchObject({ ok: true, duplicate: true });
+    // Nothing refused was stored.
+    const { rows } = await a.app.db.query(`SELECT body FROM chat_messages WHERE room_id = $1 ORDER BY seq`, [roomId]);
+    expect(rows.map((r: { body: string }) => r.body)).toEqual(['m0', 'm1', 'm2']);
+  });
+
   it('throttles failed credentials per address, ignores forwarded headers from untrusted peers, and then refuses before verifying', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
