@@ -83,7 +83,7 @@ describe.skipIf(!hasPg || !hasRedis)('limits shared by two instances (Postgres +
     expect(await request(sb, 'chat:send', { roomId, body: 'm0', clientMsgId: 'm-0' })).toMatchObject({ ok: true, duplicate: true });
     // Nothing refused was stored.
     const { rows } = await a.app.db.query(`SELECT body FROM chat_messages WHERE room_id = $1 ORDER BY seq`, [roomId]);
-    expect(rows.map((r: { body: string }) => r.body)).toEqual(['m0', 'm1', 'm2']);
+    expect(rows.map((r) => r.body)).toEqual(['m0', 'm1', 'm2']);
   });
 
   it('throttles failed credentials per address, ignores forwarded headers from untrusted peers, and then refuses before verifying', async () => {
