@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, hasPg } from '../helpers/services.js';
 import { type Demo, openAs, overlay, screenshot, startDemo } from './helpers/browser.js';
 import { type DjangoStack, hasDjango, openAdminAs, startDjangoStack } from './helpers/django.js';
-import { axeWithoutOverlay, expectAxeClean, openMenu, openTool, settle } from './helpers/fit.js';
+import { expectAxeClean, expectHostOwn, openMenu, openTool, settle } from './helpers/fit.js';
 
 const DJANGO = '/demo/admin/shop/order/42/change/';
 const FAB = '/demo/orderview/edit/42';
@@ -41,12 +41,6 @@ async function everyState(page: Page, label: string) {
     await page.keyboard.press('Escape');
   }
   return own;
-}
-
-/** What axe excused as the host's own is found on the same page with Tandem taken out. */
-async function expectHostOwn(page: Page, own: Set<string>) {
-  const without = new Set((await axeWithoutOverlay(page)).map((f) => `${f.id} ${f.where}`));
-  expect([...own].filter((f) => !without.has(f)), 'excused findings that only the overlay brings').toEqual([]);
 }
 
 /** Tab (or Shift+Tab) until the focused element inside the overlay matches `selector`. */
