@@ -56,12 +56,13 @@ describe.skipIf(!hasChromium || !hasPg)('calm, language and theme (demo pages)',
     await dave.context.close();
   }, 60_000);
 
-  it('the launcher moves to another corner on request and stays there for that user, not for others', async () => {
+  it('the launcher moves to another corner from the keyboard and stays there for that user, not for others', async () => {
     const alice = await openAs(demo.browser, demo.url, DJANGO, 'alice');
     const corner = () => overlay(alice.page, '.tdm-launcher').getAttribute('data-corner');
     expect(await corner()).toBe('bottom-right');
-    await openMenu(alice.page);
-    await overlay(alice.page, '.tdm-move').click();
+    await alice.page.keyboard.press('Alt+Shift+T'); // the shortcut opens the menu
+    await overlay(alice.page, '.tdm-move').focus();
+    await alice.page.keyboard.press('Enter');
     await alice.page.keyboard.press('Escape'); // closes the menu the user opened
     await settle(alice.page);
     expect(await corner()).toBe('bottom-left');
@@ -73,6 +74,39 @@ describe.skipIf(!hasChromium || !hasPg)('calm, language and theme (demo pages)',
     await settle(alice.page);
     expect(await corner()).toBe('bottom-left');
     // Bob in the same browser (same localStorage) keeps his own corner.
+    const bob = await alice.context.newPage();
+    await bob.goto(`${demo.url}${DJANGO}?as=bob`);
+    await bob.waitForFunction(() => Boolean(window.tandem?.ctx.room));
+    expect(await overlay(bob, '.tdm-launcher').getAttribute('data-corner')).toBe('bottom-right');
+    await alice.context.close();
+  });
+
+  it('dragging the launcher docks it to the corner it is dropped in, opens nothing, and is remembered for that user', async () => {
+    const alice = await openAs(demo.browser, demo.url, DJANGO, 'alice', { viewport: { width: 1280, height: 900 } });
+    const launcher = overlay(alice.page, '.tdm-launcher');
+    expect(await launcher.getAttribute('data-corner')).toBe('bottom-right');
+    const from = (await launcher.boundingBox())!;
+    await alice.page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await alice.page.mouse.down();
+    await alice.page.mouse.move(300, 250, { steps: 12 });
+    await alice.page.mouse.up();
+    await settle(alice.page);
+    expect(await launcher.getAttribute('data-corner')).toBe('top-left');
+    const box = (await launcher.boundingBox())!;
+    expect(box.x + box.width / 2).toBeLessThan(640);
+    expect(box.y + box.height / 2).toBeLessThan(450);
+    // A drag is not a click: the menu stays closed; the new spot covers nothing.
+    expect(await openPanels(alice.page)).toBe(0);
+    expect(await covered(alice.page)).toEqual([]);
+    await screenshot(alice.page, 'calm-launcher-dragged');
+    await alice.page.reload();
+    await alice.page.waitForFunction(() => Boolean(window.tandem?.ctx.room));
+    await settle(alice.page);
+    expect(await launcher.getAttribute('data-corner')).toBe('top-left');
+    expect(await covered(alice.page)).toEqual([]);
+    // A plain click still opens the menu.
+    await launcher.click();
+    await overlay(alice.page, '.tdm-menu').waitFor();
     const bob = await alice.context.newPage();
     await bob.goto(`${demo.url}${DJANGO}?as=bob`);
     await bob.waitForFunction(() => Boolean(window.tandem?.ctx.room));
