@@ -1,3 +1,5 @@
+import { isDatabaseUnreachable } from './db/unreachable.js';
+
 /**
  * The one table of error codes. REST maps them to HTTP statuses, socket acks carry
  * `{ ok: false, error: { code, message, details? } }` with the same codes.
@@ -70,7 +72,33 @@ export function validationError(
   return new AppError('validation_failed', `Invalid ${what}: ${summary}`, details);
 }
 
-/** What a client may see of any thrown value: AppErrors as they are, everything else as a bare 500. */
+/** How long a client should wait before retrying after `unavailable` (also REST's Retry-After). */
+export const RETRY_AFTER_MS = 1_000;
+
+// ioredis' words for "no connection now": its offline queue gave up, or the socket is gone.
+const REDIS_DOWN = /Connection is closed|max retries per request|Stream isn't writeable|enableOfflineQueue|ECONNREFUSED|ECONNRESET/i;
+
+/** A dependency outage (Postgres or Redis unreachable), as opposed to a bug. */
+export function isDependencyUnavailable(err: unknown): 'database' | 'redis' | null {
+  if (isDatabaseUnreachable(err)) return 'database';
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const name = String((e as { name?: unknown }).name ?? '');
+    if (name === 'MaxRetriesPerRequestError' || (REDIS_DOWN.test(String((e as { message?: unknown }).message ?? '')) && /redis/i.test(String((e as { stack?: unknown }).stack ?? '')))) return 'redis';
+  }
+  return null;
+}
+
+/** The `unavailable` error for an outage of `what`. */
+export const unavailable = (what: 'database' | 'redis') =>
+  new AppError('unavailable', `${what === 'database' ? 'The database' : 'Redis'} is unavailable; retry shortly`);
+
+/**
+ * What a client may see of any thrown value: AppErrors as they are, a dependency outage as
+ * `unavailable` with a retry hint (clients retry those), everything else as a bare 500.
+ */
 export function publicError(e: unknown): AppError {
-  return isAppError(e) ? e : new AppError('internal', 'Internal server error');
+  if (isAppError(e)) return e;
+  const down = isDependencyUnavailable(e);
+  if (down) return unavailable(down);
+  return new AppError('internal', 'Internal server error');
 }

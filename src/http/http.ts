@@ -10,8 +10,7 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
-import { AppError, isAppError, validationError } from '../errors.js';
-import { isDatabaseUnreachable } from '../db/unreachable.js';
+import { AppError, isAppError, isDependencyUnavailable, RETRY_AFTER_MS, unavailable, validationError } from '../errors.js';
 import { inputProblem } from '../input.js';
 import { pingRedis } from '../realtime/redis.js';
 
@@ -32,15 +31,17 @@ export default fp(
         );
       } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new AppError('payload_too_large', `Request body exceeds ${config.limits.bodyBytes} bytes`);
       else if (err.statusCode === 429) e = new AppError('rate_limited', err.message);
-      else if (isDatabaseUnreachable(err)) e = new AppError('unavailable', 'The database is unavailable; retry shortly');
+      else if (isDependencyUnavailable(err)) e = unavailable(isDependencyUnavailable(err)!);
       else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) e = new AppError(err.statusCode === 404 ? 'not_found' : err.statusCode === 413 ? 'payload_too_large' : 'bad_request', err.message);
       else e = new AppError('internal', 'Internal server error');
-      if (e.status >= 500) req.log.error({ err }, 'request failed');
+      // An outage is expected and retried by clients (warn); anything else is a bug (error).
+      if (e.code === 'unavailable') req.log.warn({ err: err.message }, 'request failed: dependency unavailable');
+      else if (e.status >= 500) req.log.error({ err }, 'request failed');
       if (e.code === 'rate_limited' && !reply.hasHeader('retry-after')) {
         const ms = (e.details as { retryAfterMs?: number } | undefined)?.retryAfterMs;
         reply.header('retry-after', String(ms ? Math.max(1, Math.ceil(ms / 1000)) : 60));
       }
-      if (e.code === 'unavailable' && !reply.hasHeader('retry-after')) reply.header('retry-after', '1');
+      if (e.code === 'unavailable' && !reply.hasHeader('retry-after')) reply.header('retry-after', String(RETRY_AFTER_MS / 1000));
       return reply.status(e.status).send({ error: e.toBody() });
     });
     // Before any route schema: what no schema states (NUL characters, absurd nesting) never reaches a handler.

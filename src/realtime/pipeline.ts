@@ -2,7 +2,7 @@ import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { UserIdentity } from '../auth/identity.js';
-import { type ErrorBody, publicError, validationError } from '../errors.js';
+import { type ErrorBody, publicError, RETRY_AFTER_MS, validationError } from '../errors.js';
 import { inputProblem } from '../input.js';
 import type { UserCaller } from '../ports/caller.js';
 import type { Connection, RoomMembership } from '../ports/connection.js';
@@ -108,8 +108,11 @@ function dispatch(
       (err) => {
         counter?.inc({ event: handler.event, outcome: 'error' });
         const e = publicError(err);
-        if (e.status >= 500) log.error({ err, event: handler.event, socketId: socket.id }, 'socket handler failed');
-        ack?.({ ok: false, error: e.toBody() });
+        if (e.code === 'unavailable') log.warn({ err: (err as Error)?.message, event: handler.event, socketId: socket.id }, 'socket handler failed: dependency unavailable');
+        else if (e.status >= 500) log.error({ err, event: handler.event, socketId: socket.id }, 'socket handler failed');
+        // Acks have no Retry-After header: the hint travels in the error's details.
+        const body = e.code === 'unavailable' && e.details === undefined ? { ...e.toBody(), details: { retryAfterMs: RETRY_AFTER_MS } } : e.toBody();
+        ack?.({ ok: false, error: body });
       },
     );
   let done: Promise<unknown>;

@@ -26,6 +26,8 @@ export class Editor {
   socket!: Socket;
   errors: unknown[] = [];
   acked: Array<{ seq: number; version: number }> = [];
+  /** Acks that answered `unavailable` (each retried). */
+  unavailable = 0;
   private sending = false;
   private fetching: Socket | null = null;
   /** The connection the op in flight was last sent on; a new connection resends it. */
@@ -140,7 +142,12 @@ export class Editor {
       const r = await socket.timeout(10_000).emitWithAck('field:op', { roomId: this.roomId, field: this.field, ...out });
       if (socket !== this.socket || !socket.connected) return; // answered on a connection we already left
       if (!r.ok) {
-        this.errors.push(r.error);
+        // An outage: the same op again after the server's hint (never applied twice). Anything else is recorded.
+        if (r.error.code === 'unavailable') {
+          this.unavailable++;
+          this.inflightSentOn = null;
+          setTimeout(() => this.flush(), r.error.details?.retryAfterMs ?? 1_000);
+        } else this.errors.push(r.error);
         return;
       }
       this.acked.push({ seq: out.seq, version: r.version });
