@@ -16,8 +16,12 @@ import streamRoutes from './features/stream/routes.js';
 import http from './http/http.js';
 import gateway from './realtime/gateway.js';
 import rooms from './features/rooms/plugin.js';
-import work from './features/delegation/plugin.js';
-import workRoutes from './features/delegation/routes.js';
+import delegation from './features/delegation/plugin.js';
+import delegationRoutes from './features/delegation/routes.js';
+import assistance from './features/assistance/plugin.js';
+import assistanceRoutes from './features/assistance/routes.js';
+import suggestions from './features/suggestions/plugin.js';
+import suggestionRoutes from './features/suggestions/routes.js';
 import fields from './features/fields/plugin.js';
 import fieldRoutes from './features/fields/routes.js';
 import presence from './features/presence/plugin.js';
@@ -76,15 +80,19 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(chat);
   await app.register(webhooks);
   await app.register(comments);
-  // Delegation and assistance come last: they use presence, fields, events and notifications.
-  await app.register(work);
+  // Work items come last: they use presence, fields, events and notifications.
+  await app.register(delegation);
+  await app.register(assistance);
+  await app.register(suggestions);
   await app.register(resync);
 
   await app.register(
     async (api) => {
       await api.register(authRoutes);
       await api.register(streamRoutes);
-      await api.register(workRoutes);
+      await api.register(delegationRoutes);
+      await api.register(assistanceRoutes);
+      await api.register(suggestionRoutes);
       await api.register(fieldRoutes);
       await api.register(presenceRoutes);
       await api.register(notificationRoutes);

@@ -5,7 +5,7 @@
  * sends can make a caller a system one: there is no field of any message that maps to `kind`.
  */
 import type { AppIdentity, UserIdentity } from '../auth/identity.js';
-import type { RoomRight } from '../auth/permissions.js';
+import type { RoomPermissions, RoomRight } from '../auth/permissions.js';
 import { AppError } from '../errors.js';
 
 /** The caller's standing in the room a call addresses, as its credential grants it. */
@@ -22,6 +22,8 @@ interface CallerBase {
   name: string | null;
   /** Set when the call addresses a room. */
   room?: RoomGrant;
+  /** A business app acting on this user's behalf (`app:<key id>`), kept for the audit. */
+  via?: string;
 }
 export type UserCaller = CallerBase & { kind: 'user'; user: UserIdentity };
 export type AppCaller = CallerBase & { kind: 'app' };
@@ -56,6 +58,9 @@ export const systemCaller = (tenantId: string, name: string, room?: RoomGrant): 
 
 /** The same caller addressing a room (apps and the system hold every right in their tenant). */
 export const inRoom = <C extends Caller>(c: C, room: RoomGrant): C => ({ ...c, room });
+
+/** Page permissions to check reads against; undefined for a tenant-wide caller (an API key, the system). */
+export const pagePerms = (c: Caller): RoomPermissions | undefined => (c.kind === 'user' ? c.user.perms : undefined);
 
 /** `user:<id>`, `app:<key id>` or `system:<name>`: how ops, heads and audit rows name their author. */
 export const actorId = (c: Caller) => `${c.kind}:${c.id}`;

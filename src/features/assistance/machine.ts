@@ -9,7 +9,7 @@
  *
  * A helper may also take a request straight from the queue (or one still being routed).
  */
-import { assertNever } from '../delegation/machine.js';
+import { assertNever } from '../../never.js';
 
 export const AssistanceStatus = {
   open: 'open',

@@ -1,16 +1,16 @@
 import { performance } from 'node:perf_hooks';
-import type { FastifyBaseLogger as Logger } from 'fastify';
-import type { Server } from 'socket.io';
 import { mayRead, type RoomPermissions } from '../../auth/permissions.js';
 import type { Config } from '../../config.js';
 import type { Database, Queryable } from '../../db/client.js';
 import { AppError } from '../../errors.js';
-import { roomNames } from '../../realtime/rooms.js';
+import type { Broadcast } from '../../ports/broadcast.js';
+import { type Caller, pagePerms, type SystemCaller, systemCaller, type UserCaller } from '../../ports/caller.js';
+import type { Logger } from '../../ports/log.js';
 import { appendAudit } from '../audit/audit.js';
-import type { WorkActor } from '../delegation/service.js';
-import { recordWorkEvent, workHistory } from '../delegation/store.js';
+import { recordWorkEvent, workHistory } from '../audit/work-events.js';
 import type { Events } from '../events/service.js';
 import type { Notifications } from '../notifications/service.js';
+import type { PresenceLookup } from '../presence/api.js';
 import type { Rooms } from '../rooms/service.js';
 import type { AfterCommit, DueTimer, Timers } from '../timers/service.js';
 import { type AssistanceActor, type AssistanceEvent, decideAssistance, holderOf, isActive } from './machine.js';
@@ -20,15 +20,11 @@ import { type AssistanceRow, createAssistanceStore, toAssistanceView } from './s
 
 export const OFFER_TIMER = 'assistance.offer';
 
-/** What routing needs from presence: the status of some users (offline when not connected). */
-export interface PresenceLookup {
-  statuses(tenantId: string, userIds: readonly string[]): Promise<Map<string, PresenceState>>;
-}
 
 export interface AssistanceDeps {
   db: Database;
   rooms: Rooms;
-  io: () => Server;
+  broadcast: Broadcast;
   timers: Timers;
   events: Events;
   notifications: Notifications;
@@ -48,10 +44,11 @@ export interface CreateHelp {
   topic?: string | null | undefined;
 }
 
-type UserActor = Extract<WorkActor, { type: 'user' }> & { expertise?: readonly string[] };
+/** Who moves a request: a user (directly, or a business app on a user's behalf) or the system (routing, timers). */
+type WorkActor = UserCaller | SystemCaller;
 export type Assistance = ReturnType<typeof createAssistance>;
 
-const auditActor = (a: WorkActor) => ({ type: a.type === 'system' ? ('system' as const) : ('user' as const), id: a.id });
+const auditActor = (a: WorkActor) => ({ type: a.kind, id: a.id });
 const EVENT_NAMES: Record<string, string> = { open: 'reopened', offered: 'offered', queued: 'queued', accepted: 'accepted', resolved: 'resolved', cancelled: 'cancelled' };
 
 export function createAssistance(d: AssistanceDeps) {
@@ -105,21 +102,20 @@ export function createAssistance(d: AssistanceDeps) {
   }
 
   /** Reading or acting on a request needs read on its page first; roles and expertise come on top. Unreadable answers as missing. */
-  function readable(row: AssistanceRow | undefined | null, viewer: { perms?: RoomPermissions | undefined } | undefined): AssistanceRow {
-    if (!row || (viewer && !mayRead(viewer.perms, row.pageKey))) throw new AppError('not_found', 'No such assistance request');
+  function readable(row: AssistanceRow | undefined | null, viewer: Caller): AssistanceRow {
+    if (!row || !mayRead(pagePerms(viewer), row.pageKey)) throw new AppError('not_found', 'No such assistance request');
     return row;
   }
 
   function emitUpdate(view: AssistanceView, tenantId: string, extra: string[] = []) {
     const users = new Set([view.requester.id, ...(view.helper ? [view.helper.id] : []), ...extra]);
-    d.io()
-      .to([...users].map((u) => roomNames.user(tenantId, u)))
-      .emit('work:help', { request: view });
+    d.broadcast.send({ tenantId, users: [...users] }, 'work:help', { request: view });
   }
 
-  async function create(tenantId: string, actor: UserActor, input: CreateHelp): Promise<AssistanceView> {
+  async function create(actor: UserCaller, input: CreateHelp): Promise<AssistanceView> {
+    const tenantId = actor.tenantId;
     const room = await d.rooms.store.get(tenantId, input.roomId);
-    if (!room || !mayRead(actor.perms, room.pageKey)) throw new AppError('not_found', 'No such room');
+    if (!room || !mayRead(actor.user.perms, room.pageKey)) throw new AppError('not_found', 'No such room');
     const { row, after } = await d.db.transaction(async (tx) => {
       const id = await store.insert(tx, {
         tenantId,
@@ -179,7 +175,7 @@ export function createAssistance(d: AssistanceDeps) {
       policy,
     });
     d.observeDecision?.((performance.now() - t0) / 1000);
-    const system: WorkActor = { type: 'system', id: 'routing' };
+    const system = systemCaller(tenantId, 'routing');
     const at = now();
     const ev: AssistanceEvent =
       decision.kind === 'offer' ? { type: 'offer', helperId: decision.helperId, tier: decision.tier, deadline: at + d.config.offerTimeoutMs } : { type: 'queue' };
@@ -202,9 +198,7 @@ export function createAssistance(d: AssistanceDeps) {
     const view = toAssistanceView(next);
     const after: AfterCommit = async () => {
       if (decision.kind === 'offer') {
-        d.io()
-          .to(roomNames.user(tenantId, decision.helperId))
-          .emit('work:offer', { request: view, reason: decision.reason, expiresAt: new Date(at + d.config.offerTimeoutMs).toISOString() });
+ d.broadcast.send({ tenantId, users: [decision.helperId] }, 'work:offer', { request: view, reason: decision.reason, expiresAt: new Date(at + d.config.offerTimeoutMs).toISOString() });
         emitUpdate(view, tenantId);
       } else {
         emitUpdate(view, tenantId, await queueAudience(tenantId, row.pageKey));
@@ -226,10 +220,11 @@ export function createAssistance(d: AssistanceDeps) {
   }
 
   /** A person's move: accept, decline, resolve or cancel. */
-  async function act(tenantId: string, id: string, action: 'accept' | 'decline' | 'resolve' | 'cancel', actor: UserActor): Promise<AssistanceView> {
+  async function act(actor: UserCaller, id: string, action: 'accept' | 'decline' | 'resolve' | 'cancel'): Promise<AssistanceView> {
+    const tenantId = actor.tenantId;
     const { row, after } = await d.db.transaction(async (tx) => {
       const row = readable(await store.get(tx, tenantId, id, true), actor);
-      const who: AssistanceActor = { kind: 'user', userId: actor.id, canHelp: canHelp(actor, row.topic) };
+      const who: AssistanceActor = { kind: 'user', userId: actor.id, canHelp: canHelp(actor.user, row.topic) };
       const wasQueued = row.status === 'queued' || row.status === 'open';
       const previousHolder = holderOf(row.state);
       const next = await apply(tx, row, { type: action }, who, actor, now());
@@ -281,45 +276,48 @@ export function createAssistance(d: AssistanceDeps) {
     const p = t.payload as { helperId?: string; offers?: number };
     if (!row || row.state.status !== 'offered' || row.state.helperId !== p.helperId || row.offers !== p.offers) return; // answered meanwhile
     const previous = row.state.helperId;
-    const next = await apply(tx, row, { type: 'timeout' }, { kind: 'system' }, { type: 'system', id: 'offer-timer' }, Math.max(now(), row.state.deadline));
+    const next = await apply(tx, row, { type: 'timeout' }, { kind: 'system' }, systemCaller(t.tenantId, 'offer-timer'), Math.max(now(), row.state.deadline));
     const routed = await routeIn(tx, next);
     const tenantId = t.tenantId;
     return async () => {
-      d.io().to(roomNames.user(tenantId, previous)).emit('work:help', { request: toAssistanceView(routed.row) });
+      d.broadcast.send({ tenantId, users: [previous] }, 'work:help', { request: toAssistanceView(routed.row) });
       await routed.after();
     };
   }
 
-  async function get(tenantId: string, id: string, viewer?: UserActor) {
-    const row = readable(await store.get(d.db, tenantId, id), viewer);
-    if (viewer && viewer.id !== row.requesterId && viewer.id !== row.helperId && !canHelp(viewer, row.topic)) throw new AppError('not_found', 'No such assistance request');
-    return { ...toAssistanceView(row), history: await workHistory(d.db, tenantId, id) };
+  async function get(viewer: Caller, id: string) {
+    const row = readable(await store.get(d.db, viewer.tenantId, id), viewer);
+    if (viewer.kind === 'user' && viewer.id !== row.requesterId && viewer.id !== row.helperId && !canHelp(viewer.user, row.topic)) {
+      throw new AppError('not_found', 'No such assistance request');
+    }
+    return { ...toAssistanceView(row), history: await workHistory(d.db, viewer.tenantId, id) };
   }
 
   /** The helper queue: requests nobody has taken (queued, or still being routed). */
-  async function queue(tenantId: string, viewer?: UserActor) {
-    if (viewer && !canHelp(viewer, null)) throw new AppError('forbidden', `Only users with the ${policy.helperRole} or ${policy.fallbackRole} role see the helper queue`);
-    const rows = await store.list(tenantId, { status: ['queued', 'open'], limit: 200 });
-    return rows.filter((r) => mayRead(viewer?.perms, r.pageKey)).map(toAssistanceView).reverse();
+  async function queue(viewer: Caller) {
+    if (viewer.kind === 'user' && !canHelp(viewer.user, null)) throw new AppError('forbidden', `Only users with the ${policy.helperRole} or ${policy.fallbackRole} role see the helper queue`);
+    const rows = await store.list(viewer.tenantId, { status: ['queued', 'open'], limit: 200 });
+    return rows.filter((r) => mayRead(pagePerms(viewer), r.pageKey)).map(toAssistanceView).reverse();
   }
 
   /** What the overlay shows a user: offers to answer, their own requests, requests they help with, the queue. */
-  async function inbox(tenantId: string, user: UserActor) {
+  async function inbox(user: UserCaller) {
+    const tenantId = user.tenantId;
     const [mine, helping] = await Promise.all([
       store.list(tenantId, { requesterId: user.id, status: ['open', 'offered', 'queued', 'accepted'], limit: 20 }),
       store.list(tenantId, { helperId: user.id, status: ['offered', 'accepted'], limit: 20 }),
     ]);
-    const seen = (r: AssistanceRow) => mayRead(user.perms, r.pageKey);
+    const seen = (r: AssistanceRow) => mayRead(user.user.perms, r.pageKey);
     return {
       offers: helping.filter((r) => r.status === 'offered' && seen(r)).map(toAssistanceView),
       helping: helping.filter((r) => r.status === 'accepted' && seen(r)).map(toAssistanceView),
       mine: mine.filter(seen).map(toAssistanceView),
-      queue: canHelp(user, null) ? await queue(tenantId, user) : [],
+      queue: canHelp(user.user, null) ? await queue(user) : [],
     };
   }
 
-  const list = async (tenantId: string, f: Parameters<typeof store.list>[1], viewer?: { perms?: RoomPermissions | undefined }) =>
-    (await store.list(tenantId, f)).filter((r) => mayRead(viewer?.perms, r.pageKey)).map(toAssistanceView);
+  const list = async (viewer: Caller, f: Parameters<typeof store.list>[1]) =>
+    (await store.list(viewer.tenantId, f)).filter((r) => mayRead(pagePerms(viewer), r.pageKey)).map(toAssistanceView);
 
   return { create, act, get, list, queue, inbox, offerTimedOut, userSeen, canHelp, isActive, candidates, store, routeIn };
 }

@@ -11,6 +11,7 @@
  * delegator, or a user with the approver role, approves, rejects and cancels; only the
  * system (the durable timer) expires. An illegal move is a typed refusal; nothing changes.
  */
+import { assertNever } from '../../never.js';
 
 export const DelegationStatus = {
   pending: 'pending',
@@ -227,8 +228,4 @@ export function availableActions(d: DelegationFacts, actor: DelegationActor, rul
     const note = action === 'reject' ? 'x' : undefined;
     return decide(d, { action, note }, actor, rules, now).ok;
   });
-}
-
-export function assertNever(x: never): never {
-  throw new Error(`unreachable: ${JSON.stringify(x)}`);
 }

@@ -1,11 +1,12 @@
-import type { FastifyBaseLogger as Logger } from 'fastify';
-import type { Server } from 'socket.io';
-import { mayRead, rightsFor, type RoomPermissions } from '../../auth/permissions.js';
+import { mayRead, rightsFor } from '../../auth/permissions.js';
 import type { Config } from '../../config.js';
 import type { Database, Queryable } from '../../db/client.js';
 import { AppError } from '../../errors.js';
-import { roomNames } from '../../realtime/rooms.js';
+import type { Broadcast } from '../../ports/broadcast.js';
+import { type Caller, need, pagePerms, type SystemCaller, type UserCaller } from '../../ports/caller.js';
+import type { Logger } from '../../ports/log.js';
 import { appendAudit } from '../audit/audit.js';
+import { recordWorkEvent, workHistory } from '../audit/work-events.js';
 import type { Directory } from '../directory/store.js';
 import type { Events } from '../events/service.js';
 import type { Notifications } from '../notifications/service.js';
@@ -14,20 +15,18 @@ import type { AfterCommit, Timers } from '../timers/service.js';
 import { type LockCache } from './locks.js';
 import { decide, type DelegationAction, type DelegationActor, fieldHold, isOpen } from './machine.js';
 import type { DelegationView, FieldValue } from './messages.js';
-import { createDelegationStore, FieldAlreadyDelegated, recordWorkEvent, toView, workHistory, type DelegationRow } from './store.js';
+import { createDelegationStore, FieldAlreadyDelegated, toView, type DelegationRow } from './store.js';
 
 export const EXPIRE_TIMER = 'delegation.expire';
 
-/** Who is acting: a user (directly, or a business app on a user's behalf) or the system. */
-export type WorkActor =
-  | { type: 'user'; id: string; name: string; roles: readonly string[]; perms?: RoomPermissions | undefined; via?: string | undefined }
-  | { type: 'system'; id: string };
+/** Who moves a work item: a user (directly, or a business app on a user's behalf: `via`) or the system (timers). */
+export type WorkActor = UserCaller | SystemCaller;
 
 export interface DelegationDeps {
   db: Database;
   rooms: Rooms;
   directory: Directory;
-  io: () => Server;
+  broadcast: Broadcast;
   timers: Timers;
   events: Events;
   notifications: Notifications;
@@ -49,8 +48,8 @@ export interface CreateDelegation {
 
 export type Delegations = ReturnType<typeof createDelegations>;
 
-const machineActor = (a: WorkActor): DelegationActor => (a.type === 'system' ? { kind: 'system' } : { kind: 'user', userId: a.id, roles: a.roles });
-const auditActor = (a: WorkActor) => ({ type: a.type === 'system' ? ('system' as const) : ('user' as const), id: a.id });
+const machineActor = (a: WorkActor): DelegationActor => (a.kind === 'system' ? { kind: 'system' } : { kind: 'user', userId: a.id, roles: a.user.roles });
+const auditActor = (a: WorkActor) => ({ type: a.kind, id: a.id });
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
 
 /** Delegations: create, transition (one machine), list; notifies, audits and publishes every move. */
@@ -61,15 +60,14 @@ export function createDelegations(d: DelegationDeps) {
 
   /** Broadcasts the delegation to its room and to both parties' tabs (one frame, deduplicated by Socket.IO). */
   function broadcast(view: DelegationView, tenantId: string) {
-    d.io()
-      .to([roomNames.page(tenantId, view.roomId), roomNames.user(tenantId, view.delegator.id), roomNames.user(tenantId, view.assignee.id)])
-      .emit('work:delegation', { delegation: view });
+    d.broadcast.send({ tenantId, rooms: [view.roomId], users: [view.delegator.id, view.assignee.id] }, 'work:delegation', { delegation: view });
   }
 
-  async function create(tenantId: string, actor: Extract<WorkActor, { type: 'user' }>, input: CreateDelegation): Promise<DelegationView> {
+  async function create(actor: UserCaller, input: CreateDelegation): Promise<DelegationView> {
+    const tenantId = actor.tenantId;
     const room = await d.rooms.store.get(tenantId, input.roomId);
-    if (!room || !mayRead(actor.perms, room.pageKey)) throw new AppError('not_found', 'No such room');
-    if (actor.perms && !rightsFor(actor.perms, room.pageKey).includes('write')) {
+    if (!room || !mayRead(actor.user.perms, room.pageKey)) throw new AppError('not_found', 'No such room');
+    if (!rightsFor(actor.user.perms, room.pageKey).includes('write')) {
       throw new AppError('forbidden', `You have no write permission on page "${room.pageKey}", so you cannot delegate its fields`);
     }
     if (input.assigneeId === actor.id) throw new AppError('bad_request', 'You cannot delegate fields to yourself');
@@ -126,14 +124,14 @@ export function createDelegations(d: DelegationDeps) {
     const to = row.status;
     const type = from === null ? 'delegation.created' : `delegation.${to}`;
     const data = { delegationId: row.id, from, to, fields: row.fields.map((f) => f.name), delegatorId: row.delegatorId, assigneeId: row.assigneeId, note, dueAt: row.dueAt ? new Date(row.dueAt).toISOString() : null };
-    await appendAudit(tx, { tenantId: row.tenantId, actor: auditActor(actor), action: type, subject: `delegation:${row.id}`, data: { ...data, via: actor.type === 'user' ? (actor.via ?? null) : null } });
+    await appendAudit(tx, { tenantId: row.tenantId, actor: auditActor(actor), action: type, subject: `delegation:${row.id}`, data: { ...data, via: actor.via ?? null } });
     await d.events.publish(tx, { tenantId: row.tenantId, type, roomId: row.roomId, pageKey: row.pageKey, actor: auditActor(actor), data });
-    const who = actor.type === 'user' ? actor.name : 'Tandem';
+    const who = actor.kind === 'user' ? actor.name : 'Tandem';
     const fieldsText = plural(row.fields.length, 'field');
     const page = row.pageTitle || row.pageKey;
     // The other party: the assignee hears the delegator's moves and vice versa; expiry tells both.
     const recipients = new Set<string>();
-    if (actor.type === 'system') [row.delegatorId, row.assigneeId].forEach((u) => recipients.add(u));
+    if (actor.kind === 'system') [row.delegatorId, row.assigneeId].forEach((u) => recipients.add(u));
     else if (actor.id === row.assigneeId) recipients.add(row.delegatorId);
     else {
       recipients.add(row.assigneeId);
@@ -169,15 +167,15 @@ export function createDelegations(d: DelegationDeps) {
    */
   async function transitionIn(
     tx: Queryable,
-    tenantId: string,
+    actor: WorkActor,
     id: string,
     action: DelegationAction,
-    actor: WorkActor,
     opts: { note?: string | undefined; values?: Record<string, FieldValue> | undefined; at?: number } = {},
   ): Promise<{ view: DelegationView; after: AfterCommit }> {
+    const tenantId = actor.tenantId;
     const row = await store.get(tx, tenantId, id, true);
     // Acting needs read on the page first (unreadable answers as missing); the machine's role rules come on top.
-    if (!row || (actor.type === 'user' && !mayRead(actor.perms, row.pageKey))) throw new AppError('not_found', 'No such delegation');
+    if (!row || !mayRead(pagePerms(actor), row.pageKey)) throw new AppError('not_found', 'No such delegation');
     const facts = { delegatorId: row.delegatorId, assigneeId: row.assigneeId, dueAt: row.dueAt ? new Date(row.dueAt).getTime() : null, state: row.state };
     const decision = decide(facts, { action, note: opts.note }, machineActor(actor), rules, opts.at ?? now());
     if (!decision.ok) throw new AppError(decision.code, decision.message, { status: row.status, action });
@@ -207,38 +205,30 @@ export function createDelegations(d: DelegationDeps) {
   }
 
   async function transition(
-    tenantId: string,
+    actor: WorkActor,
     id: string,
     action: DelegationAction,
-    actor: WorkActor,
     opts: { note?: string | undefined; values?: Record<string, FieldValue> | undefined } = {},
   ): Promise<DelegationView> {
-    const { view, after } = await d.db.transaction((tx) => transitionIn(tx, tenantId, id, action, actor, opts));
+    const { view, after } = await d.db.transaction((tx) => transitionIn(tx, actor, id, action, opts));
     await after();
     return view;
   }
 
-  async function get(tenantId: string, id: string, viewer?: { userId: string; roles: readonly string[]; perms?: RoomPermissions | undefined }) {
-    const row = await store.get(d.db, tenantId, id);
-    if (!row || (viewer && !canSee(row, viewer))) throw new AppError('not_found', 'No such delegation');
-    return { ...toView(row), history: await workHistory(d.db, tenantId, id) };
+  /** Whoever may read the page sees its delegations; nobody else, whatever their role (the parties and approvers included). */
+  async function get(viewer: Caller, id: string) {
+    const row = await store.get(d.db, viewer.tenantId, id);
+    if (!row || !mayRead(pagePerms(viewer), row.pageKey)) throw new AppError('not_found', 'No such delegation');
+    return { ...toView(row), history: await workHistory(d.db, viewer.tenantId, id) };
   }
 
-  /**
-   * Whoever may read the page sees its delegations; nobody else, whatever their role (the parties
-   * and approvers included). A viewer without known page rights sees only their own.
-   */
-  function canSee(row: DelegationRow, v: { userId: string; roles: readonly string[]; perms?: RoomPermissions | undefined }) {
-    if (v.perms) return mayRead(v.perms, row.pageKey);
-    return v.userId === row.delegatorId || v.userId === row.assigneeId;
+  async function list(viewer: Caller, f: Parameters<typeof store.list>[1]) {
+    return (await store.list(viewer.tenantId, f)).filter((r) => mayRead(pagePerms(viewer), r.pageKey)).map(toView);
   }
 
-  async function list(tenantId: string, f: Parameters<typeof store.list>[1], viewer?: { perms?: RoomPermissions | undefined }) {
-    return (await store.list(tenantId, f)).filter((r) => mayRead(viewer?.perms, r.pageKey)).map(toView);
-  }
-
-  async function openInRoom(tenantId: string, roomId: string) {
-    return (await store.openInRoom(tenantId, roomId)).map(toView);
+  /** The open delegations of the caller's room (the join answer). */
+  async function openInRoom(c: Caller) {
+    return (await store.openInRoom(c.tenantId, need(c, 'read').roomId)).map(toView);
   }
 
   /** The field write guard (registered with rooms): only the assignee writes a held field; nobody while under review. */

@@ -37,3 +37,10 @@ export async function roomCaller(app: FastifyInstance, req: FastifyRequest, room
   if (!row || !rights.includes('read')) throw new AppError('not_found', `No room "${room}" in this tenant`);
   return callerOf(req, { roomId: row.id, pageKey: row.pageKey, rights });
 }
+
+/** A room named by id or page key in a REST body (work items address pages either way). */
+export async function roomOf(app: FastifyInstance, tenantId: string, b: { roomId?: string | undefined; pageKey?: string | undefined }) {
+  const room = b.roomId ? await app.rooms.store.get(tenantId, b.roomId) : await app.rooms.store.getByKey(tenantId, b.pageKey!);
+  if (!room) throw new AppError('not_found', b.roomId ? 'No such room' : `No room for page "${b.pageKey}" yet (a room exists once someone opened the page)`);
+  return room;
+}

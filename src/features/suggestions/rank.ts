@@ -12,7 +12,7 @@
  * do-not-disturb expert never outranks an available colleague; within each, higher score, then
  * name, then user id.
  */
-import type { PresenceState } from '../assistance/routing.js';
+import type { UserStatus as PresenceState } from '../presence/messages.js';
 
 export interface SuggestUser {
   userId: string;

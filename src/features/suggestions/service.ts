@@ -1,7 +1,7 @@
 import { can } from '../../auth/permissions.js';
 import type { Database } from '../../db/client.js';
 import type { Directory } from '../directory/store.js';
-import type { PresenceLookup } from '../assistance/service.js';
+import type { PresenceLookup } from '../presence/api.js';
 import { recordLabel, type Sighting, suggest, type Suggestion } from './rank.js';
 
 export interface SuggestionDeps {

@@ -1,0 +1,21 @@
+import type { Queryable } from '../../db/client.js';
+
+/** The history of work items (delegations and assistance requests): every transition, in order. */
+export async function recordWorkEvent(
+  q: Queryable,
+  e: { tenantId: string; subjectType: 'delegation' | 'assistance'; subjectId: string; from: string | null; to: string; actor: { type: string; id: string }; note?: string },
+): Promise<void> {
+  await q.query(
+    `INSERT INTO work_events (tenant_id, subject_type, subject_id, from_status, to_status, actor_type, actor_id, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [e.tenantId, e.subjectType, e.subjectId, e.from, e.to, e.actor.type, e.actor.id, e.note ?? ''],
+  );
+}
+
+export async function workHistory(q: Queryable, tenantId: string, subjectId: string) {
+  const { rows } = await q.query<{ from: string | null; to: string; actorType: string; actorId: string; note: string; at: Date }>(
+    `SELECT from_status AS "from", to_status AS "to", actor_type AS "actorType", actor_id AS "actorId", note, at
+     FROM work_events WHERE tenant_id = $1 AND subject_id = $2 ORDER BY id`,
+    [tenantId, subjectId],
+  );
+  return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
+}
