@@ -30,9 +30,11 @@ describe.skipIf(!hasChromium || !hasPg || !hasDjango)('a real Django admin (pyth
   });
   afterAll(() => stack?.close());
 
-  it('the token view answers 401 JSON to anonymous and non-staff users, a token with model perms to staff', async () => {
+  // The package's view (tandem_integration.django, /tandem/token) and the hand-written recipe of
+  // docs/embedding.md (/tandem-token) answer the same.
+  it.each(['/tandem/token', '/tandem-token'])('the token view %s answers 401 JSON to anonymous and non-staff users, a token with model perms to staff', async (path) => {
     const token = async (user?: string) =>
-      fetch(`${stack.django.url}/tandem-token`, user ? { headers: { cookie: `sessionid=${await stack.django.login(user)}` } } : {});
+      fetch(`${stack.django.url}${path}`, user ? { headers: { cookie: `sessionid=${await stack.django.login(user)}` } } : {});
     const anon = await token();
     expect(anon.status).toBe(401);
     expect(await anon.json()).toEqual({ error: 'not logged in as staff' });
@@ -47,6 +49,17 @@ describe.skipIf(!hasChromium || !hasPg || !hasDjango)('a real Django admin (pyth
     expect(claims.perms['shop.customer:*']).toEqual(['read']);
     const erin = (await (await token('erin')).json()) as { token: string };
     expect(JSON.parse(Buffer.from(erin.token.split('.')[1]!, 'base64url').toString()).perms).toEqual({ 'shop.order:*': ['read'] });
+  });
+
+  it('a user with only the view permission joins the change form read-only (claims mapped by the package)', async () => {
+    const erin = await openAdminAs(stack, 'erin', '/admin/shop/order/5/change/');
+    const room = await erin.page.evaluate(() => window.tandem!.ctx.room!);
+    expect(room.pageKey).toBe('shop.order:5');
+    expect(room.permissions).toEqual(['read']);
+    const tags = await erin.page.evaluate(() => [...document.querySelectorAll('script[src$="/tandem.js"]')].map((s) => (s as HTMLScriptElement).dataset.tokenUrl));
+    expect(tags).toEqual(['/tandem/token']);
+    expect(erin.errors).toEqual([]);
+    await erin.context.close();
   });
 
   it('the change form, served from another origin, joins its room and seeds it with the saved record', async () => {

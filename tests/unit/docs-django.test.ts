@@ -18,8 +18,18 @@ describe('docs/embedding.md, Django admin', () => {
     expect(block('`yourproject/tandem.py`:')).toBe(code);
   });
   it('shows the template override and the URLs the tests use', () => {
-    expect(block('`templates/admin/change_form.html`')).toBe(host('templates/admin/change_form.html'));
+    expect(block('`templates/admin/change_form.html`')).toBe(host('templates/manual/admin/change_form.html'));
     const urls = host('tandemhost/urls.py');
     for (const line of block('`urls.py`:').split('\n').filter((l) => l.includes('path('))) expect(urls).toContain(line.trim());
+  });
+  it('shows the package setup the test host runs (settings, the include, the admin mixin)', () => {
+    const lines = (caption: string) => block(caption).split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#') && !l.includes('…') && l !== '...');
+    const settings = host('tandemhost/settings.py');
+    for (const line of lines('`settings.py` (with the package):').filter((l) => l.startsWith('"'))) expect(settings).toContain(line);
+    const urls = host('tandemhost/urls.py');
+    for (const line of lines('`urls.py` (with the package):').filter((l) => l.includes('tandem'))) expect(urls).toContain(line);
+    const admin = host('shop/admin.py');
+    expect(admin).toContain(lines('`admin.py` (with the package):').find((l) => l.startsWith('from tandem_integration'))!);
+    expect(admin).toMatch(/class OrderAdmin\(TandemModelAdmin, admin\.ModelAdmin\)/);
   });
 });

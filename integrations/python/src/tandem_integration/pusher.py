@@ -3,6 +3,7 @@ thread sends, coalescing what is queued for the same page into one push (the las
 field), and retries while Tandem is unreachable. A save never fails because of Tandem."""
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
@@ -18,10 +19,12 @@ Pending = Tuple[Dict[str, FieldValue], Optional[str]]
 
 class RecordPusher:
     def __init__(self, client: TandemClient, *, batch_wait: float = 0.05, retry_delays: Tuple[float, ...] = (0.5, 1, 2, 5, 10, 30),
-                 max_pending: int = 10_000, on_error: Optional[Callable[[str, Exception], None]] = None) -> None:
+                 max_pending: int = 10_000, on_error: Optional[Callable[[str, Exception], None]] = None,
+                 exit_timeout: float = 5.0) -> None:
         """``retry_delays``: the waits between attempts while Tandem is unavailable; after the last
         one the push is dropped and logged. Errors Tandem answers for the push itself (a bad page
-        key, a revoked key) are logged and not retried."""
+        key, a revoked key) are logged and not retried. A process that exits right after saving
+        (a management command, a shell script) waits up to ``exit_timeout`` for its pushes."""
         self.client = client
         self.batch_wait = batch_wait
         self.retry_delays = retry_delays
@@ -33,6 +36,7 @@ class RecordPusher:
         self._thread: Optional[threading.Thread] = None
         self._stopped = False
         self.delivered = 0
+        self.exit_timeout = exit_timeout
 
     def push(self, page_key: str, values: Mapping[str, FieldValue], saved_by: Optional[str] = None) -> None:
         """Queues a record-changed for ``page_key``; never blocks on the network, never raises."""
@@ -44,6 +48,8 @@ class RecordPusher:
                 log.warning("tandem: %d record pushes pending, dropped the oldest (%s)", self.max_pending, dropped)
             self._pending[page_key] = (merged, saved_by or (prior[1] if prior else None))
             if self._thread is None or not self._thread.is_alive():
+                if self._thread is None:
+                    atexit.register(self.flush, self.exit_timeout)
                 self._thread = threading.Thread(target=self._run, name="tandem-pusher", daemon=True)
                 self._thread.start()
             self._cond.notify_all()

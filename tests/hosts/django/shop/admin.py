@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from tandem_integration.django.admin import TandemModelAdmin
 
 from .models import Channel, Customer, Order, Tag, Warehouse
 
@@ -7,6 +8,8 @@ from .models import Channel, Customer, Order, Tag, Warehouse
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     search_fields = ["name"]  # required by autocomplete_fields
+    # docs/embedding.md's recipe without the package (tandemhost/tandem.py) serves this form.
+    change_form_template = "manual/admin/change_form.html"
 
 
 @admin.register(Warehouse)
@@ -26,7 +29,7 @@ class OrderForm(forms.ModelForm):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(TandemModelAdmin, admin.ModelAdmin):  # the overlay on its change forms, saves pushed
     form = OrderForm
     autocomplete_fields = ["customer"]  # select2, driven by django.jQuery
     filter_horizontal = ["tags"]  # SelectFilter2

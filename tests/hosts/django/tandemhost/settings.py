@@ -1,9 +1,13 @@
 """Settings for the test host. Everything that differs per run comes from the environment:
-DJANGO_DB (the SQLite file, fresh per run), TANDEM_URL and TANDEM_API_KEY (the Tandem under test)."""
+DJANGO_DB (the SQLite file, fresh per run), TANDEM_URL and TANDEM_API_KEY (the Tandem under test).
+Tandem comes from the repository's Python package (integrations/python), as
+`pip install ./integrations/python` would provide it."""
 import os
+import sys
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR.parents[2] / "integrations" / "python" / "src"))
 
 SECRET_KEY = "test-host-only-not-a-secret"
 DEBUG = True  # runserver serves the admin's static files only with DEBUG
@@ -16,6 +20,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "tandem_integration.django",
     "shop",
 ]
 
@@ -42,7 +47,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "tandemhost.tandem.settings_context",
+                "tandemhost.tandem.settings_context",  # the hand-written recipe (CustomerAdmin)
             ],
         },
     },
@@ -66,3 +71,4 @@ DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
 TANDEM_URL = os.environ.get("TANDEM_URL", "http://127.0.0.1:3000")
 TANDEM_API_KEY = os.environ.get("TANDEM_API_KEY", "")
+TANDEM_WEBHOOK_SECRET = os.environ.get("TANDEM_WEBHOOK_SECRET", "test-host-webhook-secret-0123")

@@ -1,5 +1,6 @@
-"""Tandem for this Django admin: a user token for the logged-in staff user, and the server's URL
-for the template. The same code as the Django section of docs/embedding.md."""
+"""Tandem for this Django admin without the package: a user token for the logged-in staff user, and
+the server's URL for the template. The same code as docs/embedding.md's Django recipe "without the
+package" (the customer change form uses it; the order change form uses the package)."""
 import json
 import urllib.error
 import urllib.request
