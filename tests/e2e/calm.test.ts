@@ -150,7 +150,7 @@ describe.skipIf(!hasChromium || !hasPg)('calm, language and theme (demo pages)',
     await alice.context().close();
   });
 
-  it('a German host page (<html lang="de">) shows German UI; data-lang="fr" picks French', async () => {
+  it('a German host page (<html lang="de">) shows German UI, notifications from the server included; data-lang="fr" picks French', async () => {
     const context = await demo.browser.newContext();
     const page = await context.newPage();
     await hostVariant(page, () => {
@@ -171,6 +171,16 @@ describe.skipIf(!hasChromium || !hasPg)('calm, language and theme (demo pages)',
     expect(await overlay(page, '.tdm-panel-work h2').textContent()).toBe('Aufgaben: delegieren und Hilfe holen');
     expect(await overlay(page, '[data-action="ask-help"]').textContent()).toBe('Hilfe anfordern');
     await screenshot(page, 'lang-de');
+    // What the server says comes as data (key + params) and is shown in German too: Bob mentions her.
+    const bob = await openAs(demo.browser, demo.url, DJANGO, 'bob');
+    await openTool(bob.page, 'chat');
+    await overlay(bob.page, '.tdm-panel-chat textarea').fill('@alice bitte die Summe prüfen');
+    await overlay(bob.page, '.tdm-panel-chat textarea').press('Enter');
+    await overlay(page, '.tdm-toast').filter({ hasText: 'hat Sie erwähnt' }).waitFor({ state: 'attached', timeout: 15_000 });
+    await page.keyboard.press('Escape');
+    await openTool(page, 'notifications');
+    await expect.poll(() => overlay(page, '.tdmc-notif .tdmc-name').first().textContent()).toBe('Bob Okafor hat Sie erwähnt');
+    await bob.context.close();
     await context.close();
 
     const fr = await openAs(demo.browser, demo.url, `${FAB}?lang=fr`, 'bob');

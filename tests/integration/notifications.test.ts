@@ -74,7 +74,7 @@ describe.skipIf(!hasPg)('notifications inbox (Postgres)', () => {
   it('do-not-disturb holds non-urgent notifications, lets urgent ones through, and releases the rest on leaving dnd', async () => {
     const tab = await connect(srv.url, await tenant.token('quin'));
     const sender = await connect(srv.url, await tenant.token('rex'));
-    const got: Array<{ title: string; urgent: boolean; held: boolean }> = [];
+    const got: Array<{ title: string; urgent: boolean; held: boolean; text: unknown }> = [];
     tab.on('notification', (n) => got.push(n));
     expect(await request(tab, 'presence:status', { status: 'dnd' })).toMatchObject({ ok: true });
     expect(await srv.app.presence.getStatus(tenant.tenant.id, 'quin')).toBe('dnd');
@@ -113,12 +113,22 @@ describe.skipIf(!hasPg)('notifications inbox (Postgres)', () => {
       ['quiet 2', false],
       ['rex mentioned you', false],
     ]);
+    // The title as data too, for clients to render in their language.
+    expect(got.map((g) => g.text)).toEqual([null, null, null, { key: 'mention', params: { name: 'rex' } }]);
     // Busy is not dnd: new ones arrive at once.
     const next = waitFor(tab, 'notification', (x) => x.title === 'now');
     await n('now');
     await next;
     tab.close();
     sender.close();
+  });
+
+  it('refuses a title-as-data it does not know, storing nothing', async () => {
+    const base = { tenantId: tenant.tenant.id, userId: 'sam', type: 'mention' as const, title: 'x' };
+    for (const text of [{ key: 'no_such_key', params: {} }, { key: 'mention', params: { name: { html: '<b>' } } }, { key: 'mention', params: { name: 'a'.repeat(301) } }]) {
+      await expect(srv.app.notifications.notifyNow({ ...base, text } as never)).rejects.toMatchObject({ code: 'validation_failed' });
+    }
+    expect((await srv.app.notifications.list(tenant.tenant.id, 'sam', { unreadOnly: false, limit: 10 })).items).toEqual([]);
   });
 
   it('refuses another tenant and unknown users', async () => {

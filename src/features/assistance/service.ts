@@ -10,6 +10,7 @@ import { appendAudit } from '../audit/audit.js';
 import { recordWorkEvent, workHistory } from '../audit/work-events.js';
 import type { Events } from '../events/service.js';
 import type { Notifications } from '../notifications/service.js';
+import type { NotificationText } from '../notifications/messages.js';
 import type { PresenceLookup } from '../presence/api.js';
 import type { Rooms } from '../rooms/service.js';
 import type { AfterCommit, DueTimer, Timers } from '../timers/service.js';
@@ -189,6 +190,7 @@ export function createAssistance(d: AssistanceDeps) {
         type: 'assistance',
         urgent: row.urgency === 'urgent',
         title: `${row.requesterName ?? row.requesterId} asks for help on ${row.pageTitle || row.pageKey}`.slice(0, 300),
+        text: { key: 'help_offer', params: { name: (row.requesterName ?? row.requesterId).slice(0, 300), page: (row.pageTitle || row.pageKey).slice(0, 300) } },
         body: row.message.slice(0, 4000),
         link: { roomId: row.roomId, pageKey: row.pageKey, ...(row.pageUrl ? { url: row.pageUrl.slice(0, 2048) } : {}), ...(row.field ? { field: row.field } : {}) },
         actor: { type: 'user', id: row.requesterId },
@@ -238,14 +240,14 @@ export function createAssistance(d: AssistanceDeps) {
         }
         case 'accept':
           await d.timers.cancel(tx, OFFER_TIMER, id);
-          await notify(tx, next, next.requesterId, `${actor.name} is helping you`, actor);
+          await notify(tx, next, next.requesterId, `${actor.name} is helping you`, actor, { key: 'help_accepted', params: { name: actor.name ?? actor.id } });
           break;
         case 'resolve':
-          await notify(tx, next, actor.id === next.requesterId ? next.helperId! : next.requesterId, `${actor.name} marked the help request resolved`, actor);
+          await notify(tx, next, actor.id === next.requesterId ? next.helperId! : next.requesterId, `${actor.name} marked the help request resolved`, actor, { key: 'help_resolved', params: { name: actor.name ?? actor.id } });
           break;
         case 'cancel':
           await d.timers.cancel(tx, OFFER_TIMER, id);
-          if (previousHolder) await notify(tx, next, previousHolder, `${actor.name} cancelled the help request`, actor);
+          if (previousHolder) await notify(tx, next, previousHolder, `${actor.name} cancelled the help request`, actor, { key: 'help_cancelled', params: { name: actor.name ?? actor.id } });
           break;
       }
       const view = toAssistanceView(next);
@@ -256,12 +258,13 @@ export function createAssistance(d: AssistanceDeps) {
     return toAssistanceView(row);
   }
 
-  async function notify(tx: Queryable, row: AssistanceRow, userId: string, title: string, actor: WorkActor) {
+  async function notify(tx: Queryable, row: AssistanceRow, userId: string, title: string, actor: WorkActor, text: NotificationText) {
     await d.notifications.notify(tx, {
       tenantId: row.tenantId,
       userId,
       type: 'assistance',
       title: title.slice(0, 300),
+      text,
       body: row.message.slice(0, 4000),
       link: { roomId: row.roomId, pageKey: row.pageKey, ...(row.pageUrl ? { url: row.pageUrl.slice(0, 2048) } : {}) },
       actor: auditActor(actor),

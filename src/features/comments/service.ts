@@ -72,6 +72,7 @@ export function createComments(deps: { db: Database; store: CommentStore; events
           userId,
           type: 'comment',
           title: root ? `${author.name} replied to a comment on ${field}` : `${author.name} commented on ${field}`,
+          text: { key: root ? 'comment_reply' : 'comment', params: { name: author.name, field } },
           body: input.body.length > 140 ? `${input.body.slice(0, 139)}…` : input.body,
           link: { roomId: ref.roomId, pageKey: ref.pageKey, field },
           actor: { type: author.type, id: author.id },

@@ -153,6 +153,7 @@ export function createDelegations(d: DelegationDeps) {
         userId,
         type: 'delegation',
         title: titles[to]!.slice(0, 300),
+        text: { key: `delegation_${to}`, params: { name: (who ?? actor.id).slice(0, 300), n: row.fields.length, page: page.slice(0, 300) } },
         body: note.slice(0, 4000),
         link: { roomId: row.roomId, pageKey: row.pageKey, ...(row.pageUrl ? { url: row.pageUrl.slice(0, 2048) } : {}), ...(row.fields[0] ? { field: row.fields[0].name } : {}) },
         actor: auditActor(actor),

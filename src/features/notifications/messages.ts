@@ -14,12 +14,28 @@ const linkShape = {
 export const notificationLinkSchema = z.object({ ...linkShape, url: pageUrlSchema.optional() }).strict();
 export type NotificationLink = z.infer<typeof notificationLinkSchema>;
 
+/**
+ * What a notification's title says, as data: a key and plain params that clients render through
+ * their own message catalogs (the overlay: `notify.<key>`), so the title reaches each user in the
+ * language of their page. `title` stays its English rendering (REST, webhooks, older clients).
+ */
+export const NOTIFICATION_TEXTS = [
+  'mention', 'reply', 'comment', 'comment_reply',
+  'help_offer', 'help_accepted', 'help_resolved', 'help_cancelled',
+  'delegation_pending', 'delegation_accepted', 'delegation_declined', 'delegation_submitted',
+  'delegation_approved', 'delegation_rejected', 'delegation_cancelled', 'delegation_expired',
+] as const;
+export const notificationTextSchema = z.object({ key: z.enum(NOTIFICATION_TEXTS), params: z.record(z.string(), z.union([z.string().max(300), z.number()])) }).strict();
+export type NotificationText = z.infer<typeof notificationTextSchema>;
+
 export const notificationSchema = z.object({
   id: z.string(),
   seq: z.number(),
   type: z.enum(NOTIFICATION_TYPES),
   urgent: z.boolean(),
   title: z.string(),
+  /** The title as key + params (null for titles written by a business app). */
+  text: notificationTextSchema.nullable(),
   body: z.string(),
   link: z.object(linkShape).strict(),
   actor: z.object({ type: z.enum(['user', 'app', 'system']), id: z.string() }),

@@ -5,6 +5,7 @@
  *     tenantId: string; userId: string;
  *     type: 'mention' | 'reply' | 'comment' | 'delegation' | 'assistance' | 'record_changed';
  *     urgent?: boolean; title: string; body?: string;
+ *     text?: { key: NotificationText['key']; params: Record<string, string | number> };  // the title, as data
  *     link?: { roomId?: string; pageKey?: string; url?: string; field?: string };
  *     actor?: { type: 'user' | 'app' | 'system'; id: string }; data?: Record<string, unknown>;
  *   }): Promise<Notification>
@@ -27,7 +28,7 @@ import { AppError } from '../../errors.js';
 import { roomNames } from '../../realtime/rooms.js';
 import type { Events } from '../events/service.js';
 import { createLoop } from '../events/wake.js';
-import { NOTIFICATION_TYPES, notificationLinkSchema, type Notification } from './messages.js';
+import { NOTIFICATION_TYPES, notificationLinkSchema, notificationTextSchema, type Notification } from './messages.js';
 import { deliveryFor } from './rules.js';
 import type { NewNotification, NotificationStore } from './store.js';
 import { toNotification } from './store.js';
@@ -67,6 +68,7 @@ export function createNotifications(deps: {
     if (!n.title || n.title.length > 300) throw new AppError('validation_failed', 'A notification title is 1-300 characters');
     if ((n.body ?? '').length > 4000) throw new AppError('validation_failed', 'A notification body is at most 4000 characters');
     if (n.link && !notificationLinkSchema.safeParse(n.link).success) throw new AppError('validation_failed', 'Invalid notification link');
+    if (n.text && !notificationTextSchema.safeParse(n.text).success) throw new AppError('validation_failed', 'Invalid notification text (a known key, params of short strings or numbers)');
     const row = await store.insert(q, n);
     const item = toNotification(row);
     await events.publish(q, {

@@ -1,6 +1,6 @@
 import type { Database, Queryable } from '../../db/client.js';
 import { nextSeq } from '../events/store.js';
-import type { Notification, NotificationLink, NotificationType } from './messages.js';
+import { type Notification, type NotificationLink, type NotificationText, notificationTextSchema, type NotificationType } from './messages.js';
 
 export interface NewNotification {
   tenantId: string;
@@ -8,6 +8,8 @@ export interface NewNotification {
   type: NotificationType;
   urgent?: boolean;
   title: string;
+  /** The title as data, for clients to render in their language (stored in `data.text`). */
+  text?: NotificationText;
   body?: string;
   link?: NotificationLink;
   actor?: { type: 'user' | 'app' | 'system'; id: string };
@@ -36,16 +38,18 @@ export type NotificationRow = Row;
 const COLS = `id::text AS id, tenant_id, user_id, seq::text AS seq, type, urgent, title, body, link, actor_type, actor_id, data, delivery, created_at, read_at`;
 
 export function toNotification(r: Row): Notification {
+  const { text, ...data } = r.data;
   return {
     id: r.id,
     seq: Number(r.seq),
     type: r.type,
     urgent: r.urgent,
     title: r.title,
+    text: notificationTextSchema.safeParse(text).data ?? null,
     body: r.body,
     link: r.link,
     actor: { type: r.actor_type, id: r.actor_id },
-    data: r.data,
+    data,
     held: r.delivery === 'held' || r.delivery === 'pending',
     read: r.read_at !== null,
     createdAt: new Date(r.created_at).toISOString(),
@@ -62,7 +66,7 @@ export function createNotificationStore(db: Database) {
     const { rows } = await q.query<Row>(
       `INSERT INTO notifications (tenant_id, user_id, seq, type, urgent, title, body, link, actor_type, actor_id, data)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11::jsonb) RETURNING ${COLS}`,
-      [n.tenantId, n.userId, seq, n.type, n.urgent ?? false, n.title, n.body ?? '', JSON.stringify(n.link ?? {}), actor.type, actor.id, JSON.stringify(n.data ?? {})],
+      [n.tenantId, n.userId, seq, n.type, n.urgent ?? false, n.title, n.body ?? '', JSON.stringify(n.link ?? {}), actor.type, actor.id, JSON.stringify(n.text ? { ...n.data, text: n.text } : (n.data ?? {}))],
     );
     return rows[0]!;
   }

@@ -1,7 +1,7 @@
 // The notification inbox: its menu tool with the unread count (held do-not-disturb items
 // included: they are unread in the inbox too), the list, read state shared by all of a user's tabs.
 import { pageLinkTarget } from '../core/navigate.js';
-import { t } from '../core/i18n.js';
+import { hasMessage, t } from '../core/i18n.js';
 import { icon } from '../core/icons.js';
 import type { OverlayContext } from '../index.js';
 import { el, timeOf } from './view.js';
@@ -12,6 +12,8 @@ interface Notification {
   type: string;
   urgent: boolean;
   title: string;
+  /** The title as data (key + params), rendered in the page's language; null: show `title` as given. */
+  text: { key: string; params: Record<string, string | number> } | null;
   body: string;
   read: boolean;
   held: boolean;
@@ -19,6 +21,17 @@ interface Notification {
   link: { roomId?: string; field?: string; url?: string };
 }
 type List = { items: Notification[]; unread: number };
+
+/** A notification's title in the page's language when the server sent it as data and this overlay knows the key. */
+function titleOf(ctx: OverlayContext, n: Notification): string {
+  const key = n.text && `notify.${n.text.key}`;
+  if (!key || !hasMessage(key)) return n.title;
+  const p = { ...n.text!.params };
+  if (typeof p.n === 'number') p.fields = p.n === 1 ? t('notify.fields_one') : t('notify.fields', { n: p.n });
+  // A field on this page is named as its form labels it.
+  if (typeof p.field === 'string') p.field = ctx.fields.get(p.field)?.label || p.field;
+  return t(key, p);
+}
 
 export function initInbox(ctx: OverlayContext, links: { openComments(field: string): void; openChat(): void }) {
   const { socket, ui } = ctx;
@@ -57,7 +70,7 @@ export function initInbox(ctx: OverlayContext, links: { openComments(field: stri
     const known = notes.get(n.id);
     addNote(n);
     // The count comes from the server (notifications:unread, below); a released held item is surfaced here.
-    if ((!known || known.held) && !n.read && !n.held) ui.toast(n.title, { kind: n.urgent ? 'error' : 'info' });
+    if ((!known || known.held) && !n.read && !n.held) ui.toast(titleOf(ctx, n), { kind: n.urgent ? 'error' : 'info' });
     drawInbox();
   });
   // Sent to every tab after each delivery, held do-not-disturb items included: a tab never guesses.
@@ -78,7 +91,7 @@ export function initInbox(ctx: OverlayContext, links: { openComments(field: stri
       const row = el('button', 'tdmc-notif', { type: 'button', 'data-read': String(n.read), 'data-urgent': String(n.urgent), 'data-notification-id': n.id });
       const head = el('span', 'tdmc-head');
       if (n.urgent) head.append(icon('warning', 14), el('span', 'tdm-sr', {}, t('inbox.urgent')));
-      head.append(el('span', 'tdmc-name', {}, n.title), el('time', 'tdmc-time', { datetime: n.createdAt }, timeOf(n.createdAt)));
+      head.append(el('span', 'tdmc-name', {}, titleOf(ctx, n)), el('time', 'tdmc-time', { datetime: n.createdAt }, timeOf(n.createdAt)));
       row.append(head, el('span', 'tdmc-body', {}, n.body));
       if (n.held) row.append(el('span', 'tdmc-meta', {}, t('inbox.held')));
       row.addEventListener('click', async () => {

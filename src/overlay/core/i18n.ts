@@ -47,6 +47,9 @@ export async function useLanguage(lang: string, serverUrl: string, ms = 4_000): 
 
 export const language = () => currentLang;
 
+/** True if `key` is in the catalogs (a server may know keys this overlay does not). */
+export const hasMessage = (key: string): key is MessageKey => Object.prototype.hasOwnProperty.call(en, key);
+
 /** The UI string for `key`, with `{name}` placeholders filled from `vars`. */
 export function t(key: MessageKey, vars: Record<string, string | number> = {}): string {
   const s = current[key] ?? en[key];
