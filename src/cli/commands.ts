@@ -25,16 +25,19 @@ API keys (for business apps: "Authorization: Bearer <key>")
   key revoke <tenant> <keyId>                    revoke a key
 
 Tokens
-  token <tenant> <userId> [--name N] [--roles a,b] [--ttl SECONDS] [--perms JSON]
+  token <tenant> <userId> [--name N] [--roles a,b] [--ttl SECONDS] [--perm PATTERN=RIGHTS]… [--perms JSON]
                                                  mint a user token signed with the tenant's secret;
-                                                 --perms e.g. '{"shop.order:*":["read","write"]}' (default: none)
+                                                 --perm 'shop.order:*=read,write,comment' (repeatable), or
+                                                 --perms '{"shop.order:*":["read","write"]}' (default: no rights, opens no page)
 
 Options
   --json                                         machine-readable output
   -h, --help                                     this help
 
 Reads DATABASE_URL (or DATA_DIR for the embedded database), JWT_ISSUER, JWT_AUDIENCE and
-TOKEN_TTL_SECONDS from the environment, like the server. Migrations are applied first.`;
+TOKEN_TTL_SECONDS from the environment, like the server. Migrations are applied first.
+The embedded database takes one process at a time: while a server runs on DATA_DIR the CLI
+refuses (stop the server first, or use PostgreSQL).`;
 
 /** A mistake in how the command was called: printed with the usage, exit code 2. */
 class UsageError extends Error {}
@@ -48,6 +51,7 @@ const options = {
   roles: { type: 'string' },
   ttl: { type: 'string' },
   perms: { type: 'string' },
+  perm: { type: 'string', multiple: true },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -59,13 +63,22 @@ function table(rows: object[], columns: string[]): string {
   return data.map((row) => row.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }
 
-function parsePerms(raw: string | undefined): unknown {
-  if (raw === undefined) return {};
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw new UsageError('--perms must be JSON, e.g. \'{"shop.order:*":["read","write"]}\'');
+function parsePerms(raw: string | undefined, each: string[] | undefined): unknown {
+  let perms: Record<string, unknown> = {};
+  if (raw !== undefined) {
+    try {
+      perms = JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      throw new UsageError('--perms must be JSON, e.g. \'{"shop.order:*":["read","write"]}\'');
+    }
   }
+  // --perm 'shop.order:*=read,write', repeatable: the same grant without writing JSON.
+  for (const p of each ?? []) {
+    const at = p.lastIndexOf('=');
+    if (at <= 0) throw new UsageError(`--perm must be PATTERN=RIGHTS, e.g. 'shop.order:*=read,write' (got "${p}")`);
+    perms = { ...perms, [p.slice(0, at)]: splitList(p.slice(at + 1)) };
+  }
+  return perms;
 }
 
 const splitList = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -104,8 +117,19 @@ export async function run(argv: string[], env: Record<string, string | undefined
   const log = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel }, pino.destination(2));
   let db: Database | undefined;
   const open = async () => {
-    db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, log });
-    await db.migrate();
+    // The embedded database takes tens of seconds to start on a small machine: say so, and that it is still going.
+    const embedded = !config.databaseUrl;
+    const t0 = Date.now();
+    const elapsed = () => `${Math.round((Date.now() - t0) / 1000)} s`;
+    if (embedded) out.stderr(`tandem: opening the embedded database in ${config.dataDir} (this can take half a minute)…`);
+    const ticker = embedded ? setInterval(() => out.stderr(`tandem: still opening the database (${elapsed()})…`), 5_000) : undefined;
+    try {
+      db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, log, holder: 'cli' });
+      await db.migrate();
+    } finally {
+      clearInterval(ticker);
+    }
+    if (embedded) out.stderr(`tandem: database ready (${elapsed()})`);
     return createTenantService(db);
   };
   const print = (human: string, json: unknown) => out.stdout(values.json ? JSON.stringify(json, null, 2) : human);
@@ -174,11 +198,12 @@ export async function run(argv: string[], env: Record<string, string | undefined
         const tokens = createTokenService({ ...config.jwt, getTenantKeys: svc.getTenantKeys });
         if (!(await svc.getTenant(tenant!))) throw new UsageError(`tenant "${tenant}" does not exist`);
         const roles = (values.roles ?? '').split(',').map((r) => r.trim()).filter(Boolean);
-        const claims = userClaimsSchema.omit({ tenant: true }).safeParse({ sub: userId, name: values.name ?? userId, roles, perms: parsePerms(values.perms) });
+        const claims = userClaimsSchema.omit({ tenant: true }).safeParse({ sub: userId, name: values.name ?? userId, roles, perms: parsePerms(values.perms, values.perm) });
         if (!claims.success) {
           const first = claims.error.issues[0];
           throw new UsageError(`invalid token claims: ${first?.path.join('.') || 'claims'}: ${first?.message}`);
         }
+        if (Object.keys(claims.data.perms).length === 0) out.stderr(`tandem: note: this token grants no room rights and opens no page; add e.g. --perm '*=read,write,comment'`);
         const minted = await tokens.mint(tenant!, claims.data, ttl);
         print(minted.token, minted);
         return 0;

@@ -8,6 +8,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import type { FastifyBaseLogger as Logger } from 'fastify';
+import { lockDataDir } from './lock.js';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -38,6 +39,8 @@ export interface DatabaseOptions {
   dataDir: string;
   poolSize: number;
   log: Logger;
+  /** Who holds the embedded database's lock (db/lock.ts), named in the refusal others get. */
+  holder?: 'server' | 'cli';
 }
 
 export function openDatabase(opts: DatabaseOptions): Database {
@@ -109,9 +112,10 @@ async function checkout(pool: pg.Pool, log: Logger) {
   };
 }
 
-function openPglite({ dataDir }: DatabaseOptions): Database {
+function openPglite({ dataDir, holder }: DatabaseOptions): Database {
   const inMemory = dataDir === ':memory:';
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
+  const unlock = inMemory ? () => undefined : lockDataDir(dataDir, holder ?? 'server');
   const client = inMemory ? new PGlite() : new PGlite(`${dataDir}/pglite`);
   const orm = drizzlePglite(client, { schema }) as unknown as Orm;
   return {
@@ -126,7 +130,11 @@ function openPglite({ dataDir }: DatabaseOptions): Database {
       await client.query('SELECT 1');
     },
     async close() {
-      if (!client.closed) await client.close();
+      try {
+        if (!client.closed) await client.close();
+      } finally {
+        unlock();
+      }
     },
   };
 }

@@ -5,6 +5,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/commands.js';
 import { type CliResult, runCli } from '../helpers/cli.js';
+import { spawnTandem } from '../helpers/process.js';
 import { startTandem, type TestServer } from '../helpers/server.js';
 import { createTestDatabase, hasPg, uniqueId } from '../helpers/services.js';
 
@@ -142,6 +143,17 @@ describe.skipIf(!hasPg)('tandem CLI against Postgres', () => {
     const bad = await cli(['token', tenant, 'alice', '--ttl', 'soon'], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--ttl');
+    // --perm, repeatable, as the README writes it.
+    const each = await cli(['token', tenant, 'bob', '--perm', 'shop.order:*=read,write', '--perm', 'shop.invoice:7=read', '--json'], env);
+    expect(each.code, each.stderr).toBe(0);
+    expect(await srv.app.tokens.verify(JSON.parse(each.stdout).token)).toMatchObject({ perms: { 'shop.order:*': ['read', 'write'], 'shop.invoice:7': ['read'] } });
+    const none = await cli(['token', tenant, 'carol'], env);
+    expect(none.stderr).toContain('grants no room rights');
+    for (const bad of ['shop.order:*', '=read', 'shop.order:*=fly']) {
+      const r = await cli(['token', tenant, 'alice', '--perm', bad], env);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr, bad).toMatch(/--perm|perms/);
+    }
     const perms = await cli(['token', tenant, 'alice', '--perms', '{"x":["fly"]}'], env);
     expect(perms.code).toBe(2);
     expect(perms.stderr).toContain('perms');
@@ -179,4 +191,31 @@ describe('tandem CLI on the embedded database (PGlite under DATA_DIR)', () => {
     expect(keys.code).toBe(0);
     expect(keys.stdout).toContain('k1');
   }, 150_000); // three cold starts of embedded Postgres: ~10 s each alone, far more on a busy 2-core machine
+});
+
+describe('tandem CLI against a running embedded server (one writer per DATA_DIR)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-cli-lock-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is refused while the server holds DATA_DIR, never silently lost; applied once the server is stopped', async () => {
+    const server = await spawnTandem({ DATA_DIR: dir, ALLOWED_ORIGINS: 'http://allowed.test' });
+    let stopped = false;
+    try {
+      const r = await runCli(['tenant', 'create', 'beside'], { DATA_DIR: dir });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('is in use by a running Tandem server');
+      expect(r.stderr).toContain(`pid ${server.child.pid}`);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      stopped = true;
+      const after = await runCli(['tenant', 'create', 'beside'], { DATA_DIR: dir });
+      expect(after.code, after.stderr).toBe(0);
+      expect(after.stderr).toContain('database ready');
+      // Created now, not "already exists": the refused run changed nothing.
+      expect(after.stdout).toContain('Created tenant "beside"');
+    } finally {
+      if (!stopped) server.child.kill('SIGKILL');
+    }
+  }, 150_000);
 });
