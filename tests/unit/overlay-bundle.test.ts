@@ -1,0 +1,17 @@
+// The overlay's size budget (issue 10): tandem.js, minified as `npm run build` ships it, stays
+// within 60 KB gzipped; a language pack is a few KB. Built in memory with the build script's options.
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+const gzipped = async (entry: string) => {
+  const r = await build({ entryPoints: [entry], bundle: true, format: 'iife', target: ['es2020'], minify: true, write: false, logLevel: 'silent' });
+  return gzipSync(r.outputFiles[0]!.contents).length;
+};
+
+describe('overlay bundle size', () => {
+  it('tandem.js is at most 60 KB gzipped; each language pack at most 5 KB', async () => {
+    expect(await gzipped('src/overlay/main.ts')).toBeLessThanOrEqual(60_000);
+    for (const lang of ['de', 'fr']) expect(await gzipped(`src/overlay/i18n-packs/${lang}.ts`)).toBeLessThanOrEqual(5_000);
+  });
+});
