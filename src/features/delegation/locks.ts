@@ -1,7 +1,8 @@
-import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Logger } from '../../ports/log.js';
 import type { Redis } from 'ioredis';
 import type { Database } from '../../db/client.js';
 import type { DelegationStatus } from './machine.js';
+import { heldFields } from './store.js';
 
 /** A field held by an open delegation. */
 export interface FieldLock {
@@ -23,13 +24,7 @@ export function createLockCache(opts: { db: Database; ttlMs: number; instanceId:
   const cache = new Map<string, { at: number; value: Promise<Map<string, FieldLock>> }>();
 
   async function load(roomId: string): Promise<Map<string, FieldLock>> {
-    const { rows } = await opts.db.query<{ field: string; delegationId: string; assigneeId: string; assigneeName: string | null; status: DelegationStatus }>(
-      `SELECT f.field, d.id AS "delegationId", d.assignee_id AS "assigneeId", u.display_name AS "assigneeName", d.status
-       FROM delegation_fields f JOIN delegations d ON d.id = f.delegation_id
-       LEFT JOIN users u ON u.tenant_id = d.tenant_id AND u.id = d.assignee_id
-       WHERE f.room_id = $1 AND f.held`,
-      [roomId],
-    );
+    const rows = await heldFields(opts.db, roomId);
     return new Map(rows.map((r) => [r.field, { delegationId: r.delegationId, assigneeId: r.assigneeId, assigneeName: r.assigneeName ?? r.assigneeId, status: r.status }]));
   }
 

@@ -164,3 +164,15 @@ export function createDelegationStore(db: Database) {
 }
 export type DelegationStore = ReturnType<typeof createDelegationStore>;
 
+
+/** The held fields of a room with their open delegation (the write guard's source of truth). */
+export async function heldFields(q: Queryable, roomId: string) {
+  const { rows } = await q.query<{ field: string; delegationId: string; assigneeId: string; assigneeName: string | null; status: DelegationStatus }>(
+    `SELECT f.field, d.id AS "delegationId", d.assignee_id AS "assigneeId", u.display_name AS "assigneeName", d.status
+     FROM delegation_fields f JOIN delegations d ON d.id = f.delegation_id
+     LEFT JOIN users u ON u.tenant_id = d.tenant_id AND u.id = d.assignee_id
+     WHERE f.room_id = $1 AND f.held`,
+    [roomId],
+  );
+  return rows;
+}

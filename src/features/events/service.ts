@@ -17,7 +17,7 @@
  *   app.events.roomLog(tenantId, roomId, afterSeq, limit?) — what a reconnecting client missed.
  *   app.events.onWake(fn) — dispatchers subscribe; fn(tenantId | null).
  */
-import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Logger } from '../../ports/log.js';
 import type { Database, Queryable } from '../../db/client.js';
 import * as store from './store.js';
 import type { PublishInput, TandemEvent, TenantCursor } from './store.js';

@@ -250,3 +250,14 @@ export async function xactStatus(q: Queryable, txs: string[]): Promise<Map<strin
   const { rows } = await q.query<{ tx: string; status: string | null }>(`SELECT x AS tx, pg_xact_status(x::xid8) AS status FROM unnest($1::text[]) x`, [txs]);
   return new Map(rows.map((r) => [r.tx, r.status]));
 }
+
+/** The channel instances wake each other on when events commit (payload: the tenant id). */
+export const WAKE_CHANNEL = 'tandem_events';
+
+export async function listenForWakes(q: Queryable): Promise<void> {
+  await q.query(`LISTEN ${WAKE_CHANNEL}`);
+}
+
+export async function notifyWakes(q: Queryable, tenants: string[]): Promise<void> {
+  await q.query(`SELECT pg_notify('${WAKE_CHANNEL}', t) FROM unnest($1::text[]) t`, [tenants]);
+}

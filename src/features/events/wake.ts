@@ -1,10 +1,7 @@
-import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Logger } from '../../ports/log.js';
 import pg from 'pg';
 import type { Queryable } from '../../db/client.js';
-import { xactStatus } from './store.js';
-
-/** Other instances hear about commits on this channel. */
-export const WAKE_CHANNEL = 'tandem_events';
+import { listenForWakes, notifyWakes, xactStatus } from './store.js';
 
 export type WakeListener = (tenantId: string | null) => void;
 
@@ -55,7 +52,7 @@ export function createWaker(opts: { db: Queryable; databaseUrl: string | undefin
     });
     try {
       await c.connect();
-      await c.query(`LISTEN ${WAKE_CHANNEL}`);
+      await listenForWakes(c);
       if (closed) return void (await c.end());
       client = c;
       emit(null); // anything committed while we were not listening
@@ -95,7 +92,7 @@ export function createWaker(opts: { db: Queryable; databaseUrl: string | undefin
         if (woke.size > 0) {
           for (const t of woke) emit(t);
           if (opts.databaseUrl) {
-            opts.db.query(`SELECT pg_notify('${WAKE_CHANNEL}', t) FROM unnest($1::text[]) t`, [[...woke]]).catch((err) => opts.log.warn({ err: (err as Error).message }, 'notify failed'));
+            notifyWakes(opts.db, [...woke]).catch((err) => opts.log.warn({ err: (err as Error).message }, 'notify failed'));
           }
         }
         if (pending.size > 0) await new Promise((r) => setTimeout(r, 10));

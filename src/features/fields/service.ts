@@ -425,6 +425,7 @@ export function createFields(d: FieldsDeps) {
     recordChanged,
     rebase,
     history: store.history,
+    recentEditors: store.recentEditors,
     conflicts: store.listConflicts,
     close: () => opLog.close(),
   };

@@ -280,7 +280,17 @@ export function createFieldStore(db: Database) {
     await db.query(`UPDATE form_documents SET active_at = now() WHERE room_id = $1`, [roomId]);
   }
 
-  return { getDocument, heads, head, ensureDocument, opsSince, findOp, commitBatch, setValue, insertConflict, getConflict, resolveConflict, listConflicts, history, markSaved, touch };
+  /** Who wrote the room's form lately (user writes of the last 90 days), latest write first per person. */
+  async function recentEditors(roomId: string): Promise<Array<{ userId: string; at: number }>> {
+    const { rows } = await db.query<{ userId: string; at: Date }>(
+      `SELECT substring(actor from 6) AS "userId", max(created_at) AS at FROM field_ops
+       WHERE room_id = $1 AND actor LIKE 'user:%' AND created_at > now() - interval '90 days' GROUP BY actor`,
+      [roomId],
+    );
+    return rows.map((r) => ({ userId: r.userId, at: new Date(r.at).getTime() }));
+  }
+
+  return { getDocument, heads, head, ensureDocument, opsSince, findOp, commitBatch, setValue, insertConflict, getConflict, resolveConflict, listConflicts, history, recentEditors, markSaved, touch };
 }
 
 export type FieldStore = ReturnType<typeof createFieldStore>;

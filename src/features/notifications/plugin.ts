@@ -15,7 +15,7 @@ export default fp(
       db: app.db,
       store: createNotificationStore(app.db),
       events: app.events,
-      io: () => app.realtime.io,
+      broadcast: app.realtime.broadcast,
       presence: () => app.presence,
       log: app.log.child({ component: 'notifications' }),
     });

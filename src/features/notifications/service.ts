@@ -21,11 +21,10 @@
  *
  *   app.notifications.notifyNow(n)   — the same in a transaction of its own.
  */
-import type { FastifyBaseLogger as Logger } from 'fastify';
-import type { Server } from 'socket.io';
+import type { Logger } from '../../ports/log.js';
+import type { Broadcast } from '../../ports/broadcast.js';
 import type { Database, Queryable } from '../../db/client.js';
 import { AppError } from '../../errors.js';
-import { roomNames } from '../../realtime/rooms.js';
 import type { Events } from '../events/service.js';
 import { createLoop } from '../events/wake.js';
 import { NOTIFICATION_TYPES, notificationLinkSchema, notificationTextSchema, type Notification } from './messages.js';
@@ -46,7 +45,7 @@ export function createNotifications(deps: {
   db: Database;
   store: NotificationStore;
   events: Events;
-  io: () => Server;
+  broadcast: Broadcast;
   presence: () => PresencePort | null;
   log: Logger;
 }) {
@@ -84,7 +83,7 @@ export function createNotifications(deps: {
   }
 
   const emit = (r: { tenant_id: string; user_id: string }, item: Notification) =>
-    deps.io().to(roomNames.user(r.tenant_id, r.user_id)).emit('notification', item);
+    deps.broadcast.send({ tenantId: r.tenant_id, users: [r.user_id] }, 'notification', item);
 
   /**
    * Settles pending notifications: live ones go to the user's tabs, dnd holds the rest. Either
@@ -97,9 +96,9 @@ export function createNotifications(deps: {
       const users = new Map<string, { tenant_id: string; user_id: string }>();
       for (const r of settled) {
         if (r.delivery === 'live') emit(r, toNotification(r));
-        users.set(roomNames.user(r.tenant_id, r.user_id), r);
+        users.set(`${r.tenant_id}\u0000${r.user_id}`, r);
       }
-      for (const [room, u] of users) deps.io().to(room).emit('notifications:unread', { unread: await store.unreadCount(u.tenant_id, u.user_id) });
+      for (const u of users.values()) deps.broadcast.send({ tenantId: u.tenant_id, users: [u.user_id] }, 'notifications:unread', { unread: await store.unreadCount(u.tenant_id, u.user_id) });
       return settled.length === 200;
     },
     log,
@@ -136,7 +135,7 @@ export function createNotifications(deps: {
   async function markRead(tenantId: string, userId: string, ids: string[] | 'all') {
     const changed = await store.markRead(tenantId, userId, ids);
     const unread = await store.unreadCount(tenantId, userId);
-    if (changed.length) deps.io().to(roomNames.user(tenantId, userId)).emit('notifications:read', { ids: changed, unread });
+    if (changed.length) deps.broadcast.send({ tenantId, users: [userId] }, 'notifications:read', { ids: changed, unread });
     return { ids: changed, unread };
   }
 

@@ -12,7 +12,6 @@ declare module 'fastify' {
 export default fp(
   async function suggestionsPlugin(app) {
     const suggestions = createSuggestions({
-      db: app.db,
       directory: app.directory,
       // Everyone in the directory is ranked: one call for the tenant's online users is cheaper.
       presence: {
@@ -21,11 +20,12 @@ export default fp(
         },
       },
       helperRole: app.config.work.helperRole,
+      editors: (roomId) => app.fields.recentEditors(roomId),
       visitors: async (tenantId, roomId) =>
         (await app.presence.visits.list(tenantId, { roomId }, 200)).map((v) => ({ userId: v.userId, at: new Date(v.endedAt ?? v.startedAt).getTime() })),
     });
     app.decorate('suggestions', suggestions);
     app.realtime.handle(...suggestionHandlers(suggestions));
   },
-  { name: 'suggestions', dependencies: ['core', 'realtime', 'presence'] },
+  { name: 'suggestions', dependencies: ['core', 'realtime', 'presence', 'fields'] },
 );

@@ -1,13 +1,13 @@
 import { can } from '../../auth/permissions.js';
-import type { Database } from '../../db/client.js';
 import type { Directory } from '../directory/store.js';
 import type { PresenceLookup } from '../presence/api.js';
 import { recordLabel, type Sighting, suggest, type Suggestion } from './rank.js';
 
 export interface SuggestionDeps {
-  db: Database;
   directory: Directory;
   presence: PresenceLookup;
+  /** Recent editors of a room's form, from the co-editing op log (user writes only). */
+  editors: (roomId: string) => Promise<Sighting[]>;
   /** Recent visitors of a room, from presence's visit history. */
   visitors: (tenantId: string, roomId: string) => Promise<Sighting[]>;
   helperRole: string;
@@ -20,18 +20,8 @@ export type Suggestions = ReturnType<typeof createSuggestions>;
 export function createSuggestions(d: SuggestionDeps) {
   const now = d.now ?? Date.now;
 
-  /** Recent editors of the room's form, from the co-editing op log (user writes only). */
-  async function editors(roomId: string): Promise<Sighting[]> {
-    const { rows } = await d.db.query<{ userId: string; at: Date }>(
-      `SELECT substring(actor from 6) AS "userId", max(created_at) AS at FROM field_ops
-       WHERE room_id = $1 AND actor LIKE 'user:%' AND created_at > now() - interval '90 days' GROUP BY actor`,
-      [roomId],
-    );
-    return rows.map((r) => ({ userId: r.userId, at: new Date(r.at).getTime() }));
-  }
-
   async function forRoom(tenantId: string, room: { id: string; pageKey: string }, opts: { exclude: string[]; tags: string[]; limit: number }): Promise<Suggestion[]> {
-    const [users, edited, visited] = await Promise.all([d.directory.list(tenantId), editors(room.id), d.visitors(tenantId, room.id)]);
+    const [users, edited, visited] = await Promise.all([d.directory.list(tenantId), d.editors(room.id), d.visitors(tenantId, room.id)]);
     const statuses = await d.presence.statuses(tenantId, users.map((u) => u.id));
     return suggest({
       // Work handed over on a page is writing its fields: only people who may write the page are suggested.

@@ -1,5 +1,6 @@
-import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Logger } from '../../ports/log.js';
 import type { Database, Queryable } from '../../db/client.js';
+import { timerStore as store } from './store.js';
 
 export interface DueTimer {
   id: number;
@@ -40,8 +41,6 @@ export interface TimerOptions {
 
 export type Timers = ReturnType<typeof createTimers>;
 
-const COLUMNS = `id, kind, key, tenant_id AS "tenantId", due_at AS "dueAt", payload, attempts`;
-
 /**
  * Durable timers in Postgres. Every instance sweeps; a due row is claimed with
  * FOR UPDATE SKIP LOCKED and fired in the same transaction that sets fired_at, so N
@@ -67,18 +66,13 @@ export function createTimers(opts: TimerOptions) {
   /** Creates or moves the unfired timer (kind, key). Pass the transaction of the change that needs it. */
   async function schedule(q: Queryable, t: ScheduleTimer): Promise<void> {
     const due = t.dueAt instanceof Date ? t.dueAt : new Date(t.dueAt);
-    await q.query(
-      `INSERT INTO timers (kind, key, tenant_id, due_at, payload) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (kind, key) WHERE fired_at IS NULL
-       DO UPDATE SET due_at = EXCLUDED.due_at, payload = EXCLUDED.payload, tenant_id = EXCLUDED.tenant_id, attempts = 0, last_error = NULL`,
-      [t.kind, t.key, t.tenantId ?? null, due.toISOString(), JSON.stringify(t.payload ?? {})],
-    );
+    await store.upsert(q, { kind: t.kind, key: t.key, tenantId: t.tenantId ?? null, dueAt: due, payload: t.payload ?? {} });
     if (!stopped && due.getTime() - Date.now() < opts.sweepMs) nudge(Math.max(0, due.getTime() - Date.now()));
   }
 
   /** Removes the unfired timer (kind, key), if any. */
   async function cancel(q: Queryable, kind: string, key: string): Promise<void> {
-    await q.query(`DELETE FROM timers WHERE kind = $1 AND key = $2 AND fired_at IS NULL`, [kind, key]);
+    await store.remove(q, kind, key);
   }
 
   /** Fires one due timer; false when none is due (or all are being fired by others). */
@@ -87,32 +81,19 @@ export function createTimers(opts: TimerOptions) {
     let after: void | AfterCommit = undefined;
     const fired = await db.transaction(async (tx) => {
       // Only kinds this instance knows: during a rolling upgrade, a newer instance fires the new kinds.
-      const { rows } = await tx.query<DueTimer>(
-        `SELECT ${COLUMNS} FROM timers WHERE fired_at IS NULL AND due_at <= now() AND kind = ANY($1::text[])
-         ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
-        [[...handlers.keys()]],
-      );
-      const t = rows[0];
+      const t = await store.claimDue(tx, [...handlers.keys()]);
       if (!t) return false;
       const handler = handlers.get(t.kind)!;
-      await tx.query('SAVEPOINT timer_fire');
-      try {
-        after = await handler(t, tx);
-        await tx.query('RELEASE SAVEPOINT timer_fire');
-      } catch (err) {
-        await tx.query('ROLLBACK TO SAVEPOINT timer_fire');
+      const out = await store.undoable(tx, () => handler(t, tx));
+      if (!out.ok) {
+        const err = out.error;
         failed = { id: t.id, error: (err as Error).message ?? String(err), attempts: t.attempts + 1 };
         log.error({ err, kind: t.kind, key: t.key, attempt: t.attempts + 1 }, 'timer handler failed');
-        const giveUp = failed.attempts >= maxAttempts;
-        await tx.query(
-          giveUp
-            ? `UPDATE timers SET attempts = $2::int, last_error = $3, fired_at = now(), claimed_by = $4, claimed_at = now() WHERE id = $1`
-            : `UPDATE timers SET attempts = $2::int, last_error = $3, due_at = now() + make_interval(secs => $2::int), claimed_by = $4, claimed_at = now() WHERE id = $1`,
-          [t.id, failed.attempts, failed.error.slice(0, 1000), instanceId],
-        );
+        await store.markFailed(tx, t.id, failed.attempts, failed.error, instanceId, failed.attempts >= maxAttempts);
         return true;
       }
-      await tx.query(`UPDATE timers SET fired_at = now(), claimed_by = $2, claimed_at = now(), attempts = attempts + 1 WHERE id = $1`, [t.id, instanceId]);
+      after = out.value;
+      await store.markFired(tx, t.id, instanceId);
       return true;
     });
     const cb = after as void | AfterCommit;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { Logger } from '../../ports/log.js';
 import { AppError } from '../../errors.js';
 import type { Events } from '../events/service.js';
 import { createLoop } from '../events/wake.js';

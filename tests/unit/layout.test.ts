@@ -1,0 +1,70 @@
+/**
+ * The layout holds by test, not by convention (issue 13): a feature's services never see the
+ * transport or the web framework, and SQL lives only in stores (and src/db).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const src = new URL('../../src/', import.meta.url).pathname;
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+const withoutComments = (code: string) => code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+
+function importsOf(code: string): string[] {
+  const out: string[] = [];
+  const re = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g;
+  for (const m of withoutComments(code).matchAll(re)) out.push((m[1] ?? m[2] ?? m[3])!);
+  return out;
+}
+
+const SQL = /\.query(?:<[^>]*>)?\(|\bSELECT\s[\s\S]{0,400}?\sFROM\s|\bINSERT INTO\s|\bUPDATE\s+\w+\s+SET\s|\bDELETE FROM\s|\bLISTEN\s|\bSAVEPOINT\s/;
+
+const rel = (p: string) => relative(src, p);
+const featureFiles = files(join(src, 'features'));
+const transport = /^(socket\.io|socket\.io-client|@socket\.io\/)/;
+const web = /^(fastify|fastify-|@fastify\/)/;
+
+describe('layout', () => {
+  it('finds the feature files it checks', () => {
+    expect(featureFiles.length).toBeGreaterThan(50);
+    expect(featureFiles.some((f) => rel(f) === 'features/fields/service.ts')).toBe(true);
+  });
+
+  it('no file under src/features imports socket.io except its socket handler', () => {
+    const bad = featureFiles.filter((f) => basename(f) !== 'socket.ts' && importsOf(readFileSync(f, 'utf8')).some((i) => transport.test(i)));
+    expect(bad.map(rel)).toEqual([]);
+  });
+
+  it("only a feature's socket handler and plugin reach the gateway (src/realtime): services get ports", () => {
+    const bad = featureFiles.filter(
+      (f) => !['socket.ts', 'plugin.ts'].includes(basename(f)) && importsOf(readFileSync(f, 'utf8')).some((i) => /\/realtime\//.test(i)),
+    );
+    expect(bad.map(rel)).toEqual([]);
+  });
+
+  it('no service (nor any other feature file but routes and plugins) imports fastify', () => {
+    const allowed = ['routes.ts', 'plugin.ts', 'rest.ts'];
+    const bad = featureFiles.filter((f) => !allowed.includes(basename(f)) && importsOf(readFileSync(f, 'utf8')).some((i) => web.test(i)));
+    expect(bad.map(rel)).toEqual([]);
+  });
+
+  it('no SQL outside stores (and src/db)', () => {
+    const all = files(src).filter((f) => !rel(f).startsWith('overlay/') && !rel(f).startsWith('db/'));
+    const bad = all.filter((f) => basename(f) !== 'store.ts' && SQL.test(withoutComments(readFileSync(f, 'utf8'))));
+    expect(bad.map(rel)).toEqual([]);
+  });
+
+  it('the checks see what they look for', () => {
+    expect(importsOf(`import type { Server } from 'socket.io';\nimport fp from 'fastify-plugin';`)).toEqual(['socket.io', 'fastify-plugin']);
+    expect(SQL.test("await q.query(`SELECT page_key FROM rooms WHERE id = $1`, [id])")).toBe(true);
+    expect(SQL.test('// one SELECT per batch, not per row')).toBe(false);
+    expect(SQL.test(withoutComments('/** FOR UPDATE SKIP LOCKED claims SELECT a FROM b */'))).toBe(false);
+  });
+});
