@@ -4,29 +4,17 @@ from __future__ import annotations
 
 import queue
 import time
-from typing import Any, Dict, Tuple
 
 import pytest
+
+from deliveries import Delivery, no_app, recording
 
 from tandem_integration import (InvalidSignature, ReplayedEvent, StaleTimestamp, TandemClient,
                                 WebhookVerifier)
 
-Delivery = Tuple[Dict[str, str], bytes]
-
-
-def recorder(into: "queue.Queue[Delivery]") -> Any:
-    def app(environ: Dict[str, Any], start_response: Any) -> Any:
-        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        headers = {k[5:].replace("_", "-").title(): v for k, v in environ.items() if k.startswith("HTTP_")}
-        into.put((headers, body))
-        start_response("204 No Content", [])
-        return [b""]
-    return app
-
-
 def test_a_real_delivery_is_accepted_and_tampered_old_or_replayed_ones_are_not(client: TandemClient, serve) -> None:
     got: "queue.Queue[Delivery]" = queue.Queue()
-    receiver = serve(recorder(got))
+    receiver = serve(recording(no_app, got))
     secret = "whsec-python-test-0123456789"
     client.register_webhook(f"{receiver.url}/hook", ["record.*"], secret=secret)
     client.record_changed("shop.order:hook", {"status": "paid"}, saved_by="erp")
