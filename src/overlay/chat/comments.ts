@@ -1,5 +1,6 @@
 // Comments anchored to host fields: a pin with the open-thread count on each field, and the
 // comments panel (threads of one field, replies, resolve/reopen). User text via textContent only.
+import { errorText } from '../core/i18n.js';
 import { icon, t, type OverlayContext } from '../index.js';
 import { makeComposer } from './composer.js';
 import { avatar, el, timeOf } from './view.js';
@@ -31,7 +32,7 @@ export function initComments(ctx: OverlayContext, people: Map<string, string>) {
   let replyTo: string | null = null;
   const commentComposer = makeComposer(ctx, people, t('comments.compose'), async (body) => {
     const r = await ctx.request<{ comment: Comment }>('comment:create', { roomId: roomId(), field: fieldSelect.value, body, ...(replyTo ? { parentId: replyTo } : {}) });
-    if (!r.ok) return ui.toast(r.error.message, { kind: 'error' }), false;
+    if (!r.ok) return ui.toast(errorText(r.error), { kind: 'error' }), false;
     apply(r.comment);
     replyTo = null;
     return true;

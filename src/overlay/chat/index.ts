@@ -2,6 +2,7 @@
 // pins on fields with their threads (comments.ts); the notification inbox (inbox.ts). The one
 // status control is presence's.
 // Everything a user wrote is rendered with textContent (see view.ts).
+import { errorText } from '../core/i18n.js';
 import { icon, registerModule, t, type OverlayContext } from '../index.js';
 import { type Comment, initComments, type Thread } from './comments.js';
 import { makeComposer } from './composer.js';
@@ -61,7 +62,7 @@ function initChat(ctx: OverlayContext) {
   const typingLine = el('div', 'tdmc-typing', { 'aria-live': 'polite' });
   const composer = makeComposer(ctx, people, t('chat.message'), async (body) => {
     const r = await ctx.request<{ message: Message }>('chat:send', { roomId: roomId(), body, clientMsgId: clientMsgId(), ...(openThread ? { threadRootId: openThread } : {}) });
-    if (!r.ok) return ui.toast(r.error.message, { kind: 'error' }), false;
+    if (!r.ok) return ui.toast(errorText(r.error), { kind: 'error' }), false;
     upsert(r.message);
     return true;
   });
@@ -149,7 +150,7 @@ function initChat(ctx: OverlayContext) {
             if (next === null || next === m.body) return;
             const r = await ctx.request<{ message: Message }>('chat:edit', { roomId: roomId(), messageId: m.id, body: next });
             if (r.ok) (upsert(r.message), render());
-            else ui.toast(r.error.message, { kind: 'error' });
+            else ui.toast(errorText(r.error), { kind: 'error' });
           });
           const del = el('button', '', { type: 'button' }, t('chat.delete'));
           del.addEventListener('click', async () => {
@@ -168,7 +169,7 @@ function initChat(ctx: OverlayContext) {
   async function react(messageId: string, emoji: string) {
     const r = await ctx.request<{ message: Message }>('chat:react', { roomId: roomId(), messageId, emoji });
     if (r.ok) (upsert(r.message), render());
-    else ui.toast(r.error.message, { kind: 'error' });
+    else ui.toast(errorText(r.error), { kind: 'error' });
   }
 
   async function showThread(rootId: string) {

@@ -55,3 +55,13 @@ export function t(key: MessageKey, vars: Record<string, string | number> = {}): 
   const s = current[key] ?? en[key];
   return s.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
 }
+
+/**
+ * A refusal from the server, for people: its own message on an English page (it names the
+ * detail); elsewhere the catalog's sentence for its code, the English message only for a code
+ * the catalogs do not know.
+ */
+export function errorText(error: { code: string; message: string }): string {
+  const key = `error.${error.code}`;
+  return currentLang === 'en' || !hasMessage(key) ? error.message : t(key);
+}

@@ -5,7 +5,7 @@ import { type RemoteApplied, type TextClientState, TextFieldClient } from '../..
 import { compose, cpLength, cpToUtf16, diff, type TextOp, transform, transformCaret, utf16ToCp } from '../../ot/text.js';
 import type { FieldInfo, OverlayContext } from '../index.js';
 import type { WireOp } from '../../features/fields/messages.js';
-import { t } from '../core/i18n.js';
+import { errorText, t } from '../core/i18n.js';
 import { clearState, saveState } from './persist.js';
 
 export type { WireOp };
@@ -311,7 +311,7 @@ export class TextBinding {
         setTimeout(() => this.flush(), 1000);
         return;
       }
-      this.ctx.ui.toast(t('fields.refused', { field: this.field.label || this.field.name, message: r.error.message }), { kind: 'error', ms: 6000 });
+      this.ctx.ui.toast(t('fields.refused', { field: this.field.label || this.field.name, message: errorText(r.error) }), { kind: 'error', ms: 6000 });
       await this.resync();
       this.hooks.onState();
     });

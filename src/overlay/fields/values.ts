@@ -6,7 +6,7 @@
 import { bindingOf, sameValue, type Value, type Watcher } from '../bindings/index.js';
 import type { FieldInfo, OverlayContext } from '../index.js';
 import type { WireOp } from './text.js';
-import { t } from '../core/i18n.js';
+import { errorText, t } from '../core/i18n.js';
 import { openDialog } from './dialog.js';
 
 interface Pending {
@@ -172,7 +172,7 @@ export class ValueSync {
       return;
     }
     // Refused for good (read-only, delegated to someone else, invalid): the page goes back to the room's value.
-    this.ctx.ui.toast(t('fields.refused', { field: f.label || f.name, message: r.error.message }), { kind: 'error', ms: 6000 });
+    this.ctx.ui.toast(t('fields.refused', { field: f.label || f.name, message: errorText(r.error) }), { kind: 'error', ms: 6000 });
     this.drop(f);
   }
 
@@ -216,7 +216,7 @@ export class ValueSync {
         this.flush(f); // resent as a write on its old base when connected: the choice comes again
         return;
       }
-      this.ctx.ui.toast(t('fields.keep_failed', { message: r.error.message }), { kind: 'error' });
+      this.ctx.ui.toast(t('fields.keep_failed', { message: errorText(r.error) }), { kind: 'error' });
       this.drop(f);
     };
     const who = d.current.by?.name ?? t('fields.someone');

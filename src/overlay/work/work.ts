@@ -4,7 +4,7 @@ import type { Suggestion } from '../../features/suggestions/rank.js';
 import type { FieldBadge, FieldInfo, OverlayContext } from '../core/types.js';
 import { bindingOf } from '../bindings/index.js';
 import { pageLinkTarget } from '../core/navigate.js';
-import { t } from '../core/i18n.js';
+import { errorText, t } from '../core/i18n.js';
 import { icon } from '../core/icons.js';
 import { workCss } from './styles.js';
 
@@ -53,7 +53,7 @@ export function initWork(ctx: OverlayContext) {
   const me = () => ctx.user?.id ?? '';
   const isApprover = () => ctx.user?.roles.includes(approverRole) ?? false;
   const toast = (t: string, kind: 'info' | 'error' = 'info') => ctx.ui.toast(t, { kind });
-  const fail = (r: { ok: false; error: { message: string } }) => toast(r.error.message, 'error');
+  const fail = (r: { ok: false; error: { code: string; message: string } }) => toast(errorText(r.error), 'error');
 
   // ---- badges and locks on delegated fields ----
   function paintFields() {

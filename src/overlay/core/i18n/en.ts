@@ -95,6 +95,18 @@ export const en = {
   'notify.delegation_expired': 'The delegation on {page} expired',
   'notify.fields_one': '1 field',
   'notify.fields': '{n} fields',
+  // refusals from the server by error code (src/errors.ts), for pages not in English
+  'error.forbidden': 'You are not allowed to do that here.',
+  'error.validation_failed': 'That was not accepted: please check what you entered.',
+  'error.not_found': 'That no longer exists.',
+  'error.conflict': 'Someone changed this meanwhile; try again.',
+  'error.version_conflict': 'Someone changed this meanwhile; try again.',
+  'error.invalid_transition': 'That is not possible in its current state.',
+  'error.payload_too_large': 'That is too long.',
+  'error.rate_limited': 'Too many requests; wait a moment and try again.',
+  'error.unavailable': 'Tandem is unavailable right now; try again shortly.',
+  'error.internal': 'Something went wrong on the server.',
+  'error.timeout': 'No answer from Tandem; try again.',
   // work
   'work.title': 'Work: delegate and get help',
   'work.open': 'Work',
