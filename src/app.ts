@@ -36,6 +36,7 @@ import webhooks from './features/webhooks/plugin.js';
 import webhookRoutes from './features/webhooks/routes.js';
 import comments from './features/comments/plugin.js';
 import resync from './features/resync/plugin.js';
+import opsMetrics from './ops/metrics.js';
 import commentRoutes from './features/comments/routes.js';
 
 export interface AppOverrides {
@@ -85,6 +86,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(assistance);
   await app.register(suggestions);
   await app.register(resync);
+  await app.register(opsMetrics);
 
   await app.register(
     async (api) => {

@@ -15,6 +15,9 @@ export interface Metrics {
   registry: Registry;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   socketEvents: Counter<'event' | 'outcome'>;
+  socketAckDuration: Histogram<'event'>;
+  /** Every error answered, REST and socket, by code (rate_limited, unavailable, internal…). */
+  errors: Counter<'surface' | 'code'>;
 }
 
 declare module 'fastify' {
@@ -93,6 +96,19 @@ export default fp<CoreOptions>(
         name: 'tandem_socket_events_total',
         help: 'Socket events handled, by outcome',
         labelNames: ['event', 'outcome'] as const,
+        registers: [registry],
+      }),
+      socketAckDuration: new Histogram({
+        name: 'tandem_socket_ack_duration_seconds',
+        help: 'Time from a socket message arriving to its ack (queue wait included), by event',
+        labelNames: ['event'] as const,
+        buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+        registers: [registry],
+      }),
+      errors: new Counter({
+        name: 'tandem_errors_total',
+        help: 'Errors answered to clients, by surface (rest, socket) and code (rate_limited, unavailable, internal, …)',
+        labelNames: ['surface', 'code'] as const,
         registers: [registry],
       }),
     });

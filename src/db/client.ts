@@ -27,6 +27,8 @@ export interface Database extends Queryable {
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Connection pool occupancy (Postgres only; PGlite is one in-process connection). */
+  poolStats?(): { total: number; idle: number; waiting: number };
 }
 
 export const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
@@ -86,6 +88,7 @@ function openPostgres(url: string, { poolSize, log }: DatabaseOptions): Database
     async close() {
       await pool.end();
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }
 

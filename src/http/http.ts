@@ -34,6 +34,7 @@ export default fp(
       else if (isDependencyUnavailable(err)) e = unavailable(isDependencyUnavailable(err)!);
       else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) e = new AppError(err.statusCode === 404 ? 'not_found' : err.statusCode === 413 ? 'payload_too_large' : 'bad_request', err.message);
       else e = new AppError('internal', 'Internal server error');
+      app.metrics.errors.inc({ surface: 'rest', code: e.code });
       // An outage is expected and retried by clients (warn); anything else is a bug (error).
       if (e.code === 'unavailable') req.log.warn({ err: err.message }, 'request failed: dependency unavailable');
       else if (e.status >= 500) req.log.error({ err }, 'request failed');

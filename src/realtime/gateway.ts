@@ -222,7 +222,7 @@ export default fp(
       const { user } = socket.data;
       scheduleExpiry(socket);
       socket.join([roomNames.tenant(user.tenantId), roomNames.user(user.tenantId, user.userId)]);
-      bindHandlers(socket, handlers, { log, inFlight, counter: app.metrics.socketEvents });
+      bindHandlers(socket, handlers, { log, inFlight, counter: app.metrics.socketEvents, ackSeconds: app.metrics.socketAckDuration, errors: app.metrics.errors });
       socket.on('disconnect', (reason) => {
         clearTimeout(expiryTimers.get(socket.id));
         expiryTimers.delete(socket.id);

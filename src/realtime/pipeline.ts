@@ -66,6 +66,9 @@ export interface PipelineEnv {
   log: Logger;
   inFlight: Set<Promise<unknown>>;
   counter?: EventCounter;
+  /** Seconds from arrival to ack (queue wait included: what the client waits), and errors by code. */
+  ackSeconds?: { observe(labels: { event: string }, seconds: number): void };
+  errors?: { inc(labels: { surface: 'socket'; code: string }): void };
 }
 
 /**
@@ -89,8 +92,10 @@ function dispatch(
   handler: Handler<z.ZodType, object | void>,
   payload: unknown,
   ack: ((r: unknown) => void) | undefined,
-  { log, inFlight, counter }: PipelineEnv,
+  { log, inFlight, counter, ackSeconds, errors }: PipelineEnv,
 ) {
+  const arrived = performance.now();
+  const took = () => ackSeconds?.observe({ event: handler.event }, (performance.now() - arrived) / 1000);
   const run = async () => {
     const problem = inputProblem(payload);
     if (problem) throw validationError([problem], `${handler.event} payload`);
@@ -103,11 +108,14 @@ function dispatch(
     p.then(
       (result) => {
         counter?.inc({ event: handler.event, outcome: 'ok' });
+        took();
         ack?.({ ok: true, ...(result ?? {}) });
       },
       (err) => {
         counter?.inc({ event: handler.event, outcome: 'error' });
         const e = publicError(err);
+        took();
+        errors?.inc({ surface: 'socket', code: e.code });
         if (e.code === 'unavailable') log.warn({ err: (err as Error)?.message, event: handler.event, socketId: socket.id }, 'socket handler failed: dependency unavailable');
         else if (e.status >= 500) log.error({ err, event: handler.event, socketId: socket.id }, 'socket handler failed');
         // Acks have no Retry-After header: the hint travels in the error's details.
