@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { tenantWithKey } from '../helpers/cli.js';
 import { freePort, spawnTandem, type TandemProcess } from '../helpers/process.js';
 import { createTestDatabase, hasChromium, hasPg } from '../helpers/services.js';
 import { buildOverlay, launchBrowser, waitForConnection } from './helpers/browser.js';
@@ -29,20 +29,14 @@ describe.skipIf(!hasChromium || !hasPg || !hasFlask)('a Flask-AppBuilder-shaped 
     buildOverlay();
     const db = await createTestDatabase();
     cleanup.push(() => db.drop());
-    const cli = async (args: string[]) => {
-      const r = await runCli([...args, '--json'], { DATABASE_URL: db.url });
-      if (r.code !== 0) throw new Error(`tandem ${args.join(' ')}: ${r.stderr}`);
-      return JSON.parse(r.stdout) as Record<string, string>;
-    };
-    await cli(['tenant', 'create', 'shop', '--name', 'Shop (Flask)']);
-    const { key } = await cli(['key', 'create', 'shop', '--name', 'flask']);
+    const key = await tenantWithKey(db.url, 'shop', 'Shop (Flask)', 'flask');
     const [tandemPort, flaskPort] = [await freePort(), await freePort()];
     flaskUrl = `http://127.0.0.1:${flaskPort}`;
     const dir = mkdtempSync(join(tmpdir(), 'tandem-flask-'));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     const flask: ChildProcess = spawn(PYTHON, ['serve.py'], {
       cwd: HOST_DIR,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', PYTHONDONTWRITEBYTECODE: '1', FLASK_DB: `sqlite:///${join(dir, 'db.sqlite3')}`, PORT: String(flaskPort), TANDEM_URL: `http://127.0.0.1:${tandemPort}`, TANDEM_API_KEY: key! },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', PYTHONDONTWRITEBYTECODE: '1', FLASK_DB: `sqlite:///${join(dir, 'db.sqlite3')}`, PORT: String(flaskPort), TANDEM_URL: `http://127.0.0.1:${tandemPort}`, TANDEM_API_KEY: key },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

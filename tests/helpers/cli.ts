@@ -25,3 +25,14 @@ export function runCli(args: string[], env: Record<string, string>): Promise<Cli
     });
   });
 }
+
+/** A new tenant and an API key for it, made with the CLI against `databaseUrl`, as an operator would; returns the key. */
+export async function tenantWithKey(databaseUrl: string, tenant: string, name: string, keyName: string): Promise<string> {
+  const cli = async (args: string[]) => {
+    const r = await runCli([...args, '--json'], { DATABASE_URL: databaseUrl });
+    if (r.code !== 0) throw new Error(`tandem ${args.join(' ')}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as Record<string, string>;
+  };
+  await cli(['tenant', 'create', tenant, '--name', name]);
+  return (await cli(['key', 'create', tenant, '--name', keyName])).key!;
+}

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { Browser } from 'playwright-core';
 import { apply, type TextOp } from '../../../src/ot/text.js';
-import { runCli } from '../../helpers/cli.js';
+import { tenantWithKey } from '../../helpers/cli.js';
 import { freePort, spawnTandem, type TandemProcess } from '../../helpers/process.js';
 import { createTestDatabase } from '../../helpers/services.js';
 import { buildOverlay, launchBrowser, type UserPage, waitForConnection } from './browser.js';
@@ -120,18 +120,12 @@ export async function startDjangoStack(): Promise<DjangoStack> {
     for (const c of cleanup.splice(0).reverse()) await c().catch(() => undefined);
   };
   try {
-    const cli = async (args: string[]) => {
-      const r = await runCli([...args, '--json'], { DATABASE_URL: db.url });
-      if (r.code !== 0) throw new Error(`tandem ${args.join(' ')}: ${r.stderr}`);
-      return JSON.parse(r.stdout) as Record<string, string>;
-    };
-    await cli(['tenant', 'create', 'shop', '--name', 'Shop (Django)']);
-    const { key } = await cli(['key', 'create', 'shop', '--name', 'django']);
+    const key = await tenantWithKey(db.url, 'shop', 'Shop (Django)', 'django');
     const port = await freePort();
     // The Django origin is known only once Django has a port; Tandem needs it in ALLOWED_ORIGINS,
     // and Django needs Tandem's URL: so pick Django's port first and hand it to both.
     const tandemUrl = `http://127.0.0.1:${port}`;
-    const django = await startDjango({ TANDEM_URL: tandemUrl, TANDEM_API_KEY: key! });
+    const django = await startDjango({ TANDEM_URL: tandemUrl, TANDEM_API_KEY: key });
     cleanup.push(() => django.stop());
     const tandem = await spawnTandem({ DATABASE_URL: db.url, DEV_MODE: 'false', ALLOWED_ORIGINS: django.url }, port);
     cleanup.push(async () => {
