@@ -70,7 +70,10 @@ class TandemClient:
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as r:
                 raw = r.read()
+            try:
                 return json.loads(raw) if raw else None
+            except ValueError:  # a proxy's HTML page, not Tandem
+                raise TandemError("bad_response", f"{url} did not answer with JSON", r.status) from None
         except urllib.error.HTTPError as e:
             raw = e.read()
             try:
