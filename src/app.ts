@@ -37,6 +37,7 @@ import webhookRoutes from './features/webhooks/routes.js';
 import comments from './features/comments/plugin.js';
 import resync from './features/resync/plugin.js';
 import opsMetrics from './ops/metrics.js';
+import consolePlugin from './features/console/plugin.js';
 import commentRoutes from './features/comments/routes.js';
 
 export interface AppOverrides {
@@ -87,6 +88,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(suggestions);
   await app.register(resync);
   await app.register(opsMetrics);
+  await app.register(consolePlugin);
 
   await app.register(
     async (api) => {

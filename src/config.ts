@@ -85,6 +85,7 @@ export const envSchema = z
     STREAM_RETENTION_SECONDS: seconds(7 * 24 * 3600),
     // Operating Tandem (issue 15).
     RESYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    OPS_TOKEN: z.string().min(24, 'at least 24 characters (e.g. openssl rand -hex 24)').max(512).optional(),
   })
   .superRefine((env, ctx) => {
     const dev = env.DEV_MODE ?? env.NODE_ENV !== 'production';
@@ -130,6 +131,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** How often each instance tells its rooms' clients their heads when they moved (features/resync). */
   resyncIntervalMs: number;
+  /** The operator credential of /admin/ (the console and its API); unset: the console is off. */
+  opsToken: string | undefined;
   presence: {
     /** A dropped participant is kept this long before "left" is announced. */
     graceMs: number;
@@ -236,6 +239,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     trustedProxies: e.TRUSTED_PROXIES,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     resyncIntervalMs: e.RESYNC_INTERVAL_MS,
+    opsToken: e.OPS_TOKEN,
     presence: {
       graceMs: e.PRESENCE_GRACE_MS,
       idleMs: e.PRESENCE_IDLE_MS,

@@ -156,6 +156,11 @@ export function createWebhooks(deps: {
       if (!(await store.getEndpoint(tenantId, endpointId))) throw new AppError('not_found', 'No such webhook endpoint');
       return store.deliveries(tenantId, endpointId, o);
     },
+    /** An operator's retry of a delivery that failed for good (console). */
+    async retry(tenantId: string, deliveryId: string) {
+      if (!/^\d{1,18}$/.test(deliveryId) || !(await store.retryFailed(tenantId, deliveryId))) throw new AppError('not_found', 'No failed delivery with that id');
+      loop.wake();
+    },
     kick: () => loop.wake(),
     async close() {
       stopped = true;

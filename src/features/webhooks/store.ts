@@ -117,6 +117,18 @@ export function createWebhookStore(db: Database) {
     }));
   }
 
-  return { createEndpoint, listEndpoints, getEndpoint, removeEndpoint, claimDue, recordAttempt, nextDueInMs, deliveries };
+  /** A failed delivery of an active endpoint, due again now (one more attempt); false if there is none. */
+  async function retryFailed(tenantId: string, deliveryId: string): Promise<boolean> {
+    const { rows } = await db.query(
+      `UPDATE webhook_deliveries d SET status = 'pending', next_attempt_at = now()
+         FROM webhook_endpoints e
+        WHERE d.id = $2 AND d.tenant_id = $1 AND d.status = 'failed' AND e.id = d.endpoint_id AND e.active
+        RETURNING d.id`,
+      [tenantId, deliveryId],
+    );
+    return rows.length > 0;
+  }
+
+  return { createEndpoint, listEndpoints, getEndpoint, removeEndpoint, claimDue, recordAttempt, nextDueInMs, deliveries, retryFailed };
 }
 export type WebhookStore = ReturnType<typeof createWebhookStore>;
