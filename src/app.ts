@@ -10,6 +10,9 @@ import authRoutes from './auth/routes.js';
 import type { Config } from './config.js';
 import core from './core.js';
 import type { Database } from './db/client.js';
+import type { Fields } from './features/fields/service.js';
+import type { FieldStore } from './features/fields/store.js';
+import type { Broadcast } from './ports/broadcast.js';
 import devRoutes from './dev/demo.js';
 import widgetRoutes from './dev/widgets.js';
 import streamRoutes from './features/stream/routes.js';
@@ -44,6 +47,25 @@ export interface AppOverrides {
   /** An already open database (tests share one PGlite); the app will not close it. */
   db?: Database;
   logger?: FastifyServerOptions['logger'];
+  /** Ports replaced while the app is built (tests inject deliberately broken variants here). */
+  seams?: Seams;
+}
+
+/**
+ * Where a test may wrap one of the app's ports once, at build time: nothing is looked up per
+ * message, and no broken behaviour lives in src. Each wrapper gets the real port and returns
+ * the one to use.
+ */
+export interface Seams {
+  fieldStore?: (real: FieldStore, db: Database) => FieldStore;
+  fields?: (real: Fields) => Fields;
+  broadcast?: (real: Broadcast) => Broadcast;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    seams: Seams;
+  }
 }
 
 export const publicDir = fileURLToPath(new URL('../public', import.meta.url));
@@ -66,6 +88,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>();
 
+  app.decorate('seams', overrides.seams ?? {});
   await app.register(core, { config, ...(overrides.db ? { db: overrides.db } : {}) });
   await app.register(http);
   await app.register(authPlugin);

@@ -65,8 +65,6 @@ export const envSchema = z
     DRAFT_RETENTION_SECONDS: seconds(7 * 24 * 3600),
     GROUP_COMMIT_MAX_OPS: z.coerce.number().int().min(1).max(100_000).default(2000),
     GROUP_COMMIT_MAX_WAIT_MS: z.coerce.number().int().min(0).max(1000).default(0),
-    /** Test-of-the-tests only: honoured with NODE_ENV=test, refused otherwise. */
-    TANDEM_TEST_BREAK: z.enum(['ack-before-commit', 'no-dedup']).optional(),
     // Chat, comments, notifications, webhooks, service stream (issue 5).
     CHAT_MESSAGE_MAX_CHARS: z.coerce.number().int().min(1).max(100_000).default(4000),
     COMMENT_MAX_CHARS: z.coerce.number().int().min(1).max(100_000).default(4000),
@@ -89,9 +87,6 @@ export const envSchema = z
   })
   .superRefine((env, ctx) => {
     const dev = env.DEV_MODE ?? env.NODE_ENV !== 'production';
-    if (env.TANDEM_TEST_BREAK !== undefined && env.NODE_ENV !== 'test') {
-      ctx.addIssue({ code: 'custom', path: ['TANDEM_TEST_BREAK'], message: 'breaks the server on purpose; only allowed with NODE_ENV=test' });
-    }
     if (dev && env.NODE_ENV === 'production') {
       ctx.addIssue({
         code: 'custom',
@@ -169,8 +164,6 @@ export interface Config {
     groupCommitMaxOps: number;
     /** 0: adaptive (flush at once when idle, the rest rides the next batch). */
     groupCommitMaxWaitMs: number;
-    /** A deliberately broken server, for tests that must be shown to catch it. */
-    testBreak: 'ack-before-commit' | 'no-dedup' | undefined;
   };
   collab: {
     messageMaxChars: number;
@@ -263,7 +256,6 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       draftRetentionSeconds: e.DRAFT_RETENTION_SECONDS,
       groupCommitMaxOps: e.GROUP_COMMIT_MAX_OPS,
       groupCommitMaxWaitMs: e.GROUP_COMMIT_MAX_WAIT_MS,
-      testBreak: e.TANDEM_TEST_BREAK,
     },
     collab: {
       messageMaxChars: e.CHAT_MESSAGE_MAX_CHARS,

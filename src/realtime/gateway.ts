@@ -248,7 +248,7 @@ export default fp(
 
     const realtime: Realtime = {
       io,
-      broadcast: socketBroadcast(io),
+      broadcast: app.seams.broadcast?.(socketBroadcast(io)) ?? socketBroadcast(io),
       instanceId,
       handle: register,
       onConnection: (hook) => connectionHooks.push(hook),

@@ -20,10 +20,10 @@ export interface TandemProcess {
   exited: Promise<number | null>;
 }
 
-/** Tandem as its own OS process (`src/server.ts`), for crash and shutdown tests. */
-export async function spawnTandem(env: Record<string, string>, port?: number): Promise<TandemProcess> {
+/** Tandem as its own OS process (`src/server.ts`, or a test's own entry), for crash and shutdown tests. */
+export async function spawnTandem(env: Record<string, string>, port?: number, entry = 'src/server.ts'): Promise<TandemProcess> {
   const p = port ?? (await freePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(p), LOG_LEVEL: 'warn', DEV_MODE: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -3,6 +3,8 @@
 // resends. All clients and the stored document must end equal. Prints its seed; replay with
 // FIELDS_SEED=<seed>. The same check is run against a server with deduplication switched off
 // and must fail there (the test of the test).
+import type { Seams } from '../../src/app.js';
+import { noDedup } from '../helpers/broken.js';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../helpers/clients.js';
@@ -16,11 +18,11 @@ interface Cluster {
   close(): Promise<void>;
 }
 
-async function cluster(env: Record<string, string> = {}): Promise<Cluster> {
+async function cluster(seams?: Seams): Promise<Cluster> {
   const { url, drop } = await createTestDatabase();
   const { redisUrl } = await import('../helpers/services.js');
-  const a = await startTandem({ databaseUrl: url, redisUrl: redisUrl!, env });
-  const b = await startTandem({ databaseUrl: url, redisUrl: redisUrl!, env });
+  const a = await startTandem({ databaseUrl: url, redisUrl: redisUrl!, overrides: seams ? { seams } : {} });
+  const b = await startTandem({ databaseUrl: url, redisUrl: redisUrl!, overrides: seams ? { seams } : {} });
   const tenant = await createTenant(a.app, uniqueId());
   return {
     servers: [a, b],
@@ -120,7 +122,7 @@ describe.skipIf(!hasPg || !hasRedis)('co-editing convergence (2 instances, Redis
 describe.skipIf(!hasPg || !hasRedis)('test of the test: convergence catches a server without deduplication', () => {
   let c: Cluster;
   beforeAll(async () => {
-    c = await cluster({ TANDEM_TEST_BREAK: 'no-dedup' });
+    c = await cluster(noDedup);
   });
   afterAll(() => c?.close());
 

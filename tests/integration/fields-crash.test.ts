@@ -12,12 +12,12 @@ import { Editor, joinForm, rng, storedText } from './fields.harness.js';
 
 const CLIENTS = 4;
 
-async function crashRun(admin: TestServer, dbUrl: string, tenant: Awaited<ReturnType<typeof createTenant>>, env: Record<string, string>, seed: number) {
+async function crashRun(admin: TestServer, dbUrl: string, tenant: Awaited<ReturnType<typeof createTenant>>, env: Record<string, string>, seed: number, entry?: string) {
   const r = rng(seed);
   const problems: string[] = [];
   const url = `/admin/shop/order/${uniqueId()}/change/`;
   const fields = [{ name: 'notes', kind: 'textarea', value: '' }];
-  const first = await spawnTandem({ DATABASE_URL: dbUrl, ...env });
+  const first = await spawnTandem({ DATABASE_URL: dbUrl, ...env }, undefined, entry);
   const sockets: Socket[] = [];
   const editors: Editor[] = [];
   let roomId = '';
@@ -52,7 +52,7 @@ async function crashRun(admin: TestServer, dbUrl: string, tenant: Awaited<Return
   await typer;
   const acked = editors.map((e) => [...e.acked]);
 
-  const second = await spawnTandem({ DATABASE_URL: dbUrl, ...env });
+  const second = await spawnTandem({ DATABASE_URL: dbUrl, ...env }, undefined, entry);
   try {
     for (let i = 0; i < CLIENTS; i++) {
       sockets[i]!.close();
@@ -113,7 +113,7 @@ describe.skipIf(!hasPg)('co-editing across a crash (SIGKILL)', () => {
   }, 60_000);
 
   it('test of the test: the same check fails against a server that acks before committing', async () => {
-    const out = await crashRun(admin, db.url, tenant, { TANDEM_TEST_BREAK: 'ack-before-commit', GROUP_COMMIT_MAX_WAIT_MS: '1000' }, 4242);
+    const out = await crashRun(admin, db.url, tenant, {}, 4242, 'tests/helpers/broken-server.ts');
     expect(out.problems.length).toBeGreaterThan(0);
   }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SendLimit } from '../../auth/send-limit.js';
 import type { Database, Queryable } from '../../db/client.js';
+import { createGroupCommit } from '../../db/group-commit.js';
 import { AppError } from '../../errors.js';
 import type { Broadcast } from '../../ports/broadcast.js';
 import type { Caller } from '../../ports/caller.js';
@@ -176,31 +177,32 @@ export function createChat(deps: {
   }
 
   /**
-   * Adaptive group commit across all rooms: one transaction in flight; every send that arrives
-   * meanwhile rides the next one. Nothing is acknowledged (or broadcast) before its batch has
-   * committed. A batch that fails is retried send by send, so each gets its own outcome.
-   * Repeats of one (room, author, client id) inside a batch ride with the first and come back
-   * as resends.
+   * Sends from all rooms share one transaction (the group commit, db/group-commit.ts): nothing is
+   * acknowledged (or broadcast) before its batch has committed. A failed batch is retried send by
+   * send, so each gets its own outcome. Repeats of one (room, author, client id) inside a batch
+   * ride with the first and come back as resends.
    */
-  const MAX_BATCH = 500;
-  const queue: Queued[] = [];
-  let running = false;
-  const stats = { batches: 0, messages: 0, commitMs: 0, lastBatchSize: 0, failedBatches: 0 };
+  const gc = createGroupCommit<Queued>({
+    name: 'chat',
+    maxBatch: 500,
+    log: deps.log,
+    commit: commitBatch,
+    parts: (batch) => batch.map((j) => [j]),
+    async retry([j], cause, alone) {
+      if (alone) return j!.reject(cause);
+      try {
+        const ev = (await db.transaction((tx) => writeBatch(tx, [j!]))).get(j!);
+        if (ev) broadcastSafe(j!.ref, ev);
+        j!.resolve(ev ?? null);
+      } catch (e) {
+        j!.reject(e);
+      }
+    },
+  });
+  const stats = gc.stats;
 
   function groupCommit(j: Job): Promise<TandemEvent | null> {
-    return new Promise((resolve, reject) => {
-      queue.push({ ...j, resolve, reject });
-      if (!running) void drain();
-    });
-  }
-
-  async function drain() {
-    running = true;
-    try {
-      while (queue.length > 0) await commitNext(queue.splice(0, MAX_BATCH));
-    } finally {
-      running = false;
-    }
+    return new Promise((resolve, reject) => gc.push({ ...j, resolve, reject }));
   }
 
   const broadcastSafe = (ref: RoomRef, e: TandemEvent) => {
@@ -213,7 +215,8 @@ export function createChat(deps: {
 
   const dedupKey = (j: Job) => (j.input.clientMsgId ? `${j.ref.roomId}\u0000${j.author.id}\u0000${j.input.clientMsgId}` : null);
 
-  async function commitNext(batch: Queued[]) {
+  /** Writes the batch's first sends in one transaction; repeats settle after their first, as resends of it. */
+  async function commitBatch(batch: Queued[]): Promise<number> {
     const leaders: Queued[] = [];
     const firstOf = new Map<string, Queued>();
     const repeats: Queued[] = [];
@@ -225,40 +228,15 @@ export function createChat(deps: {
         leaders.push(j);
       }
     }
-    const t0 = performance.now();
-    let results: Map<Job, TandemEvent> | undefined;
-    try {
-      results = await db.transaction((tx) => writeBatch(tx, leaders));
-      stats.batches++;
-      stats.messages += leaders.length;
-      stats.commitMs += performance.now() - t0;
-      stats.lastBatchSize = leaders.length;
-    } catch (err) {
-      stats.failedBatches++;
-      if (leaders.length === 1) leaders[0]!.reject(err);
-      else {
-        deps.log.warn({ err, messages: leaders.length }, 'chat batch failed; retrying its messages one by one');
-        for (const j of leaders) {
-          try {
-            const ev = (await db.transaction((tx) => writeBatch(tx, [j]))).get(j);
-            if (ev) broadcastSafe(j.ref, ev);
-            j.resolve(ev ?? null);
-          } catch (e) {
-            j.reject(e);
-          }
-        }
-      }
+    const results = await db.transaction((tx) => writeBatch(tx, leaders));
+    for (const j of leaders) {
+      const ev = results.get(j);
+      // Broadcast here, in commit order: each room's events go out in position order.
+      if (ev) broadcastSafe(j.ref, ev);
+      j.resolve(ev ?? null);
     }
-    if (results) {
-      for (const j of leaders) {
-        const ev = results.get(j);
-        // Broadcast here, in commit order: each room's events go out in position order.
-        if (ev) broadcastSafe(j.ref, ev);
-        j.resolve(ev ?? null);
-      }
-    }
-    // Repeats settle after their first: as resends of it (or with its error).
     for (const j of repeats) j.resolve(null);
+    return leaders.length;
   }
 
   async function notifyFor(tx: Queryable, ref: RoomRef, author: Author, m: ChatMessage, mentions: string[], root: ChatMessage | undefined, onlyNew?: string[]) {

@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../../db/client.js';
+import { createGroupCommit } from '../../db/group-commit.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../ports/log.js';
 import { apply, checkTextOp, cpLength, diff, makeInvertible, transform, type TextOp } from '../../ot/text.js';
@@ -79,7 +80,6 @@ export interface OpLogOptions {
   maxWaitMs: number;
   /** How far back a submit may be based before it must resync. */
   maxTransformOps: number;
-  testBreak: 'ack-before-commit' | 'no-dedup' | undefined;
   log: Logger;
   /** Called after each commit with the ops it made durable, in version order per field. */
   onCommitted: (ops: CommittedTextOp[]) => void;
@@ -109,12 +109,40 @@ export interface OpLogStats {
 
 export function createOpLog(db: Database, store: FieldStore, opts: OpLogOptions) {
   const states = new Map<string, FieldState>();
-  const queue: Pending[] = [];
-  let inFlight: Promise<void> | null = null;
   let closed = false;
-  const stats: OpLogStats = { lastBatchSize: 0, commitMs: 0, batches: 0, ops: 0, lostRaces: 0, failedBatches: 0 };
-  const noDedup = opts.testBreak === 'no-dedup';
-  const ackEarly = opts.testBreak === 'ack-before-commit';
+  // Recoveries commit outside the batches (under a field's row lock); they count too.
+  const recovered = { batches: 0, ops: 0 };
+  let lostRaces = 0;
+  const gc = createGroupCommit<Pending>({
+    name: 'op-log',
+    maxBatch: opts.maxBatchOps,
+    maxWaitMs: opts.maxWaitMs,
+    log: opts.log,
+    commit: commitBatch,
+    // A failed batch: every field in it reloads from the log and re-accepts its ops (dedup finds any that did commit).
+    parts: (batch) => [...groupByField(batch).values()],
+    retry: async (part) => void recover(stateOfPending(part[0]!)),
+  });
+  const stats: OpLogStats = {
+    get lastBatchSize() {
+      return gc.stats.lastBatchSize;
+    },
+    get commitMs() {
+      return gc.stats.commitMs;
+    },
+    get batches() {
+      return gc.stats.batches + recovered.batches;
+    },
+    get ops() {
+      return gc.stats.items + recovered.ops;
+    },
+    get lostRaces() {
+      return lostRaces;
+    },
+    get failedBatches() {
+      return gc.stats.failedBatches;
+    },
+  };
 
   function stateOf(tenantId: string, roomId: string, field: string): FieldState {
     const key = fieldKey(roomId, field);
@@ -177,10 +205,8 @@ export function createOpLog(db: Database, store: FieldStore, opts: OpLogOptions)
   async function accept(st: FieldState, sub: TextSubmit, carried?: Pending, q: Queryable = db, writer: Writer = 'client'): Promise<{ commit: Promise<number> }> {
     if (!st.loaded) await load(st, q);
     if (st.readOnly && !carried && writer !== 'system') throw new AppError('forbidden', `Field "${st.field}" is read-only`);
-    if (!noDedup) {
-      const dup = st.pending.find((p) => p.sub.clientId === sub.clientId && p.sub.seq === sub.seq);
-      if (dup) return { commit: dup.promise };
-    }
+    const dup = st.pending.find((p) => p.sub.clientId === sub.clientId && p.sub.seq === sub.seq);
+    if (dup) return { commit: dup.promise };
     if (sub.baseVersion > st.version) {
       // Another instance moved on: our cache is behind, not the client.
       if (st.pending.length > 0 && !carried) {
@@ -199,7 +225,7 @@ export function createOpLog(db: Database, store: FieldStore, opts: OpLogOptions)
     const committed = await committedSince(st, sub.baseVersion, q);
     let op = sub.op;
     for (const h of committed) {
-      if (!noDedup && h.clientId === sub.clientId && h.seq === sub.seq) return { commit: Promise.resolve(h.version) };
+      if (h.clientId === sub.clientId && h.seq === sub.seq) return { commit: Promise.resolve(h.version) };
       op = transform(op, h.op, 'right');
     }
     for (const p of st.pending) if (p.version > sub.baseVersion) op = transform(op, p.op, 'right');
@@ -222,12 +248,8 @@ export function createOpLog(db: Database, store: FieldStore, opts: OpLogOptions)
       p.textAfter = textAfter;
     }
     st.pending.push(p);
-    if (ackEarly) settle(p, p.version);
     // A field being recovered re-accepts all of its pending ops itself, in order.
-    if (!st.stale) {
-      queue.push(p);
-      kick();
-    }
+    if (!st.stale) gc.push(p);
     return { commit: p.promise };
   }
 
@@ -243,19 +265,6 @@ export function createOpLog(db: Database, store: FieldStore, opts: OpLogOptions)
     p.settled = true;
     if (typeof versionOrError === 'number') p.resolve(versionOrError);
     else p.reject(versionOrError);
-  }
-
-  function kick() {
-    if (inFlight || closed) return;
-    inFlight = (async () => {
-      try {
-        if (opts.maxWaitMs > 0) await new Promise((r) => setTimeout(r, opts.maxWaitMs));
-        while (queue.length > 0) await commitNext();
-      } finally {
-        inFlight = null;
-      }
-      if (queue.length > 0) kick();
-    })();
   }
 
   const stateOfPending = (p: Pending) => states.get(fieldKey(p.sub.roomId, p.sub.field))!;
@@ -288,8 +297,7 @@ export function createOpLog(db: Database, store: FieldStore, opts: OpLogOptions)
           field: p.sub.field,
           version: p.version,
           op: p.op,
-          // The broken variant stores resends as new ops, so the constraint cannot save it.
-          clientId: noDedup ? `${p.sub.clientId}~${randomUUID().slice(0, 8)}` : p.sub.clientId,
+          clientId: p.sub.clientId,
           seq: p.sub.seq,
           actor: p.sub.actor,
           actorName: p.sub.actorName,
@@ -328,29 +336,14 @@ export function createOpLog(db: Database, store: FieldStore, opts: OpLogOptions)
     }
   }
 
-  async function commitNext(): Promise<void> {
-    const batch = queue.splice(0, opts.maxBatchOps);
+  /** One batch from any rooms in one transaction: the database decides, per field, who won the compare-and-set. */
+  async function commitBatch(batch: Pending[]): Promise<void> {
     const byField = groupByField(batch);
     const { heads, ops } = buildBatch(byField);
-    let won: Set<string>;
-    const t0 = performance.now();
-    try {
-      won = await db.transaction((tx) => store.commitBatch(tx, heads, ops));
-      stats.commitMs += performance.now() - t0;
-      stats.batches++;
-      stats.ops += batch.length;
-      stats.lastBatchSize = batch.length;
-    } catch (err) {
-      // Nothing of the batch committed (or the commit's outcome is unknown): every field reloads
-      // from the log and its ops are re-accepted; dedup finds any that did commit.
-      stats.failedBatches++;
-      opts.log.warn({ err, ops: batch.length }, 'op-log batch failed; retrying its fields');
-      for (const k of byField.keys()) void recover(states.get(k)!);
-      return;
-    }
+    const won = await db.transaction((tx) => store.commitBatch(tx, heads, ops));
     for (const k of byField.keys()) {
       if (!won.has(k)) {
-        stats.lostRaces++;
+        lostRaces++;
         void recover(states.get(k)!);
       }
     }
@@ -367,9 +360,9 @@ export function createOpLog(db: Database, store: FieldStore, opts: OpLogOptions)
   function recover(st: FieldState): Promise<void> {
     // Pull the field's later ops out of the queue now, so no batch commits them on a stale base.
     st.stale = true;
-    for (let i = queue.length - 1; i >= 0; i--) if (queue[i]!.sub.roomId === st.roomId && queue[i]!.sub.field === st.field) queue.splice(i, 1);
+    gc.withdraw((p) => p.sub.roomId === st.roomId && p.sub.field === st.field);
     return locked(st, async () => {
-      const redo = st.pending.filter((p) => !p.settled || ackEarly);
+      const redo = st.pending.filter((p) => !p.settled);
       let byField: Map<string, Pending[]> | null = null;
       try {
         byField = await db.transaction(async (tx) => {
@@ -396,8 +389,8 @@ export function createOpLog(db: Database, store: FieldStore, opts: OpLogOptions)
           const { heads, ops } = buildBatch(groups);
           const won = await store.commitBatch(tx, heads, ops);
           if (!won.has(st.key)) throw new Error('field head moved under its row lock');
-          stats.batches++;
-          stats.ops += ops.length;
+          recovered.batches++;
+          recovered.ops += ops.length;
           return groups;
         });
       } catch (err) {
@@ -450,7 +443,7 @@ export function createOpLog(db: Database, store: FieldStore, opts: OpLogOptions)
   async function close(): Promise<void> {
     closed = true;
     clearInterval(sweeper);
-    while (inFlight) await inFlight;
+    await gc.close();
   }
 
   /** Drops cached state so the next access reloads from the database (tests, admin). */

@@ -12,15 +12,18 @@ declare module 'fastify' {
 
 export default fp(
   async function fieldsPlugin(app) {
-    const fields = createFields({
+    const { seams } = app;
+    const store = createFieldStore(app.db);
+    const built = createFields({
       db: app.db,
-      store: createFieldStore(app.db),
+      store: seams.fieldStore?.(store, app.db) ?? store,
       rooms: app.rooms,
       broadcast: app.realtime.broadcast,
       config: app.config.fields,
       log: app.log.child({ component: 'fields' }),
       publish: (q, e) => app.events.publish(q, e),
     });
+    const fields = seams.fields?.(built) ?? built;
     app.decorate('fields', fields);
     const { stats } = fields.opLog;
     new Counter({
@@ -43,7 +46,7 @@ export default fp(
     });
     new Counter({
       name: 'tandem_oplog_commit_seconds_total',
-      help: 'Time spent in op-log transactions',
+      help: 'Time spent committing op-log batches (transaction, acks and broadcast)',
       registers: [app.metrics.registry],
       collect() {
         this.reset();

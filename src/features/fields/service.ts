@@ -38,8 +38,7 @@ const actorOf = (c: Caller): Actor => ({ id: actorId(c), name: c.name });
 /** A committed op as clients receive it (broadcast, catch-up, history). */
 export function wireOp(o: OpRow | (CommittedTextOp & { kind?: 'text' })): WireOp {
   const kind = 'kind' in o && o.kind === 'set' ? 'set' : 'text';
-  // The deliberately broken no-dedup variant stores `clientId~suffix`; clients see the real id. (Real ids cannot contain '~'.)
-  const base = { field: o.field, version: o.version, clientId: o.clientId.replace(/~[0-9a-f]{8}$/, ''), seq: o.seq, by: { id: o.actor, name: o.actorName } };
+  const base = { field: o.field, version: o.version, clientId: o.clientId, seq: o.seq, by: { id: o.actor, name: o.actorName } };
   return kind === 'set' ? { ...base, kind, value: (o.op as { value: unknown }).value } : { ...base, kind, op: o.op as TextOp };
 }
 
@@ -55,7 +54,6 @@ export function createFields(d: FieldsDeps) {
     maxBatchOps: config.groupCommitMaxOps,
     maxWaitMs: config.groupCommitMaxWaitMs,
     maxTransformOps: Math.max(config.catchUpMaxOps * 10, 10_000),
-    testBreak: config.testBreak,
     log,
     onCommitted(ops) {
       // One message per room per batch: the frame is encoded once for all its members.
@@ -165,7 +163,6 @@ export function createFields(d: FieldsDeps) {
 
   /** A resend of an already committed write answers with its original version. */
   async function already(roomId: string, field: string, clientId: string, seq: number): Promise<number | null> {
-    if (config.testBreak === 'no-dedup') return null;
     const prior = await store.findOp(db, clientId, seq);
     if (!prior) return null;
     if (prior.roomId !== roomId || prior.field !== field) throw new AppError('conflict', `clientId/seq ${clientId}/${seq} was already used for another field`);
