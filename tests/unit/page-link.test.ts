@@ -18,8 +18,14 @@ describe('following a page link (overlay)', () => {
     expect(pageLinkTarget('https://admin.example/shop/order/7/change/?as=alice', page)).toEqual({ kind: 'here' });
   });
 
-  it('follows other http(s) origins as they are', () => {
-    expect(pageLinkTarget('https://erp.example/orders/42?tab=2', page)).toEqual({ kind: 'go', href: 'https://erp.example/orders/42?tab=2' });
+  it("follows another origin as it is only when it is one of the tenant's host origins", () => {
+    const origins = ['https://admin.example', 'https://erp.example'];
+    expect(pageLinkTarget('https://erp.example/orders/42?tab=2', page, origins)).toEqual({ kind: 'go', href: 'https://erp.example/orders/42?tab=2' });
+    for (const off of ['https://evil.example/phish', 'http://erp.example/orders/42', 'https://erp.example.evil.test/', '//evil.example/x']) {
+      expect(pageLinkTarget(off, page, origins), off).toEqual({ kind: 'refused' });
+    }
+    // Before a join names the origins, only this one.
+    expect(pageLinkTarget('https://erp.example/orders/42', page)).toEqual({ kind: 'refused' });
   });
 
   it('refuses anything but http(s), and what does not parse', () => {

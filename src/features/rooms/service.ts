@@ -71,7 +71,8 @@ export function createRooms(store: RoomStore, opts: { maxRoomsPerConnection: num
     if (!already && conn.rooms.size >= opts.maxRoomsPerConnection) {
       throw new AppError('rate_limited', `A connection may be in at most ${opts.maxRoomsPerConnection} rooms; leave one first`);
     }
-    if (!isOnHost(context.url, await opts.hostOrigins(user.tenantId))) {
+    const hostOrigins = await opts.hostOrigins(user.tenantId);
+    if (!isOnHost(context.url, hostOrigins)) {
       throw new AppError('validation_failed', "The page URL must be a path or on one of the tenant's host origins");
     }
     // Only someone who may write the page renames it or moves its URL; a reader's join creates the room at most.
@@ -80,7 +81,8 @@ export function createRooms(store: RoomStore, opts: { maxRoomsPerConnection: num
     conn.rooms.set(room.id, membership);
     await conn.subscribe(room.id);
     const caller = userCaller(user, membership);
-    const answer: Record<string, unknown> = { roomId: room.id, pageKey, created, permissions: rights };
+    // The overlay follows links (work items, notifications) only to these origins or its own.
+    const answer: Record<string, unknown> = { roomId: room.id, pageKey, created, permissions: rights, hostOrigins };
     try {
       for (const [name, hook] of [...joinHooks, ...lastJoinHooks]) {
         const part = await hook({ conn, caller, user, room, membership, context, created });

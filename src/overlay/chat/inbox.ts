@@ -1,6 +1,6 @@
 // The notification inbox: its menu tool with the unread count (held do-not-disturb items
 // included: they are unread in the inbox too), the list, read state shared by all of a user's tabs.
-import { pageLinkTarget } from '../core/navigate.js';
+import { hostOriginsOf, pageLinkTarget } from '../core/navigate.js';
 import { hasMessage, t } from '../core/i18n.js';
 import { icon } from '../core/icons.js';
 import type { OverlayContext } from '../index.js';
@@ -104,7 +104,7 @@ export function initInbox(ctx: OverlayContext, links: { openComments(field: stri
         else if (here) links.openChat();
         else if (n.link.url) {
           // Another page (a delegation handed to me, a request): go there; its room badges the fields.
-          const target = pageLinkTarget(n.link.url, location);
+          const target = pageLinkTarget(n.link.url, location, hostOriginsOf(ctx.room));
           if (target.kind === 'go') location.assign(target.href);
         }
       });

@@ -3,7 +3,7 @@ import type { AssistanceView } from '../../features/assistance/messages.js';
 import type { Suggestion } from '../../features/suggestions/rank.js';
 import type { FieldBadge, FieldInfo, OverlayContext } from '../core/types.js';
 import { bindingOf } from '../bindings/index.js';
-import { pageLinkTarget } from '../core/navigate.js';
+import { hostOriginsOf, pageLinkTarget } from '../core/navigate.js';
 import { errorText, t } from '../core/i18n.js';
 import { icon } from '../core/icons.js';
 import { workCss } from './styles.js';
@@ -285,7 +285,7 @@ export function initWork(ctx: OverlayContext) {
 
   /** Opens a work item's page (or just redraws when it is this one). */
   function go(url: string) {
-    const target = pageLinkTarget(url, location);
+    const target = pageLinkTarget(url, location, hostOriginsOf(ctx.room));
     if (target.kind === 'here') render();
     else if (target.kind === 'go') location.assign(target.href);
   }
