@@ -41,6 +41,7 @@ import comments from './features/comments/plugin.js';
 import resync from './features/resync/plugin.js';
 import opsMetrics from './ops/metrics.js';
 import consolePlugin from './features/console/plugin.js';
+import auditRoutes from './features/audit/routes.js';
 import commentRoutes from './features/comments/routes.js';
 
 export interface AppOverrides {
@@ -126,6 +127,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       await api.register(chatRoutes);
       await api.register(webhookRoutes);
       await api.register(commentRoutes);
+      await api.register(auditRoutes);
       if (config.devMode) await api.register(devRoutes);
     },
     { prefix: '/api/v1' },

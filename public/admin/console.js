@@ -57,6 +57,7 @@ function draw(o) {
   );
   rows('delegations', o.delegations, (d) => [d.tenantId, d.pageKey, d.from, d.to, d.fields.join(', '), d.status, d.dueAt ? el('span', when(d.dueAt), d.overdue ? { class: 'bad' } : {}) : '—', age(d.ageSeconds)], (d) => d.id);
   rows('conflicts', o.conflicts, (c) => [c.tenantId, c.pageKey, c.field, c.user, c.against, c.resolution ?? 'open', when(c.createdAt)], (c) => c.id);
+  rows('audit', o.audit, (a) => [when(a.at), a.tenantId, a.actor, a.action, a.subject], (a) => a.id);
   rows('tenants', o.tenants, (t) => [t.id, t.name, when(t.createdAt), t.apiKeys.map((k) => `${k.name} (${k.prefix}…${k.revoked ? ', revoked' : ''})`).join(', ') || 'none'], (t) => t.id);
 
   const list = $('#webhooks .list');

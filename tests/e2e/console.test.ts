@@ -99,6 +99,7 @@ describe.skipIf(!hasChromium || !hasPg || !hasRedis)('the admin console (/admin/
       expect(await failed.textContent()).toContain('HTTP 500');
       expect(await page.locator('#instances tbody tr').count()).toBeGreaterThanOrEqual(1);
       expect(await page.locator('#people .summary').textContent()).toMatch(/2 online/);
+      await expect.poll(() => page.locator('#audit tbody').textContent(), { timeout: 30_000 }).toContain('assistance.');
 
       receiverUp = true;
       await page.getByRole('button', { name: `Retry delivery ${deliveryId}` }).click();

@@ -88,8 +88,10 @@ export const auditLog = pgTable(
     actorId: text('actor_id').notNull(),
     action: text('action').notNull(),
     subject: text('subject'),
+    /** The page the change happened on, when it happened on one (filterable: GET /api/v1/audit?roomId=). */
+    roomId: uuid('room_id'),
     data: jsonb('data').notNull().default(sql`'{}'::jsonb`),
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('audit_tenant_at_idx').on(t.tenantId, t.at)],
+  (t) => [index('audit_tenant_at_idx').on(t.tenantId, t.at), index('audit_tenant_room_idx').on(t.tenantId, t.roomId, t.id)],
 );

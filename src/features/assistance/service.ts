@@ -141,7 +141,7 @@ export function createAssistance(d: AssistanceDeps) {
   /** Audit + webhook event of one move. */
   async function record(tx: Queryable, row: AssistanceRow, type: string, actor: WorkActor, extra: Record<string, unknown> = {}) {
     const data = { requestId: row.id, status: row.status, requesterId: row.requesterId, helperId: row.helperId, urgency: row.urgency, topic: row.topic, field: row.field, ...extra };
-    await appendAudit(tx, { tenantId: row.tenantId, actor: auditActor(actor), action: type, subject: `assistance:${row.id}`, data });
+    await appendAudit(tx, { tenantId: row.tenantId, actor: auditActor(actor), action: type, subject: `assistance:${row.id}`, roomId: row.roomId, data });
     await d.events.publish(tx, { tenantId: row.tenantId, type, roomId: row.roomId, pageKey: row.pageKey, actor: auditActor(actor), data });
   }
 

@@ -6,6 +6,7 @@ import { AppError } from '../../errors.js';
 import type { Broadcast } from '../../ports/broadcast.js';
 import type { Caller } from '../../ports/caller.js';
 import type { Logger } from '../../ports/log.js';
+import { appendAudit } from '../audit/store.js';
 import type { Directory } from '../directory/store.js';
 import type { Events, TandemEvent } from '../events/service.js';
 import type { Notifications } from '../notifications/service.js';
@@ -294,6 +295,8 @@ export function createChat(deps: {
       const message = (await store.get(tx, ref.tenantId, ref.roomId, messageId))!;
       const fresh = mentions.filter((u) => !before.mentions.includes(u));
       await notifyFor(tx, ref, author, message, mentions, undefined, fresh);
+      // The audit trail keeps what the message said before: the event only carries the new text.
+      await appendAudit(tx, { tenantId: ref.tenantId, actor: author, action: 'chat.message.edited', subject: `chat:${messageId}`, roomId: ref.roomId, data: { messageId, before: before.body, after: body } });
       return events.publish(tx, { tenantId: ref.tenantId, type: 'chat.message.edited', roomId: ref.roomId, pageKey: ref.pageKey, actor: author, data: { message } });
     });
     broadcast(ref, ev);
@@ -303,9 +306,10 @@ export function createChat(deps: {
   async function remove(c: Caller, messageId: string) {
     const ref = roomRefOf(c, 'comment');
     const author = authorOf(c);
-    await ownMessage(ref, author, messageId);
+    const before = await ownMessage(ref, author, messageId);
     const ev = await db.transaction(async (tx) => {
       await store.softDelete(tx, messageId);
+      await appendAudit(tx, { tenantId: ref.tenantId, actor: author, action: 'chat.message.deleted', subject: `chat:${messageId}`, roomId: ref.roomId, data: { messageId, body: before.body } });
       const message = (await store.get(tx, ref.tenantId, ref.roomId, messageId))!;
       return events.publish(tx, { tenantId: ref.tenantId, type: 'chat.message.deleted', roomId: ref.roomId, pageKey: ref.pageKey, actor: author, data: { message } });
     });

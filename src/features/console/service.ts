@@ -18,13 +18,14 @@ export function createConsole(deps: ConsoleDeps) {
     async overview() {
       const now = deps.now();
       const tenants = await store.tenants();
-      const [online, delegations, help, webhooks, conflicts, instances] = await Promise.all([
+      const [online, delegations, help, webhooks, conflicts, instances, audit] = await Promise.all([
         Promise.all(tenants.map(async (t) => ({ tenantId: t.id, users: await deps.online(t.id) }))),
         store.openDelegations(),
         store.openHelpRequests(),
         store.webhooks(),
         store.recentConflicts(),
         deps.instances(),
+        store.recentAudit(),
       ]);
       // Live rooms from presence: who is in which room right now.
       const byRoom = new Map<string, { tenantId: string; roomId: string; people: Array<{ userId: string; name: string; status: string }> }>();
@@ -53,6 +54,7 @@ export function createConsole(deps: ConsoleDeps) {
         helpRequests: help.map((h) => ({ ...h, ageSeconds: ageSeconds(now, h.createdAt) })),
         webhooks,
         conflicts,
+        audit,
       };
     },
   };

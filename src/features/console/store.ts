@@ -60,6 +60,12 @@ export function createConsoleStore(db: Queryable) {
         deliveries: (r.deliveries ?? []).map((d) => ({ id: d.id, eventType: d.event_type, status: d.status, attempts: d.attempts, lastStatus: d.last_status, lastError: d.last_error, createdAt: iso(d.created_at) })),
       }));
     },
+    async recentAudit() {
+      const { rows } = await db.query<{ id: string; tenant_id: string; actor_type: string; actor_id: string; action: string; subject: string | null; at: Date }>(
+        `SELECT id::text AS id, tenant_id, actor_type, actor_id, action, subject, at FROM audit_log ORDER BY id DESC LIMIT 50`,
+      );
+      return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, actor: `${r.actor_type}:${r.actor_id}`, action: r.action, subject: r.subject, at: iso(r.at) }));
+    },
     async recentConflicts() {
       const { rows } = await db.query<{ id: string; tenant_id: string; page_key: string; field: string; user_id: string; their_author: string | null; resolution: string | null; created_at: Date }>(
         `SELECT c.id, c.tenant_id, r.page_key, c.field, c.user_id, c.their_author, c.resolution, c.created_at

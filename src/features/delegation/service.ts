@@ -123,7 +123,7 @@ export function createDelegations(d: DelegationDeps) {
     const to = row.status;
     const type = from === null ? 'delegation.created' : `delegation.${to}`;
     const data = { delegationId: row.id, from, to, fields: row.fields.map((f) => f.name), delegatorId: row.delegatorId, assigneeId: row.assigneeId, note, dueAt: row.dueAt ? new Date(row.dueAt).toISOString() : null };
-    await appendAudit(tx, { tenantId: row.tenantId, actor: auditActor(actor), action: type, subject: `delegation:${row.id}`, data: { ...data, via: actor.via ?? null } });
+    await appendAudit(tx, { tenantId: row.tenantId, actor: auditActor(actor), action: type, subject: `delegation:${row.id}`, roomId: row.roomId, data: { ...data, via: actor.via ?? null } });
     await d.events.publish(tx, { tenantId: row.tenantId, type, roomId: row.roomId, pageKey: row.pageKey, actor: auditActor(actor), data });
     const who = actor.kind === 'user' ? actor.name : 'Tandem';
     const fieldsText = plural(row.fields.length, 'field');
