@@ -100,4 +100,29 @@ describe.skipIf(!hasChromium || !hasPg)('chat and comments in the browser (demo 
     await alice.context.close();
     await bob.context.close();
   });
+
+  it("other features' events in the room's log (a help request carries a `message` string) are not taken for chat messages", async () => {
+    const alice = await openAs(demo.browser, demo.url, DJANGO, 'alice');
+    const bob = await openAs(demo.browser, demo.url, DJANGO, 'bob');
+    const say = async (text: string) => {
+      await openTool(bob.page, 'chat');
+      await overlay(bob.page, '.tdm-panel-chat textarea').fill(text);
+      await overlay(bob.page, '.tdm-panel-chat textarea').press('Enter');
+      await expect.poll(() => overlay(alice.page, '.tdmc-body').allTextContents(), { timeout: 15_000 }).toContain(text);
+    };
+    await openTool(alice.page, 'chat');
+    await say('before the help request');
+    await bob.page.keyboard.press('Escape');
+    await openTool(bob.page, 'work');
+    await overlay(bob.page, '[data-input="help-message"]').fill('Which VAT rate applies?');
+    await overlay(bob.page, '[data-action="ask-help"]').click();
+    await overlay(bob.page, '[data-section="requests"] .work-card').waitFor();
+    // Bob's next message comes after a gap in the room's log (the help request took a seq): Alice's chat catches up.
+    await bob.page.keyboard.press('Escape');
+    await say('after the help request');
+    expect(await overlay(alice.page, '.tdmc-body').allTextContents()).not.toContain('Which VAT rate applies?');
+    expect(alice.errors).toEqual([]);
+    await alice.context.close();
+    await bob.context.close();
+  }, 60_000);
 });

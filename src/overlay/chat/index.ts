@@ -221,9 +221,11 @@ function initChat(ctx: OverlayContext) {
   setInterval(drawTyping, 1000);
 
   // ——— room events (live and replayed) ———
+  // The room's log holds every feature's events (a help request's data has a `message` string):
+  // only chat.* carry a chat message, only comment.* a comment.
   function apply(e: RoomEvent) {
     if (e.roomId !== roomId()) return;
-    const m = e.data.message;
+    const m = e.type.startsWith('chat.') ? e.data.message : undefined;
     if (m) {
       const isNew = e.type === 'chat.message.created' && !messages.has(m.id);
       upsert(m);
@@ -234,7 +236,7 @@ function initChat(ctx: OverlayContext) {
       if (isNew && m.author.id !== me() && !chatPanel.isOpen) setUnread(unread + 1);
       render();
     }
-    const c = e.data.comment;
+    const c = e.type.startsWith('comment.') ? e.data.comment : undefined;
     if (c) comments.apply(c);
   }
   socket.on('room:event', (e: RoomEvent) => {
