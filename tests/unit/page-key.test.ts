@@ -49,6 +49,27 @@ describe('derivePageKey', () => {
     expect(long.length).toBe(PAGE_KEY_MAX);
   });
 
+  it('single-page admins: the route names the record, hash routes included (react-admin, Refine, AdminJS)', () => {
+    for (const url of ['/#/posts/1', '/#/posts/1/show', '/app/#/posts/1?tab=2', '/#!/posts/1', '/posts/1', '/posts/1/show', '/admin/posts/1/', 'https://ra.example/posts/1/show']) {
+      expect(derivePageKey(url), url).toBe('posts:1');
+    }
+    expect(derivePageKey('/#/posts/2')).toBe('posts:2');
+    expect(derivePageKey('/#/Order-Items/abc')).toBe('order-items:abc'); // a hash route: any id
+    expect(derivePageKey('/orders/3f2a8c1e-0b1d-4c8e-9f00-123456789abc')).toBe('orders:3f2a8c1e-0b1d-4c8e-9f00-123456789abc');
+    expect(derivePageKey('/posts/edit/42')).toBe('posts:42'); // Refine
+    expect(derivePageKey('/admin/resources/Post/records/42/edit')).toBe('post:42'); // AdminJS
+    expect(derivePageKey('/admin/resources/Post/records/42/show')).toBe('post:42');
+    // Lists and other routes keep their path, so a list is not the records' room.
+    expect(derivePageKey('/#/posts')).toBe('/posts');
+    expect(derivePageKey('/#/')).toBe('/');
+    expect(derivePageKey('/reports/weekly')).toBe('/reports/weekly'); // "weekly" is not an id
+    expect(derivePageKey('/#items')).toBe('/'); // an anchor, not a route
+    // Create routes are private to their author, like add pages.
+    expect(derivePageKey('/#/posts/create', undefined, 'alice')).toBe('posts:add~alice');
+    expect(derivePageKey('/posts/create', undefined, 'bob')).toBe('posts:add~bob');
+    expect(derivePageKey('/#/posts/1<x>')).toMatch(PAGE_KEY_PATTERN);
+  });
+
   it('a host override wins over the URL and is validated', () => {
     expect(derivePageKey('/admin/shop/order/42/change/', 'invoice:9')).toBe('invoice:9');
     expect(derivePageKey('/x', '  crm.deal:77  ')).toBe('crm.deal:77');
