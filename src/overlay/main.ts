@@ -1,10 +1,14 @@
 // The overlay bundle's entry (scripts/build-overlay.mjs → public/tandem.js).
 // Each module registers itself when imported: add ONE import line per module, below.
 import { boot } from './core/boot.js';
+import { installHostApi } from './core/follow.js';
 import './presence/index.js';
 import './fields/index.js';
 import './chat/index.js';
 import './work/index.js';
+
+// Callable as soon as tandem.js ran (before the overlay joined): window.Tandem.setPage / setForm / saved.
+installHostApi(async (values) => (await window.tandem?.ctx.use<{ saved(v?: Record<string, unknown>): Promise<boolean> }>('fields')?.saved(values)) ?? false);
 
 const start = () => void boot().catch((err) => console.error('tandem: failed to start', err));
 

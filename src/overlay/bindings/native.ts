@@ -4,9 +4,12 @@ import type { FieldBinding, Value } from './types.js';
 
 type Control = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
 
+/** The kind to handle the control as: a widget may name another (a hidden input that holds a select's value). */
+const kindOfControl = (f: FieldInfo) => (f.kind === 'select' && !(f.element instanceof HTMLSelectElement) ? 'text' : f.kind);
+
 function readField(f: FieldInfo, saved: boolean): Value {
   const el = f.element as Control;
-  switch (f.kind) {
+  switch (kindOfControl(f)) {
     case 'checkbox': {
       const boxes = f.elements as HTMLInputElement[];
       if (boxes.length === 1) return saved ? boxes[0]!.defaultChecked : boxes[0]!.checked;
@@ -31,7 +34,7 @@ function readField(f: FieldInfo, saved: boolean): Value {
 }
 
 function writeField(f: FieldInfo, v: Value): void {
-  switch (f.kind) {
+  switch (kindOfControl(f)) {
     case 'checkbox': {
       const boxes = f.elements as HTMLInputElement[];
       if (boxes.length === 1) boxes[0]!.checked = v === true;
@@ -63,8 +66,8 @@ export function optionLabel(s: HTMLSelectElement, value: string): string {
 export function describeValue(f: FieldInfo, v: Value): string {
   if (v === null || v === '' || (Array.isArray(v) && v.length === 0)) return '(empty)';
   if (typeof v === 'boolean') return v ? 'checked' : 'unchecked';
-  if (f.kind === 'select') {
-    const s = f.element as HTMLSelectElement;
+  if (f.kind === 'select' && f.element instanceof HTMLSelectElement) {
+    const s = f.element;
     return Array.isArray(v) ? v.map((x) => optionLabel(s, x)).join(', ') : optionLabel(s, String(v));
   }
   if (f.kind === 'radio') {

@@ -59,6 +59,8 @@ export interface WidgetAdapter {
   ignore?(el: Element): boolean;
   /** Controls the scan would skip that are fields all the same (flatpickr's altInput mode turns the submitted input into type=hidden). */
   claims?(el: Element): boolean;
+  /** The field's label, when the control has none of its own (Material UI labels the FormControl, not its hidden input). */
+  label?(field: FieldInfo): string;
   /** Whether the field is read-only, when the widget sets `readonly` itself (flatpickr does, so people pick from its calendar). */
   readOnly?(field: FieldInfo): boolean;
 }

@@ -1,10 +1,13 @@
-import { readConfig } from './config.js';
+import { type OverlayConfig, readConfig } from './config.js';
 import { createConnection } from './connection.js';
 import { createEmitter } from './emitter.js';
 import { t, useLanguage } from './i18n.js';
-import { createFieldRegistry, findForm, pageContext } from './page.js';
+import { followPage, type PageSnapshot, snapshot } from './follow.js';
+import { createFieldRegistry, pageContext } from './page.js';
+import { hostWritesSettled } from './requests.js';
+import { recordGlobals } from './scope.js';
 import { registeredModules } from './registry.js';
-import type { OverlayContext, OverlayEvents } from './types.js';
+import type { OverlayContext, OverlayEvents, RoomState } from './types.js';
 import { createUi } from './ui.js';
 
 declare global {
@@ -14,7 +17,11 @@ declare global {
   }
 }
 
-/** Reads the script tag, builds the context, initialises every registered module, connects. */
+/**
+ * Reads the script tag, then mounts on the page: builds the context, initialises every registered
+ * module, connects. A single-page app's new route or new form ends that mount and starts the next
+ * (follow.ts), so each room's fields, presence and chat are the page's own.
+ */
 let booting = false;
 
 export async function boot(doc: Document = document): Promise<void> {
@@ -23,17 +30,56 @@ export async function boot(doc: Document = document): Promise<void> {
   const config = readConfig(doc);
   if (!config) return;
   await useLanguage(config.lang, config.serverUrl);
-  const fields = createFieldRegistry(findForm(doc, config.form));
+  let mounted: Mounted | null = null;
+  let current = snapshot(doc, config);
+  // One mount at a time: a navigation during a mount waits for it, then looks again.
+  let queue: Promise<void> = Promise.resolve();
+  const remount = (next: PageSnapshot) => {
+    current = next;
+    queue = queue.then(async () => {
+      const on = current;
+      if (mounted) {
+        // A save still on its way belongs to the room being left: let it tell that room first.
+        await hostWritesSettled(10_000);
+        await mounted.stop();
+      }
+      mounted = await mount(doc, config, on);
+    });
+  };
+  const unfollow = followPage(doc, config, () => current, remount);
+  remount(current);
+  await queue;
+  stopAll = () => {
+    unfollow();
+    void mounted?.stop();
+    mounted = null;
+    delete window.tandem;
+    booting = false;
+  };
+}
+let stopAll: () => void = () => undefined;
+
+interface Mounted {
+  /** Leaves the room, then disconnects and disposes every module. */
+  stop(): Promise<void>;
+}
+
+async function mount(doc: Document, config: OverlayConfig, page: PageSnapshot): Promise<Mounted> {
+  const fields = createFieldRegistry(page.form);
   const events = createEmitter<OverlayEvents>();
   const ui = createUi(doc, fields, { theme: config.theme });
   const conn = createConnection({
     serverUrl: config.serverUrl,
     tokenUrl: config.tokenUrl,
     events,
-    context: () => pageContext(doc, fields, config.room),
+    context: () => pageContext(doc, fields, page.key, page.title),
   });
   events.on('connection', ({ state }) => ui.setConnection(state));
-  events.on('joined', () => (ui.setUser(conn.user?.id ?? null), ui.setUnavailable(null)));
+  events.on('joined', ({ room, rejoin }) => {
+    ui.setUser(conn.user?.id ?? null);
+    ui.setUnavailable(null);
+    if (!rejoin) explainJoined(room, fields.all().length);
+  });
   events.on('joinFailed', (e) => {
     ui.setUser(conn.user?.id ?? null);
     const known = e.code === 'forbidden' || e.code === 'validation_failed' || e.code === 'rate_limited';
@@ -65,20 +111,30 @@ export async function boot(doc: Document = document): Promise<void> {
   const disposers: Array<() => void> = [];
   for (const m of registeredModules()) {
     try {
-      const d = await m.init(ctx);
+      const { result, undo } = recordGlobals(() => m.init(ctx));
+      disposers.push(undo);
+      const d = await result;
       if (typeof d === 'function') disposers.push(d);
     } catch (err) {
       console.error(`tandem: module "${m.name}" failed to start`, err);
     }
   }
-  window.tandem = {
-    ctx,
-    stop() {
-      conn.stop();
-      for (const d of disposers.reverse()) d();
-      ui.dispose();
-      delete window.tandem;
-    },
+  const stop = async () => {
+    await conn.leave();
+    conn.stop();
+    for (const d of disposers.reverse()) d();
+    ui.dispose();
   };
+  window.tandem = { ctx, stop: () => stopAll() };
   conn.start();
+  return { stop };
+}
+
+/** One line in the console when the overlay joined but cannot co-edit (it used to say nothing). */
+function explainJoined(room: RoomState, fieldCount: number): void {
+  if (fieldCount === 0) {
+    console.warn(`tandem: in room "${room.pageKey}" for presence and chat, but not co-editing: no form with fields found on this page (point at it with data-form or Tandem.setForm)`);
+  } else if (!room.permissions.includes('write')) {
+    console.warn(`tandem: in room "${room.pageKey}" read-only: no write permission on this page, so nobody sees your edits`);
+  }
 }

@@ -13,6 +13,8 @@ export interface Connection {
   getToken(): Promise<string>;
   request<T>(event: string, payload: unknown, timeoutMs?: number): Promise<Ack<T>>;
   start(): void;
+  /** Leaves the room at once (others see us go now, not after the reconnect grace period). */
+  leave(): Promise<void>;
   stop(): void;
 }
 
@@ -47,6 +49,8 @@ export function createConnection(opts: ConnectionOptions): Connection {
   let refreshTimer: ReturnType<typeof setTimeout> | undefined;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
+  let leaving = false;
+  let joining: Promise<void> | null = null;
 
   const getToken = () => fetchToken(opts.tokenUrl);
 
@@ -102,8 +106,13 @@ export function createConnection(opts: ConnectionOptions): Connection {
     }, delay);
   };
 
-  const join = async () => {
+  const join = () => (joining = joinRoom().finally(() => (joining = null)));
+  const joinRoom = async () => {
     const r = await request<Omit<RoomState, 'answer'>>('room:join', { context: opts.context() });
+    if (leaving) {
+      if (r.ok) room = { roomId: r.roomId, pageKey: r.pageKey, permissions: r.permissions, created: r.created, answer: {} };
+      return; // this overlay is leaving the page: nobody is told of a room it will not stay in
+    }
     if (!r.ok) {
       room = null;
       console.warn(`tandem: could not join this page (${r.error.code}): ${r.error.message}`);
@@ -122,7 +131,7 @@ export function createConnection(opts: ConnectionOptions): Connection {
     failures = 0;
     scheduleRefresh(s.expiresAt);
     setState('connected');
-    void join();
+    if (!leaving) void join();
   });
   socket.on('connect', () => {
     if (everJoined) events.emit('reconnected', undefined);
@@ -182,6 +191,15 @@ export function createConnection(opts: ConnectionOptions): Connection {
       window.addEventListener('online', onOnline);
       window.addEventListener('offline', onOffline);
       socket.connect();
+    },
+    async leave() {
+      leaving = true;
+      // A join on its way would land after we left: wait for its answer, then leave that room.
+      if (joining) await Promise.race([joining, new Promise((r) => setTimeout(r, 1500))]);
+      const r = room;
+      if (!r || !socket.connected) return;
+      room = null;
+      await request('room:leave', { roomId: r.roomId }, 1500);
     },
     stop() {
       stopped = true;

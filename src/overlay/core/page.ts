@@ -33,7 +33,7 @@ function labelOf(el: Control): string {
   return (el.getAttribute('placeholder') ?? el.getAttribute('title') ?? '').trim();
 }
 
-const controlsOf = (form: ParentNode): Control[] =>
+export const controlsOf = (form: ParentNode): Control[] =>
   [...form.querySelectorAll<Control>('input, textarea, select')].filter((el) => (el.name || el.id) && (kindOf(el) !== null || claimedControl(el)) && !ignoredControl(el));
 
 /** The page's main form: the one with the most eligible fields (a search box loses to the record form). */
@@ -79,6 +79,7 @@ export function createFieldRegistry(form: HTMLFormElement | null): FieldRegistry
       const widget = widgetOf(info);
       if (widget?.kind) info.kind = widget.kind;
       if (widget?.readOnly) info.readOnly = widget.readOnly(info);
+      if (!info.label && widget?.label) info.label = widget.label(info).slice(0, 300);
     }
   }
   return {
@@ -100,10 +101,10 @@ export function createFieldRegistry(form: HTMLFormElement | null): FieldRegistry
 }
 
 /** What room:join carries: the server derives and validates the page key from it. */
-export function pageContext(doc: Document, fields: FieldRegistry, hostKey?: string) {
+export function pageContext(doc: Document, fields: FieldRegistry, hostKey?: string, hostTitle?: string) {
   return {
     url: doc.location.href.slice(0, 2048),
-    title: doc.title.slice(0, 500),
+    title: (hostTitle ?? doc.title).slice(0, 500),
     ...(hostKey ? { pageKey: hostKey } : {}),
     // `value`: what the page rendered (the saved record), not what the user typed since; seeds the form document.
     fields: fields.all().map((f) => ({ name: f.name, kind: f.kind, label: f.label, readOnly: f.readOnly, value: renderedValue(f) })),

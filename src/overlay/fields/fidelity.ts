@@ -100,10 +100,21 @@ export function guardSubmit(ctx: OverlayContext, form: HTMLFormElement, d: Submi
       e.stopImmediatePropagation();
       return;
     }
-    d.onSubmit(values());
+    pending = e;
+    // Whether the form really goes to the server is known once the host's handlers ran: a
+    // single-page app cancels the event and saves by fetch (told by saves.ts or Tandem.saved()).
+    setTimeout(() => after(e), 0);
+  };
+  let pending: SubmitEvent | null = null;
+  const after = (e: Event) => {
+    if (e !== pending) return;
+    pending = null;
+    if (!e.defaultPrevented) d.onSubmit(values());
   };
   // Capture on the document: ahead of every handler of the host's (which may submit by script).
   document.addEventListener('submit', onSubmitEvent, true);
+  // Bubbling on the window: after them (the timer above is for a host that stops propagation).
+  window.addEventListener('submit', after);
 
   // `form.submit()` fires no submit event: the same check guards it.
   const nativeSubmit = HTMLFormElement.prototype.submit;
@@ -119,6 +130,7 @@ export function guardSubmit(ctx: OverlayContext, form: HTMLFormElement, d: Submi
   });
   return () => {
     document.removeEventListener('submit', onSubmitEvent, true);
+    window.removeEventListener('submit', after);
     delete (form as unknown as Record<string, unknown>).submit;
   };
 }

@@ -9,6 +9,8 @@ import { guardSubmit } from './fidelity.js';
 import { fieldKey, loadState } from './persist.js';
 import { TextBinding, type WireOp } from './text.js';
 import { ValueSync } from './values.js';
+import { onHostWrite } from '../core/requests.js';
+import { isRecordSave } from './saves.js';
 
 // As isTextKind in features/fields/messages.ts, which the overlay cannot import (it would bundle zod).
 const TEXT_KINDS = new Set(['text', 'textarea']);
@@ -64,19 +66,22 @@ registerModule({
     const updateStatus = () => {
       const u = unsaved();
       status.dataset.unsaved = String(u);
-      status.textContent = u ? (ctx.connection === 'connected' ? t('fields.saving') : t('fields.unsaved_offline')) : ctx.room ? t('fields.synced') : '';
+      // "All changes synced" only where something is synchronised: a page without fields says so instead.
+      const idle = ctx.room ? (ctx.fields.all().length ? t('fields.synced') : t('fields.no_form')) : '';
+      status.textContent = u ? (ctx.connection === 'connected' ? t('fields.saving') : t('fields.unsaved_offline')) : idle;
       hostEl.dataset.unsaved = String(u);
       // Which fields wait for the server (tests and support read it).
       hostEl.dataset.unsavedFields = [...values.pendingFields(), ...[...text].filter(([, b]) => b.hasUnacked).map(([n]) => n)].join(' ');
     };
     ctx.events.on('connection', updateStatus);
 
-    window.addEventListener('beforeunload', (e) => {
+    const onUnload = (e: BeforeUnloadEvent) => {
       if (!unsaved()) return;
       // Also kept in IndexedDB and resent on the next visit; still, ask first.
       e.preventDefault();
       e.returnValue = '';
-    });
+    };
+    window.addEventListener('beforeunload', onUnload);
 
     const userOf = (by: WireOp['by']) => (by.id.startsWith('user:') ? by.id.slice(5) : null);
     const colorOf = (by: WireOp['by']) => {
@@ -159,14 +164,22 @@ registerModule({
       ctx.ui.toast(m.savedBy ? t('fields.record_saved_by', { name: m.savedBy }) : t('fields.record_saved'), { ms: 6000 });
     });
 
+    /** Tells the room the record was saved with `saved` (what the form shows unless the host says). */
+    const tellSaved = async (saved?: Record<string, unknown>): Promise<boolean> => {
+      const room = ctx.room;
+      if (!room) return false;
+      watcher.checkAll();
+      const shown = Object.fromEntries(ctx.fields.all().map((f) => [f.name, bindingOf(f).read()]));
+      const r = await ctx.request('form:saved', { roomId: room.roomId, values: { ...shown, ...(saved ?? {}) } });
+      if (!r.ok) console.warn(`tandem: could not tell the room about the save (${r.error.code}): ${r.error.message}`);
+      return r.ok;
+    };
+    ctx.provide('fields', { saved: tellSaved });
+    // A single-page app's save: a successful write to the record's URL (fetch or XHR, see saves.ts).
+    const offWrites = onHostWrite((w) => (ctx.room && ctx.fields.all().length && isRecordSave(ctx.room.pageKey, w) ? tellSaved() : undefined));
+
     const unguard = ctx.fields.form
-      ? guardSubmit(ctx, ctx.fields.form, {
-          watcher,
-          values,
-          text,
-          unsaved,
-          onSubmit: (saved) => ctx.room && void ctx.request('form:saved', { roomId: ctx.room.roomId, values: saved }),
-        })
+      ? guardSubmit(ctx, ctx.fields.form, { watcher, values, text, unsaved, onSubmit: (saved) => void tellSaved(saved) })
       : () => undefined;
 
     function offerDraft(d: NonNullable<DocumentAnswer['draft']>) {
@@ -217,6 +230,8 @@ registerModule({
     ctx.events.on('connection', ({ state }) => state === 'connected' && values.flushAll());
 
     return () => {
+      window.removeEventListener('beforeunload', onUnload);
+      offWrites();
       unguard();
       watcher.stop();
       for (const b of text.values()) b.dispose();

@@ -7,6 +7,7 @@ import type { FieldInfo, OverlayContext } from '../index.js';
 import type { WireOp } from '../../features/fields/messages.js';
 import { errorText, t } from '../core/i18n.js';
 import { clearState, saveState } from './persist.js';
+import { isOwnEvent } from '../bindings/index.js';
 
 export type { WireOp };
 
@@ -115,7 +116,7 @@ export class TextBinding {
       this.composing = false;
       this.onInput();
     });
-    on('input', () => this.onInput());
+    on('input', (e) => !isOwnEvent(e) && this.onInput()); // not our own write's event (bindings/framework.ts)
     on('keydown', (e) => {
       const mod = e.ctrlKey || e.metaKey;
       if (!mod || e.altKey) return;

@@ -5,13 +5,9 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_pr
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import pg from 'pg';
-import type { Browser } from 'playwright-core';
-import { apply, type TextOp } from '../../../src/ot/text.js';
-import { tenantWithKey } from '../../helpers/cli.js';
-import { freePort, spawnTandem, type TandemProcess } from '../../helpers/process.js';
-import { createTestDatabase } from '../../helpers/services.js';
-import { buildOverlay, launchBrowser, type UserPage, waitForConnection } from './browser.js';
+import { freePort } from '../../helpers/process.js';
+import { type UserPage, waitForConnection } from './browser.js';
+import { type HostStack, startHostStack } from './host-stack.js';
 
 /** Debian's interpreter: the `python3` on PATH may be another one without Django. */
 export const PYTHON = '/usr/bin/python3';
@@ -101,69 +97,16 @@ export async function startDjango(env: { TANDEM_URL: string; TANDEM_API_KEY: str
   };
 }
 
-export interface DjangoStack {
-  browser: Browser;
+export interface DjangoStack extends HostStack<DjangoHost> {
   django: DjangoHost;
-  tandem: TandemProcess;
-  tandemDb: string;
-  /** The room document: field → value, as Postgres holds it. */
-  document(pageKey: string): Promise<Record<string, unknown>>;
-  close(): Promise<void>;
 }
 
 /** Tandem (own Postgres database, tenant `shop` and a `django` API key from the CLI), Django, Chromium. */
 export async function startDjangoStack(): Promise<DjangoStack> {
-  buildOverlay();
-  const db = await createTestDatabase();
-  const cleanup: Array<() => Promise<unknown>> = [() => db.drop()];
-  const close = async () => {
-    for (const c of cleanup.splice(0).reverse()) await c().catch(() => undefined);
-  };
-  try {
-    const key = await tenantWithKey(db.url, 'shop', 'Shop (Django)', 'django');
-    const port = await freePort();
-    // The Django origin is known only once Django has a port; Tandem needs it in ALLOWED_ORIGINS,
-    // and Django needs Tandem's URL: so pick Django's port first and hand it to both.
-    const tandemUrl = `http://127.0.0.1:${port}`;
-    const django = await startDjango({ TANDEM_URL: tandemUrl, TANDEM_API_KEY: key });
-    cleanup.push(() => django.stop());
-    const tandem = await spawnTandem({ DATABASE_URL: db.url, DEV_MODE: 'false', ALLOWED_ORIGINS: django.url }, port);
-    cleanup.push(async () => {
-      if (tandem.child.exitCode === null) {
-        tandem.child.kill('SIGTERM');
-        await tandem.exited;
-      }
-    });
-    const browser = await launchBrowser();
-    cleanup.push(() => browser.close());
-    return {
-      browser,
-      django,
-      tandem,
-      tandemDb: db.url,
-      async document(pageKey) {
-        const c = new pg.Client({ connectionString: db.url });
-        await c.connect();
-        try {
-          // A text field's value is a snapshot every FIELD_SNAPSHOT_INTERVAL ops: replay the ops after it.
-          const { rows } = await c.query<{ field: string; value: unknown; ops: TextOp[] | null }>(
-            `SELECT f.field, f.value,
-                    (SELECT json_agg(o.op ORDER BY o.version) FROM field_ops o
-                      WHERE o.room_id = f.room_id AND o.field = f.field AND o.kind = 'text' AND o.version > f.value_version) AS ops
-               FROM form_fields f JOIN rooms r ON r.id = f.room_id WHERE r.page_key = $1`,
-            [pageKey],
-          );
-          return Object.fromEntries(rows.map((r) => [r.field, r.ops ? r.ops.reduce(apply, String(r.value ?? '')) : r.value]));
-        } finally {
-          await c.end();
-        }
-      },
-      close,
-    };
-  } catch (err) {
-    await close();
-    throw err;
-  }
+  const s = await startHostStack({ id: 'shop', name: 'Shop (Django)', keyName: 'django' }, (tandemUrl, key) =>
+    startDjango({ TANDEM_URL: tandemUrl, TANDEM_API_KEY: key }),
+  );
+  return { ...s, django: s.host };
 }
 
 /** A browser context (a separate person) logged in to Django as `user`, on `path`, joined to the room. */

@@ -170,6 +170,7 @@ export const de: Record<MessageKey, string> = {
   'fields.saving': 'Speichere…',
   'fields.unsaved_offline': 'Ungespeicherte Änderungen (offline)',
   'fields.synced': 'Alle Änderungen abgeglichen',
+  'fields.no_form': 'Kein Formular zum gemeinsamen Bearbeiten auf dieser Seite',
   'fields.you_saved': 'Sie haben das Formular gespeichert',
   'fields.saved_by': '{name} hat gespeichert',
   'fields.record_saved': 'Der Datensatz wurde gespeichert; das Formular zeigt die gespeicherten Werte',

@@ -175,6 +175,7 @@ export const en = {
   'fields.saving': 'Saving…',
   'fields.unsaved_offline': 'Unsaved edits (offline)',
   'fields.synced': 'All changes synced',
+  'fields.no_form': 'No form to co-edit on this page',
   'fields.you_saved': 'You saved the form',
   'fields.saved_by': '{name} saved',
   'fields.record_saved': 'The record was saved; the form shows the saved values',

@@ -170,6 +170,7 @@ export const fr: Record<MessageKey, string> = {
   'fields.saving': 'Enregistrement…',
   'fields.unsaved_offline': 'Modifications non enregistrées (hors ligne)',
   'fields.synced': 'Toutes les modifications sont synchronisées',
+  'fields.no_form': 'Aucun formulaire à coéditer sur cette page',
   'fields.you_saved': 'Vous avez enregistré le formulaire',
   'fields.saved_by': '{name} a enregistré',
   'fields.record_saved': 'La fiche a été enregistrée ; le formulaire affiche les valeurs enregistrées',

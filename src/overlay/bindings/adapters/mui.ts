@@ -1,0 +1,118 @@
+// Material UI (and react-admin, which draws its inputs with it). MUI keeps each value in React
+// state: every write goes through what React listens to (../framework.ts), never `.value` alone.
+//  - Select: a hidden `<input class="MuiSelect-nativeInput">` (no type) holds the value; the
+//    visible part is the `[role=combobox]` beside it. Its onChange takes a value that names an option.
+//  - Autocomplete: the text input shows the chosen option's label; a choice is made by clicking an
+//    option of its listbox (typing only filters), so a write opens the list and clicks the option.
+//  - Switch: a checkbox under the thumb; people see the whole switch.
+//  - MUI X date pickers: a hidden `<input class="MuiPickersInputBase-input">` holds the date as
+//    the field shows it (e.g. 07/15/2024) and parses what it is given; people see the sections.
+import type { FieldInfo } from '../../core/types.js';
+import { frameworkOf, frameworkWrite, setControlValue } from '../framework.js';
+import type { Value, WidgetAdapter } from '../types.js';
+
+const str = (v: Value) => (v === null ? '' : Array.isArray(v) ? v.join(',') : String(v));
+const rootOf = (el: Element, sel: string) => (el.closest(sel) as HTMLElement | null) ?? (el as HTMLElement);
+const isReact = (f: FieldInfo) => frameworkOf(f.element) === 'react';
+
+/** The text a label element shows for the field (MUI puts it on the FormControl, not on the hidden input). */
+const formControlLabel = (f: FieldInfo) => f.element.closest('.MuiFormControl-root')?.querySelector('label')?.textContent?.replace(/\s*\*\s*$/, '').trim() ?? '';
+
+export const muiSelect: WidgetAdapter = {
+  name: 'mui-select',
+  kind: 'select',
+  detect: (f) => f.element.classList.contains('MuiSelect-nativeInput') && isReact(f),
+  label: formControlLabel,
+  bind({ field }) {
+    const el = field.element as HTMLInputElement;
+    const combobox = () => (el.parentElement?.querySelector('[role=combobox]') as HTMLElement | null) ?? rootOf(el, '.MuiInputBase-root');
+    return {
+      write: (v) => setControlValue(el, str(v)),
+      visible: () => rootOf(el, '.MuiInputBase-root'),
+      owns: (x) => rootOf(el, '.MuiInputBase-root').contains(x) || (x.closest('[role=listbox]')?.getAttribute('aria-labelledby') ?? '').split(' ').includes(combobox().id),
+      // The shown label is known for the current value only (the options exist while the menu is open).
+      describe: (v) => (str(v) === el.value ? combobox().textContent?.trim() || str(v) : str(v)) || '(empty)',
+    };
+  },
+};
+
+const AUTOCOMPLETE_WAIT_MS = 3000;
+
+export const muiAutocomplete: WidgetAdapter = {
+  name: 'mui-autocomplete',
+  kind: 'select',
+  detect: (f) => f.element.classList.contains('MuiAutocomplete-input') && isReact(f),
+  bind({ field }) {
+    const el = field.element as HTMLInputElement;
+    const root = () => rootOf(el, '.MuiAutocomplete-root');
+    const listbox = () => document.getElementById(el.getAttribute('aria-controls') ?? `${el.id}-listbox`);
+    let pending: { value: string; until: number } | null = null;
+    let run = 0;
+
+    /** Opens the list, clicks the option labelled `label`, gives focus back to where the person was. */
+    const choose = async (label: string, mine: number) => {
+      const before = document.activeElement as HTMLElement | null;
+      const range = before instanceof HTMLInputElement || before instanceof HTMLTextAreaElement ? ([before.selectionStart, before.selectionEnd] as const) : null;
+      const restore = () => {
+        if (before && before !== el && before.isConnected) {
+          before.focus({ preventScroll: true });
+          if (range && (before instanceof HTMLInputElement || before instanceof HTMLTextAreaElement)) before.setSelectionRange(range[0] ?? 0, range[1] ?? 0);
+        } else if (before !== el) el.blur();
+      };
+      try {
+        if (label === '') {
+          (root().querySelector('.MuiAutocomplete-clearIndicator') as HTMLElement | null)?.click();
+          return;
+        }
+        const deadline = Date.now() + AUTOCOMPLETE_WAIT_MS;
+        if (!listbox()) (root().querySelector('.MuiAutocomplete-popupIndicator') as HTMLElement | null)?.click();
+        for (;;) {
+          if (mine !== run) return; // a newer write took over
+          const option = [...(listbox()?.querySelectorAll<HTMLElement>('[role=option]') ?? [])].find((o) => o.textContent?.trim() === label);
+          if (option) return option.click();
+          if (Date.now() > deadline) return console.warn(`tandem: "${field.label || field.name}": no option "${label}" to choose`);
+          await new Promise((r) => setTimeout(r, 30));
+        }
+      } finally {
+        if (mine === run) {
+          restore();
+          pending = null;
+        }
+      }
+    };
+    return {
+      // While a choice is being made the field reads as what it will show, so the watcher never reports the old label.
+      read: () => (pending && Date.now() < pending.until ? pending.value : el.value),
+      write(v) {
+        const label = str(v);
+        if (label === el.value && !pending) return;
+        pending = { value: label, until: Date.now() + AUTOCOMPLETE_WAIT_MS + 500 };
+        void choose(label, ++run);
+      },
+      visible: () => root(),
+      owns: (x) => root().contains(x) || (listbox()?.contains(x) ?? false),
+    };
+  },
+};
+
+export const muiSwitch: WidgetAdapter = {
+  name: 'mui-switch',
+  detect: (f) => f.element.classList.contains('MuiSwitch-input') && isReact(f),
+  bind: ({ field, native }) => ({ write: (v) => frameworkWrite(field, native, v), visible: () => rootOf(field.element, '.MuiSwitch-root') }),
+};
+
+export const muiDatePicker: WidgetAdapter = {
+  name: 'mui-date-picker',
+  kind: 'date',
+  detect: (f) => f.element.classList.contains('MuiPickersInputBase-input') && isReact(f),
+  label: formControlLabel,
+  bind({ field }) {
+    const el = field.element as HTMLInputElement;
+    const root = () => rootOf(el, '.MuiPickersInputBase-root');
+    return {
+      write: (v) => setControlValue(el, str(v)),
+      visible: root,
+      owns: (x) => root().contains(x) || x.closest('.MuiPickerPopper-root, .MuiPickersPopper-root, [role=dialog]')?.querySelector('.MuiDateCalendar-root') != null,
+    };
+  },
+};

@@ -1,0 +1,38 @@
+// Which of a single-page app's requests save the record the room is about. Data providers write a
+// record at its URL: ra-data-simple-rest and json-server `PUT /posts/1`, Refine's simple-rest
+// `PATCH /posts/1`, AdminJS `POST /api/resources/Post/records/1/edit`. Pure, so it is unit-tested.
+
+/** The resource and id a record's page key names (`posts:1`, `shop.order:42`), or null for other pages. */
+export function recordOf(pageKey: string): { resource: string; id: string } | null {
+  const m = /^([A-Za-z0-9._-]+):([^~]+)$/.exec(pageKey);
+  if (!m) return null;
+  return { resource: m[1]!.split('.').pop()!.toLowerCase(), id: m[2]! };
+}
+
+const safeDecode = (s: string) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
+
+/** True when a successful write went to the record's own URL: `…/<resource>/<id>` (or `…/records/<id>/edit`). */
+export function isRecordSave(pageKey: string, w: { method: string; url: string; status: number }): boolean {
+  if (w.status < 200 || w.status >= 300) return false;
+  const rec = recordOf(pageKey);
+  if (!rec) return false;
+  let path: string[];
+  try {
+    path = new URL(w.url).pathname.split('/').filter(Boolean).map(safeDecode);
+  } catch {
+    return false;
+  }
+  if (path.at(-1) === 'edit' && w.method === 'POST') path = path.slice(0, -1);
+  else if (w.method === 'POST') return false; // a POST elsewhere creates a record, it does not save this one
+  const n = path.length;
+  if (n < 2 || path[n - 1] !== rec.id) return false;
+  const parent = path[n - 2]!.toLowerCase();
+  // AdminJS: /resources/Post/records/1 → the resource is two segments up.
+  return parent === rec.resource || (parent === 'records' && path[n - 3]?.toLowerCase() === rec.resource);
+}

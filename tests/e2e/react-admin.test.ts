@@ -1,0 +1,140 @@
+// A real react-admin 5 app (Material UI, MUI X DatePicker, ra-data-simple-rest against its own
+// REST backend) with only the script tag in index.html, two people in two Chromium contexts:
+// rooms follow the app's routes (hash and history), the form is found when React draws it,
+// remote changes reach React's state so react-admin *saves* them, and saves made by fetch are
+// told to the other person, whose later save writes nothing stale.
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, hasPg } from '../helpers/services.js';
+import { overlay, type UserPage } from './helpers/browser.js';
+import { covered, settle } from './helpers/fit.js';
+import { inRoom, openAppAs, type Post, type ReactAdminStack, save, startReactAdminStack } from './helpers/react-admin.js';
+import { settled } from './helpers/widgets.js';
+
+const FIELDS = 7; // title, body, status, featured, published_on, review_on, category
+const avatar = (p: Page, user: string) => overlay(p, `.tdm-avatar[data-user-id="${user}"]`);
+const value = (p: Page, name: string) => p.locator(`form [name="${name}"]`).inputValue();
+
+describe.skipIf(!hasChromium || !hasPg)('react-admin: a single-page admin', () => {
+  let stack: ReactAdminStack;
+  const people: UserPage[] = [];
+  const open = async (user: string, path: string, viewport?: { width: number; height: number }) => {
+    const u = await openAppAs(stack, user, path, viewport);
+    people.push(u);
+    return u;
+  };
+  /** Clicks through the app (no page load): the sidebar's list, then a record's row. */
+  const goToRecord = async (p: Page, title: string) => {
+    await p.getByRole('menuitem', { name: 'Posts' }).click();
+    await p.getByRole('cell', { name: title, exact: true }).click();
+  };
+  const noReload = async (p: Page) => p.evaluate(() => ((window as unknown as { marker?: number }).marker = 1));
+  const stillSamePage = (p: Page) => p.evaluate(() => (window as unknown as { marker?: number }).marker === 1);
+
+  beforeAll(async () => {
+    stack = await startReactAdminStack();
+  });
+  afterEach(async () => {
+    for (const u of people.splice(0)) await u.context.close().catch(() => undefined);
+  });
+  afterAll(() => stack?.close());
+
+  it('hash routes: one room per record, and navigating inside the app moves presence', async () => {
+    const alice = await open('alice', '/#/posts/1');
+    const bob = await open('bob', '/#/posts/2');
+    await inRoom(alice.page, 'posts:1', FIELDS);
+    await inRoom(bob.page, 'posts:2', FIELDS);
+    expect(await avatar(alice.page, 'bob').count()).toBe(0);
+    await noReload(bob.page);
+    await goToRecord(bob.page, 'Hello world');
+    await inRoom(bob.page, 'posts:1', FIELDS);
+    expect(await stillSamePage(bob.page)).toBe(true);
+    await avatar(alice.page, 'bob').waitFor({ state: 'attached', timeout: 10_000 });
+    await avatar(bob.page, 'alice').waitFor({ state: 'attached', timeout: 10_000 });
+    // Back to the list: bob leaves record 1's room; the list is a room of its own, without a form.
+    await bob.page.getByRole('menuitem', { name: 'Posts' }).click();
+    await inRoom(bob.page, '/posts');
+    await avatar(alice.page, 'bob').waitFor({ state: 'detached', timeout: 10_000 });
+    await expect.poll(() => overlay(bob.page, '.fields-status').textContent()).toBe('No form to co-edit on this page');
+    expect(await stillSamePage(bob.page)).toBe(true);
+    expect([...alice.errors, ...bob.errors]).toEqual([]);
+  });
+
+  it('hash routes: text, multiline, MUI Select, Switch, date, MUI X DatePicker and Autocomplete reach the other’s saved values; a save is told and the later one writes nothing stale', async () => {
+    const alice = await open('alice', '/#/posts/1');
+    const bob = await open('bob', '/#/posts/1');
+    await Promise.all([inRoom(alice.page, 'posts:1', FIELDS), inRoom(bob.page, 'posts:1', FIELDS)]);
+    const title = (await value(alice.page, 'title')) + ' (edited)';
+    // Both type at once: alice in the title, bob in the multiline body.
+    await alice.page.locator('input[name=title]').click();
+    await alice.page.keyboard.press('End');
+    await bob.page.locator('textarea[name=body]').click();
+    await bob.page.keyboard.press('Control+Home');
+    await Promise.all([alice.page.keyboard.type(' (edited)', { delay: 20 }), bob.page.keyboard.type('Intro.\n', { delay: 20 })]);
+    // Every widget, each through its own UI.
+    await alice.page.getByRole('combobox', { name: 'Status' }).click();
+    await alice.page.getByRole('option', { name: 'Published' }).click();
+    await bob.page.getByRole('switch', { name: 'Featured' }).or(bob.page.getByRole('checkbox', { name: 'Featured' })).click();
+    await alice.page.locator('input[name=published_on]').fill('2024-09-15');
+    await bob.page.getByRole('group', { name: 'Review on' }).getByRole('spinbutton', { name: 'Month' }).click();
+    await bob.page.keyboard.type('09202024');
+    await alice.page.getByRole('combobox', { name: 'Category' }).click();
+    await alice.page.keyboard.type('Spo');
+    await alice.page.getByRole('option', { name: 'Sport' }).click();
+    await alice.page.locator('input[name=title]').click(); // leave the autocomplete, as a person does
+    await Promise.all([settled(alice.page), settled(bob.page)]);
+
+    const want = { title, body: 'Intro.\nFirst post.\nSecond line.', status: 'published', featured: true, published_on: '2024-09-15', review_on: '2024-09-20', category: 'sport' };
+    for (const u of [alice, bob]) {
+      await expect.poll(() => value(u.page, 'title')).toBe(want.title);
+      await expect.poll(() => value(u.page, 'body')).toBe(want.body);
+      await expect.poll(() => value(u.page, 'category')).toBe('Sport');
+      await expect.poll(() => value(u.page, 'review_on')).toBe('09/20/2024');
+    }
+    const doc = await stack.document('posts:1');
+    expect(doc).toMatchObject({ title: want.title, body: want.body, status: 'published', featured: true, published_on: '2024-09-15', category: 'Sport' });
+
+    // Bob saves: what react-admin sends (its own state, not the inputs) holds alice's changes too.
+    const byBob = await save(stack, bob.page);
+    expect(byBob).toMatchObject(want);
+    // Alice is told, by name, though react-admin saved with fetch and no form was submitted.
+    await overlay(alice.page, '.tdm-toast').filter({ hasText: 'Bob saved' }).first().waitFor({ state: 'attached', timeout: 10_000 });
+    // Her later Save sends the same record: nothing stale written back.
+    const byAlice = await save(stack, alice.page);
+    expect(byAlice).toEqual(byBob);
+    expect(stack.host.posts.get(1)).toEqual(byBob);
+    expect([...alice.errors, ...bob.errors]).toEqual([]);
+  });
+
+  it('history routes (/app/posts/2): presence per record, navigation without reload, co-editing saved by react-admin', async () => {
+    const alice = await open('alice', '/app/posts/2');
+    const bob = await open('bob', '/app/posts/3');
+    await Promise.all([inRoom(alice.page, 'posts:2', FIELDS), inRoom(bob.page, 'posts:3', FIELDS)]);
+    await noReload(bob.page);
+    await goToRecord(bob.page, 'Second post');
+    await inRoom(bob.page, 'posts:2', FIELDS);
+    expect(await stillSamePage(bob.page)).toBe(true);
+    await avatar(alice.page, 'bob').waitFor({ state: 'attached', timeout: 10_000 });
+    await bob.page.locator('input[name=title]').fill('Second post, by Bob');
+    await bob.page.getByRole('combobox', { name: 'Status' }).click();
+    await bob.page.getByRole('option', { name: 'Archived' }).click();
+    await Promise.all([settled(alice.page), settled(bob.page)]);
+    await expect.poll(() => value(alice.page, 'title')).toBe('Second post, by Bob');
+    const saved: Post = await save(stack, alice.page);
+    expect(saved).toMatchObject({ title: 'Second post, by Bob', status: 'archived' });
+    await overlay(bob.page, '.tdm-toast').filter({ hasText: 'Alice saved' }).first().waitFor({ state: 'attached', timeout: 10_000 });
+    // The host names the room from code: both follow it.
+    await alice.page.evaluate(() => window.Tandem!.setPage({ key: 'campaign:spring', title: 'Spring campaign' }));
+    await inRoom(alice.page, 'campaign:spring', FIELDS);
+    await avatar(bob.page, 'alice').waitFor({ state: 'detached', timeout: 10_000 });
+    expect([...alice.errors, ...bob.errors]).toEqual([]);
+  });
+
+  it('at phone width the overlay covers none of react-admin’s controls, the pinned Save toolbar included', async () => {
+    const alice = await open('alice', '/#/posts/3', { width: 375, height: 740 });
+    await inRoom(alice.page, 'posts:3', FIELDS);
+    await settle(alice.page);
+    await alice.page.getByRole('button', { name: 'Save' }).waitFor();
+    expect(await covered(alice.page)).toEqual([]);
+  });
+});

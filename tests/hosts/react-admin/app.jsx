@@ -1,0 +1,91 @@
+// A react-admin 5 back office, as a team would write one: Material UI inputs, ra-data-simple-rest
+// against the host's REST API (server.mjs), hash routes by default or history routes under /app/.
+// The Tandem script tag is in index.html, nothing else: the overlay must find its way alone.
+import { DatePicker } from '@mui/x-date-pickers/DatePicker';
+import { LocalizationProvider } from '@mui/x-date-pickers/LocalizationProvider';
+import { AdapterDayjs } from '@mui/x-date-pickers/AdapterDayjs';
+import dayjs from 'dayjs';
+import simpleRestProvider from 'ra-data-simple-rest';
+import { createRoot } from 'react-dom/client';
+import {
+  Admin,
+  AutocompleteInput,
+  BooleanInput,
+  DataTable,
+  Edit,
+  EditButton,
+  List,
+  Resource,
+  SelectInput,
+  SimpleForm,
+  TextInput,
+  useInput,
+} from 'react-admin';
+import { BrowserRouter } from 'react-router-dom';
+
+const STATUSES = [
+  { id: 'draft', name: 'Draft' },
+  { id: 'review', name: 'In review' },
+  { id: 'published', name: 'Published' },
+  { id: 'archived', name: 'Archived' },
+];
+const CATEGORIES = [
+  { id: 'tech', name: 'Technology' },
+  { id: 'life', name: 'Lifestyle' },
+  { id: 'news', name: 'News' },
+  { id: 'sport', name: 'Sport' },
+];
+
+/** MUI X's DatePicker as a react-admin input: the record holds YYYY-MM-DD. */
+function ReviewDateInput({ source, label }) {
+  const { field } = useInput({ source });
+  return (
+    <DatePicker
+      label={label}
+      value={field.value ? dayjs(field.value) : null}
+      onChange={(d) => field.onChange(d && d.isValid() ? d.format('YYYY-MM-DD') : null)}
+      slotProps={{ textField: { name: source, margin: 'dense' } }}
+    />
+  );
+}
+
+const PostList = () => (
+  <List>
+    <DataTable>
+      <DataTable.Col source="id" />
+      <DataTable.Col source="title" />
+      <DataTable.Col>
+        <EditButton />
+      </DataTable.Col>
+    </DataTable>
+  </List>
+);
+
+const history = location.pathname.startsWith('/app');
+
+// Pessimistic: the record is written before the app moves on (react-admin's default, "undoable",
+// writes it seconds later, after the person left the form; see docs/embedding.md). Under /app/ the
+// form stays open after a save (redirect={false}); under / react-admin goes back to the list.
+const PostEdit = () => (
+  <Edit mutationMode="pessimistic" redirect={history ? false : 'list'}>
+    <SimpleForm>
+      <TextInput source="title" />
+      <TextInput source="body" multiline minRows={3} />
+      <SelectInput source="status" choices={STATUSES} />
+      <BooleanInput source="featured" />
+      <TextInput source="published_on" type="date" />
+      <ReviewDateInput source="review_on" label="Review on" />
+      <AutocompleteInput source="category" choices={CATEGORIES} />
+    </SimpleForm>
+  </Edit>
+);
+
+const dataProvider = simpleRestProvider('/api');
+const admin = (
+  <LocalizationProvider dateAdapter={AdapterDayjs}>
+    <Admin dataProvider={dataProvider} disableTelemetry>
+      <Resource name="posts" list={PostList} edit={PostEdit} />
+    </Admin>
+  </LocalizationProvider>
+);
+createRoot(document.getElementById('root')).render(history ? <BrowserRouter basename="/app">{admin}</BrowserRouter> : admin);
