@@ -7,23 +7,12 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, hasPg } from '../helpers/services.js';
-import { type Demo, overlay, screenshot, startDemo, waitForConnection } from './helpers/browser.js';
+import { type Demo, screenshot, startDemo, waitForConnection } from './helpers/browser.js';
+import { rng, seedOf, settleAll as settlePages } from './helpers/fuzz.js';
 import { bootstrapDatepicker, formValue, labelsOf, PAGES, ready, select2, settled, stored } from './helpers/widgets.js';
 
 const STEPS = 25;
 const BUDGET_MS = 60_000; // stop early rather than run past the suite's time budget on a loaded machine (a seed fixes the order of steps)
-
-/** mulberry32: small, seedable, good enough to pick steps. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Field = 'status' | 'labels' | 'due_date';
 type Val = string | string[];
@@ -50,8 +39,7 @@ describe.skipIf(!hasChromium || !hasPg)('fidelity property test on real widgets 
   afterAll(() => demo?.close());
 
   it('random widget changes, concurrent and offline conflicts, reloads: every page shows and submits the room’s value', async () => {
-    const seed = process.env.SEED ? Number(process.env.SEED) : Math.floor(Math.random() * 2 ** 31);
-    console.log('seed', seed);
+    const seed = seedOf();
     const rand = rng(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
@@ -108,30 +96,9 @@ describe.skipIf(!hasChromium || !hasPg)('fidelity property test on real widgets 
       if (removed) await select2.remove(p, 'labels', LABELS[removed]!);
     };
 
-    /** Waits until every page is synced, resolving conflict choices at random; returns who chose what. */
-    const settleAll = async (choose: 'mine' | 'theirs') => {
-      const choices: Array<{ who: Person; field: string; choice: 'mine' | 'theirs' }> = [];
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        let busy = false;
-        for (const who of people) {
-          for (const p of Object.values(who.pages)) {
-            const dialog = overlay(p, '.fields-conflict');
-            if ((await dialog.count()) > 0) {
-              const choice = choose;
-              choices.push({ who, field: (await dialog.first().getAttribute('data-field'))!, choice });
-              await overlay(p, `.fields-conflict button[data-action="${choice}"]`).first().click();
-              busy = true;
-            } else if (!(await p.evaluate(() => document.getElementById('tandem-overlay')?.dataset.unsaved === 'false'))) busy = true;
-          }
-        }
-        if (!busy) break;
-        if (Date.now() > deadline) throw new Error('pages did not settle in 20 s');
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      for (const p of allPages()) await settled(p, 5_000);
-      return choices;
-    };
+    /** Waits until every page is synced, resolving conflict choices; returns who chose what. */
+    const settleAll = async (choose: 'mine' | 'theirs') =>
+      (await settlePages(allPages(), choose)).map((c) => ({ ...c, who: people.find((u) => Object.values(u.pages).includes(c.page))! }));
 
     /** The invariant, on every page: widget display == hidden control == room document == model. */
     const check = async (step: string) => {

@@ -15,6 +15,20 @@ const str = (v: Value) => (v === null ? '' : Array.isArray(v) ? v.join(',') : St
 const rootOf = (el: Element, sel: string) => (el.closest(sel) as HTMLElement | null) ?? (el as HTMLElement);
 const isReact = (f: FieldInfo) => frameworkOf(f.element) === 'react';
 
+/**
+ * A value a person composes in steps (a date typed section by section, an autocomplete's search
+ * text) is not a value until it is complete: while `typing()`, the field reads as what it last
+ * held; `done` events (focus leaving, …) are the change signal. Nobody else sees "10/10/0002" or "Spo".
+ */
+function heldWhileTyping(typing: () => boolean, current: () => string) {
+  let held = current();
+  return {
+    read: () => (typing() ? held : (held = current())),
+    /** A write shows `v` at once: it is what the field holds now. */
+    wrote: (v: string) => void (held = v),
+  };
+}
+
 /** The text a label element shows for the field (MUI puts it on the FormControl, not on the hidden input). */
 const formControlLabel = (f: FieldInfo) => f.element.closest('.MuiFormControl-root')?.querySelector('label')?.textContent?.replace(/\s*\*\s*$/, '').trim() ?? '';
 
@@ -48,6 +62,8 @@ export const muiAutocomplete: WidgetAdapter = {
     const listbox = () => document.getElementById(el.getAttribute('aria-controls') ?? `${el.id}-listbox`);
     let pending: { value: string; until: number } | null = null;
     let run = 0;
+    // Typing only filters the open list; a choice closes it.
+    const held = heldWhileTyping(() => el.getAttribute('aria-expanded') === 'true', () => el.value);
 
     /** Opens the list, clicks the option labelled `label`, gives focus back to where the person was. */
     const choose = async (label: string, mine: number) => {
@@ -80,14 +96,35 @@ export const muiAutocomplete: WidgetAdapter = {
         }
       }
     };
+    const open = () => el.getAttribute('aria-expanded') === 'true';
+    /** A remote value that came while the person had the list open: theirs to finish first. */
+    let deferred: { label: string; shown: string } | null = null;
+    const apply = (label: string) => {
+      held.wrote(label);
+      if (label === el.value && !pending) return;
+      pending = { value: label, until: Date.now() + AUTOCOMPLETE_WAIT_MS + 500 };
+      void choose(label, ++run);
+    };
     return {
       // While a choice is being made the field reads as what it will show, so the watcher never reports the old label.
-      read: () => (pending && Date.now() < pending.until ? pending.value : el.value),
+      read: () => (pending && Date.now() < pending.until ? pending.value : held.read()),
       write(v) {
         const label = str(v);
-        if (label === el.value && !pending) return;
-        pending = { value: label, until: Date.now() + AUTOCOMPLETE_WAIT_MS + 500 };
-        void choose(label, ++run);
+        // Picking for someone in the middle of their own pick would close their list under the pointer.
+        if (open() && document.activeElement === el) deferred = { label, shown: held.read() };
+        else apply(label);
+      },
+      // The list closing ends a pick: a remote value waiting is shown unless the person chose (their choice is then an edit, against the newer value).
+      listen(changed) {
+        const mo = new MutationObserver(() => {
+          if (open()) return;
+          const d = deferred;
+          deferred = null;
+          if (d && el.value === d.shown) apply(d.label);
+          changed();
+        });
+        mo.observe(el, { attributes: true, attributeFilter: ['aria-expanded'] });
+        return () => mo.disconnect();
       },
       visible: () => root(),
       owns: (x) => root().contains(x) || (listbox()?.contains(x) ?? false),
@@ -109,8 +146,33 @@ export const muiDatePicker: WidgetAdapter = {
   bind({ field }) {
     const el = field.element as HTMLInputElement;
     const root = () => rootOf(el, '.MuiPickersInputBase-root');
+    const sections = () => root().querySelector('.MuiPickersSectionList-root');
+    const inSections = (t: EventTarget | null) => t instanceof Node && (sections()?.contains(t) ?? false);
+    let typing = inSections(document.activeElement);
+    const held = heldWhileTyping(() => typing, () => el.value);
     return {
-      write: (v) => setControlValue(el, str(v)),
+      read: held.read,
+      write: (v) => (held.wrote(str(v)), setControlValue(el, str(v))),
+      // Focus moving between the sections is still typing, and so is a moment in the overlay's own
+      // dialog (a conflict choice opening mid-typing); focus anywhere else ends it: the date's change.
+      listen(changed) {
+        const ours = (t: EventTarget | null) => t instanceof Element && t.closest('[data-tandem]') !== null;
+        const done = () => {
+          if (!typing) return;
+          typing = false;
+          changed();
+        };
+        const onIn = (e: FocusEvent) => {
+          if (inSections(e.target)) typing = true;
+          else if (!ours(e.target)) done();
+        };
+        const onOut = (e: FocusEvent) => {
+          if (inSections(e.target) && !inSections(e.relatedTarget) && !ours(e.relatedTarget)) done();
+        };
+        document.addEventListener('focusin', onIn, true);
+        document.addEventListener('focusout', onOut, true);
+        return () => (document.removeEventListener('focusin', onIn, true), document.removeEventListener('focusout', onOut, true));
+      },
       visible: root,
       owns: (x) => root().contains(x) || x.closest('.MuiPickerPopper-root, .MuiPickersPopper-root, [role=dialog]')?.querySelector('.MuiDateCalendar-root') != null,
     };
