@@ -181,7 +181,8 @@ describe.skipIf(!hasChromium || !hasPg)('fidelity property test on a React form 
     // Both save at the end: the same record, the model's.
     for (const x of people) await checkSave(x, 'final');
     // Offline, Chromium logs the failed socket connects as console errors: that is the network, not the page.
-    expect(people.flatMap((x) => x.u.errors).filter((e) => !/ERR_INTERNET_DISCONNECTED|WebSocket connection/.test(e))).toEqual([]);
+    const errors = people.flatMap((x) => x.u.errors).filter((e) => !/ERR_INTERNET_DISCONNECTED|WebSocket connection/.test(e));
+    expect(errors, errors.join('\n')).toEqual([]);
     for (const x of people) await x.u.context.close();
   }, 150_000);
 });
