@@ -44,6 +44,7 @@ const pyModules = {
   flask: 'python3-flask',
   flask_sqlalchemy: 'python3-flask-sqlalchemy',
   flask_login: 'python3-flask-login',
+  flask_wtf: 'python3-flaskext.wtf',
   socketio: 'python3-socketio',
   websocket: 'python3-websocket',
 };

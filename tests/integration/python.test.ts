@@ -11,7 +11,7 @@ import { hasPg, pgAdminUrl } from '../helpers/services.js';
 const PYTHON = '/usr/bin/python3';
 const CWD = 'integrations/python';
 const SUITE = 'tests';
-const MODULES = ['pytest', 'jwt', 'django', 'flask', 'flask_sqlalchemy', 'flask_login', 'socketio'];
+const MODULES = ['pytest', 'jwt', 'django', 'flask', 'flask_sqlalchemy', 'flask_login', 'flask_wtf', 'socketio'];
 const missing = MODULES.filter((m) => spawnSync(PYTHON, ['-c', `import ${m}`], { stdio: 'ignore' }).status !== 0);
 if (missing.length) console.warn(`\n!!! NOT AVAILABLE: Python modules ${missing.join(', ')} (${PYTHON}; see scripts/test.mjs). The Python integration suite is SKIPPED.\n`);
 

@@ -196,3 +196,24 @@ def test_plain_flask_claims_loader_track_and_the_template_global(tandem: Tandem,
         db.session.add(Ticket(id=1, title="Printer on fire"))
         db.session.commit()
     assert room.next_change()["values"] == {"title": "Printer on fire"}
+
+
+def test_webhook_deliveries_pass_flask_wtf_csrf_protection_which_fab_apps_use(tandem: Tandem) -> None:
+    import json
+
+    from flask import Flask
+    from flask_wtf.csrf import CSRFProtect
+
+    from tandem_integration.flask import Tandem as TandemExtension
+
+    app = Flask("with_csrf")
+    app.config.update(SECRET_KEY="x", TANDEM_URL=tandem.url, TANDEM_API_KEY=tandem.api_key, TANDEM_WEBHOOK_SECRET="csrf-app-secret-0123456789")
+    CSRFProtect(app)
+    TandemExtension(app)
+    app.add_url_rule("/form", "form", lambda: "saved", methods=["POST"])
+    c = app.test_client()
+    assert c.post("/form").status_code == 400  # CSRF protection is on …
+    body = json.dumps({"id": "evt-csrf-1", "type": "chat.message.created", "data": {}}).encode()
+    headers = signed_at({"X-Tandem-Event-Id": "evt-csrf-1"}, "csrf-app-secret-0123456789", int(time.time()), body)
+    r = c.post("/tandem/webhook", data=body, headers={**headers, "Content-Type": "application/json"})
+    assert (r.status_code, r.get_json()) == (200, {"ok": True})  # … and a signed delivery passes it

@@ -58,6 +58,11 @@ class Tandem:
         bp.add_url_rule("/token", "token", self.token_view)
         bp.add_url_rule("/webhook", "webhook", self.webhook_view, methods=["POST"])
         app.register_blueprint(bp)
+        # Tandem's deliveries carry a signature, not a CSRF token: exempt them from Flask-WTF's
+        # CSRFProtect (which FAB apps use), as FAB does for its REST API.
+        csrf = app.extensions.get("csrf")
+        if csrf is not None:
+            csrf.exempt(self.webhook_view)
         app.jinja_env.globals["tandem_script"] = self.script_tag
         if db is not None:
             sqla.listen(self.page_keys, self._push, getattr(db, "session", db))
