@@ -2,7 +2,7 @@
 # Tandem server image. Build: docker build -t tandem .   Run: see docker-compose.yml.
 
 # --- build: compile TypeScript to dist/ and bundle the browser overlay into public/ -------------
-FROM node:20-slim AS build
+FROM node:22-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
@@ -13,7 +13,7 @@ COPY public ./public
 RUN npm run build
 
 # --- runtime: production dependencies only, non-root -------------------------------------------
-FROM node:20-slim AS runtime
+FROM node:22-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \

@@ -190,6 +190,25 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Docker-secrets style: `X_FILE=/run/secrets/x` stands for `X` with that file's content (trimmed),
+ * for any setting X not given directly. `read` is the entry point's file reader.
+ */
+export function withSecretFiles(source: Record<string, string | undefined>, read: (path: string) => string): Record<string, string | undefined> {
+  const out = { ...source };
+  const known = new Set(Object.keys(envSchema.shape));
+  for (const [k, path] of Object.entries(source)) {
+    const base = k.endsWith('_FILE') ? k.slice(0, -5) : null;
+    if (!base || !known.has(base) || !path || (source[base] ?? '') !== '') continue;
+    try {
+      out[base] = read(path).trim();
+    } catch (err) {
+      throw new ConfigError([`${k}: cannot read ${path}: ${(err as Error).message}`]);
+    }
+  }
+  return out;
+}
+
 /** Parses the environment once and reports every bad variable together. */
 export function loadConfig(source: Record<string, string | undefined>): Config {
   // Empty strings count as unset, the way docker compose passes `FOO=`.

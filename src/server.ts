@@ -1,11 +1,12 @@
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { readFileSync } from 'node:fs';
+import { ConfigError, loadConfig, withSecretFiles } from './config.js';
 
 // The only module that reads process.env and listens.
 async function main() {
   let config;
   try {
-    config = loadConfig(process.env);
+    config = loadConfig(withSecretFiles(process.env, (p) => readFileSync(p, 'utf8')));
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);

@@ -4,9 +4,18 @@
  * database the server uses (DATABASE_URL, or PGlite under DATA_DIR). An entry point, so it may
  * read process.env (through loadConfig, like server.ts).
  */
+import { readFileSync } from 'node:fs';
+import { withSecretFiles } from '../config.js';
 import { run } from './commands.js';
 
-process.exitCode = await run(process.argv.slice(2), process.env, {
+let env: Record<string, string | undefined>;
+try {
+  env = withSecretFiles(process.env, (p) => readFileSync(p, 'utf8'));
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n`);
+  process.exit(2);
+}
+process.exitCode = await run(process.argv.slice(2), env, {
   stdout: (s) => process.stdout.write(`${s}\n`),
   stderr: (s) => process.stderr.write(`${s}\n`),
 });

@@ -28,9 +28,13 @@ const services = compose.services;
 const tandems = ['tandem1', 'tandem2'] as const;
 const configVars = new Set(Object.keys(envSchema.shape));
 
-/** Resolves compose interpolation the way `docker compose` does with an empty .env: `${X:-d}` → d. */
+/** A value for each secret compose requires (`${X:?message}`), as an operator's .env would give. */
+const SECRET = 'a1b2c3d4e5f60718293a4b5c6d7e8f9001122334';
+/** Resolves compose interpolation the way `docker compose` does with that .env: `${X:-d}` → d, `${X:?msg}` → the secret. */
 const interpolate = (v: string) =>
-  v.replace(/\$\{(\w+)(?::?-([^}]*))?\}/g, (_m, _name: string, def: string | undefined) => def ?? '');
+  v
+    .replace(/\$\{(\w+):\?[^}]*\}/g, SECRET)
+    .replace(/\$\{(\w+)(?::?-([^}]*))?\}/g, (_m, _name: string, def: string | undefined) => def ?? '');
 
 function envOf(s: Service): Record<string, string> {
   const e = s.environment ?? {};
@@ -45,13 +49,58 @@ const seconds = (d: string) => {
   return m[2] === 'ms' ? n / 1000 : m[2] === 'm' ? n * 60 : m[2] === 'h' ? n * 3600 : n;
 };
 
+/** Whether a package's engines.node range accepts Node `major` (the forms package-lock holds: >=, ^, ~, x, ||, spaces). */
+function acceptsMajor(range: string, major: number): boolean {
+  const v = [major, 99, 99];
+  const cmp = (a: number[], b: number[]) => (a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]!);
+  const parse = (s: string) => s.replace(/^v/, '').split('.').map((x) => (x === 'x' || x === '*' || x === '' ? 0 : Number(x)));
+  return range.split('||').some((alt) =>
+    // "> = 1.2" and ">= 1.2" alike: an operator joins the version after it.
+    alt.trim().replace(/(>=|<=|>|<|\^|~|=)\s+/g, '$1').split(/\s+/).filter(Boolean).every((c) => {
+      const m = /^(>=|<=|>|<|\^|~|=)?\s*(.+)$/.exec(c);
+      if (!m || c === '*' || c === 'x') return true;
+      const [op, ver] = [m[1] ?? '=', parse(m[2]!)];
+      while (ver.length < 3) ver.push(0);
+      const at = [major, ver[1]!, ver[2]!];
+      switch (op) {
+        case '>=': return cmp(v, ver) >= 0;
+        case '>': return cmp(v, ver) > 0;
+        case '<': return cmp([major, 0, 0], ver) < 0;
+        case '<=': return cmp([major, 0, 0], ver) <= 0;
+        case '^': return major === ver[0] && cmp(v, ver) >= 0;
+        case '~': return major === ver[0] && cmp(at, ver) >= 0;
+        default: return major === ver[0];
+      }
+    }),
+  );
+}
+
 describe('docker-compose.yml', () => {
   it('runs Postgres 15, Redis 7, two Tandem instances and a reverse proxy', () => {
     expect(Object.keys(services).sort()).toEqual(['postgres', 'proxy', 'redis', 'tandem1', 'tandem2']);
     expect(services.postgres!.image).toBe('postgres:15');
     expect(services.redis!.image).toBe('redis:7');
     for (const t of tandems) expect(services[t]!.build, t).toBeDefined();
-    expect(services.proxy!.image).toMatch(/^nginx:/);
+    // The proxy is nginx plus openssl (for the first-start certificate).
+    expect(read('deploy/proxy/Dockerfile')).toMatch(/^FROM nginx:1\.\d+/m);
+    expect(services.proxy!.build).toBe('deploy/proxy');
+  });
+
+  it('takes every secret from the environment, with no default, and gives Redis a password', () => {
+    const raw = read('docker-compose.yml');
+    for (const secret of ['POSTGRES_PASSWORD', 'REDIS_PASSWORD', 'OPS_TOKEN']) {
+      expect(raw, `${secret} is required`).toMatch(new RegExp(`\\$\\{${secret}:\\?`));
+      expect(raw, `${secret} has no default`).not.toMatch(new RegExp(`\\$\\{${secret}:-`));
+    }
+    expect(raw).not.toMatch(/tandem@postgres|:tandem@/);
+    const redisUrl = new URL(envOf(services.tandem1!).REDIS_URL!);
+    expect(redisUrl.password).toBe(envOf(services.redis!).REDIS_PASSWORD);
+    expect(JSON.stringify(services.redis!.command)).toContain('--requirepass');
+    expect(JSON.stringify(services.redis!.healthcheck!.test)).toContain('REDISCLI_AUTH');
+    expect(loadConfig(envOf(services.tandem1!)).opsToken).toBe(SECRET);
+    // The example .env names every required secret.
+    const example = read('deploy/env.example');
+    for (const secret of ['POSTGRES_PASSWORD', 'REDIS_PASSWORD', 'OPS_TOKEN']) expect(example).toMatch(new RegExp(`^${secret}=`, 'm'));
   });
 
   it('gives every Tandem instance only variables the config schema knows, and a valid production config', () => {
@@ -108,12 +157,16 @@ describe('docker-compose.yml', () => {
       expect(services[t]!.expose).toContain(envOf(services[t]!).PORT);
     }
     const published = services.proxy!.ports!.map(interpolate);
-    expect(published).toHaveLength(1);
-    expect(published[0]).toMatch(/^\d+:80$/);
+    expect(published).toHaveLength(2);
+    const https = published.find((p) => p.endsWith(':443'));
+    expect(https).toMatch(/^\d+:443$/);
+    expect(published.find((p) => p.endsWith(':80'))).toMatch(/^\d+:80$/);
+    expect(nginx).toMatch(/listen\s+443 ssl;/);
     expect(nginx).toMatch(/listen\s+80;/);
-    // The proxy's default published port is where PUBLIC_URL says users reach Tandem.
+    // The proxy's default published HTTPS port is where PUBLIC_URL says users reach Tandem.
     const publicUrl = new URL(envOf(services.tandem1!).PUBLIC_URL!);
-    expect(publicUrl.port).toBe(published[0]!.split(':')[0]);
+    expect(publicUrl.protocol).toBe('https:');
+    expect(publicUrl.port).toBe(https!.split(':')[0]);
   });
 
   it('mounts deploy/nginx.conf into the proxy and gives instances time to drain on stop', () => {
@@ -157,15 +210,45 @@ describe('deploy/nginx.conf', () => {
   });
 });
 
+describe('TLS and what the proxy serves', () => {
+  const tls = /server\s*\{\s*listen\s+443 ssl;([\s\S]*)\n  \}\n\}/.exec(nginx)?.[1] ?? '';
+  it('terminates TLS with the certificate the first-start script makes, and port 80 only redirects', () => {
+    const crt = /ssl_certificate\s+(\S+);/.exec(tls)?.[1];
+    const key = /ssl_certificate_key\s+(\S+);/.exec(tls)?.[1];
+    const script = read('deploy/proxy/self-signed-cert.sh');
+    const dir = /^dir=(\S+)$/m.exec(script)?.[1];
+    expect(crt).toBe(`${dir}/tls.crt`);
+    expect(key).toBe(`${dir}/tls.key`);
+    expect(script).toMatch(/openssl req -x509/);
+    expect(read('deploy/proxy/Dockerfile')).toContain('/docker-entrypoint.d/');
+    // The certificate survives restarts: its directory is a volume.
+    expect(services.proxy!.volumes!.some((v) => v.endsWith(`:${dir}`))).toBe(true);
+    const plain = /server\s*\{\s*listen\s+80;([\s\S]*?)\n  \}/.exec(nginx)?.[1] ?? '';
+    expect(plain).toMatch(/return 301 https:\/\/\$host\$request_uri;/);
+    expect(plain).not.toMatch(/location \/ \{\s*proxy_pass/);
+  });
+
+  it('does not serve /metrics or /docs publicly', () => {
+    expect(tls).toMatch(/location = \/metrics \{\s*return 404;/);
+    expect(tls).toMatch(/location \^~ \/docs \{\s*return 404;/);
+  });
+});
+
 describe('Dockerfile', () => {
   const stages = dockerfile.split(/^FROM /m).slice(1);
   const runtime = stages.at(-1)!;
 
-  it('builds in one stage with npm install + npm run build and runs on node:20-slim with production dependencies', () => {
+  it('builds in one stage with npm install + npm run build and runs on a Node LTS every dependency accepts', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     expect(stages[0]).toMatch(/npm install\b/);
     expect(stages[0]).toMatch(/npm run build/);
-    expect(runtime).toMatch(/^node:20-slim\b/);
+    const majors = stages.map((st) => Number(/^node:(\d+)-slim\b/.exec(st)?.[1]));
+    expect(majors.every((m) => m === majors[0])).toBe(true);
+    // Even majors are the LTS lines; 20 is refused by some dependencies (EBADENGINE).
+    expect(majors[0]! % 2).toBe(0);
+    const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, { engines?: { node?: string } }> };
+    const refusing = Object.entries(lock.packages).filter(([, p]) => p.engines?.node && !acceptsMajor(p.engines.node, majors[0]!)).map(([name, p]) => `${name} (${p.engines!.node})`);
+    expect(refusing).toEqual([]);
     expect(runtime).toMatch(/npm install --omit=dev/);
     for (const what of ['dist', 'migrations', 'public']) expect(runtime, what).toMatch(new RegExp(`^COPY .*\\b${what}\\b`, 'm'));
     // What the build stage copies in exists in the repository.

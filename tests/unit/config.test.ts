@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, envSchema, loadConfig } from '../../src/config.js';
+import { ConfigError, envSchema, loadConfig, withSecretFiles } from '../../src/config.js';
 import { AppError, errorStatus, publicError } from '../../src/errors.js';
 
 const problemsOf = (env: Record<string, string | undefined>): string[] => {
@@ -138,6 +140,23 @@ describe('docs/configuration.md', () => {
       const [, name, def] = row as unknown as [string, string, string];
       const actual = parsed[name];
       expect(Array.isArray(actual) ? actual.join(',') : String(actual), name).toBe(def);
+    }
+  });
+});
+
+describe('secrets from files (X_FILE)', () => {
+  it('reads a setting from the file X_FILE names, unless X is given; unknown names are left alone', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tandem-secret-'));
+    try {
+      writeFileSync(join(dir, 'ops'), 'from-a-file-0123456789abcdef\n');
+      const env = withSecretFiles({ OPS_TOKEN_FILE: join(dir, 'ops'), NOT_OURS_FILE: join(dir, 'nope') }, (p) => readFileSync(p, 'utf8'));
+      expect(env.OPS_TOKEN).toBe('from-a-file-0123456789abcdef');
+      expect(env.NOT_OURS).toBeUndefined();
+      expect(loadConfig(env).opsToken).toBe('from-a-file-0123456789abcdef');
+      expect(withSecretFiles({ OPS_TOKEN: 'given-directly-0123456789abc', OPS_TOKEN_FILE: join(dir, 'ops') }, (p) => readFileSync(p, 'utf8')).OPS_TOKEN).toBe('given-directly-0123456789abc');
+      expect(() => withSecretFiles({ REDIS_URL_FILE: join(dir, 'missing') }, (p) => readFileSync(p, 'utf8'))).toThrow(/REDIS_URL_FILE: cannot read/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
