@@ -140,6 +140,6 @@ export interface OverlayContext {
 
 export interface OverlayModule {
   name: string;
-  /** Called once at boot, before the socket connects. May return a disposer. */
+  /** Called once per mount (a single-page app mounts again per route and form), before the socket connects. May return a disposer. */
   init(ctx: OverlayContext): void | (() => void) | Promise<void | (() => void)>;
 }
