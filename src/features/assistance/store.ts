@@ -2,6 +2,7 @@ import type { RoomPermissions } from '../../auth/permissions.js';
 import type { Database, Queryable } from '../../db/client.js';
 import type { AssistanceState, AssistanceStatus } from './machine.js';
 import type { AssistanceView } from './messages.js';
+import { iso } from '../../db/rows.js';
 
 export interface AssistanceRow {
   id: string;
@@ -37,7 +38,6 @@ const SELECT = `SELECT a.id, a.tenant_id AS "tenantId", a.room_id AS "roomId", a
   LEFT JOIN users uh ON uh.tenant_id = a.tenant_id AND uh.id = a.helper_id`;
 
 const ms = (d: Date | null) => (d === null ? null : new Date(d).getTime());
-const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
 
 export function toAssistanceView(r: AssistanceRow): AssistanceView {
   const created = ms(r.createdAt)!;

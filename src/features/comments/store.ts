@@ -1,6 +1,7 @@
 import type { Database, Queryable } from '../../db/client.js';
 import type { FieldOp, TextRange } from './anchor.js';
 import type { Comment } from './messages.js';
+import { iso } from '../../db/rows.js';
 
 interface Row {
   id: string;
@@ -18,7 +19,6 @@ interface Row {
   edited_at: Date | string | null;
   deleted_at: Date | string | null;
 }
-const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
 export function toComment(r: Row): Comment {
   return {

@@ -1,6 +1,7 @@
 import type { Database, Queryable } from '../../db/client.js';
 import { fieldHold, type DelegationState, type DelegationStatus } from './machine.js';
 import type { DelegationView } from './messages.js';
+import { iso } from '../../db/rows.js';
 
 /** A delegation row as stored, with the two parties' display names from the directory. */
 export interface DelegationRow {
@@ -35,7 +36,6 @@ const SELECT = `SELECT d.id, d.tenant_id AS "tenantId", d.room_id AS "roomId", d
   LEFT JOIN users ud ON ud.tenant_id = d.tenant_id AND ud.id = d.delegator_id
   LEFT JOIN users ua ON ua.tenant_id = d.tenant_id AND ua.id = d.assignee_id`;
 
-const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
 export function toView(r: DelegationRow): DelegationView {
   return {
