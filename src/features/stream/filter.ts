@@ -1,5 +1,5 @@
 import { matchesPattern } from '../../auth/permissions.js';
-import { typeMatches } from '../webhooks/sign.js';
+import { typeMatches } from '../events/types.js';
 
 /** Pure: which events a stream subscriber asked for. Empty lists mean "everything". */
 export interface StreamFilter {

@@ -27,7 +27,4 @@ export function nextDelay(schedule: readonly number[], failedAttempts: number): 
   return failedAttempts >= 1 && failedAttempts <= schedule.length ? schedule[failedAttempts - 1]! : null;
 }
 
-/** Event type patterns: `*`, an exact type, or a prefix `chat.*`. */
-export function typeMatches(patterns: readonly string[], type: string): boolean {
-  return patterns.some((p) => p === '*' || p === type || (p.endsWith('.*') && type.startsWith(p.slice(0, -1))));
-}
+export { typeMatches } from '../events/types.js';
