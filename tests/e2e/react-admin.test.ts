@@ -130,6 +130,27 @@ describe.skipIf(!hasChromium || !hasPg)('react-admin: a single-page admin', () =
     expect([...alice.errors, ...bob.errors]).toEqual([]);
   });
 
+  it('Vue 3 v-model (the same backend’s /vue/ page): remote text, select and checkbox reach Vue’s state, which is what it saves', async () => {
+    const alice = await open('alice', '/vue/posts/2');
+    const bob = await open('bob', '/vue/posts/2');
+    await Promise.all([inRoom(alice.page, 'posts:2', 4), inRoom(bob.page, 'posts:2', 4)]);
+    const title = (await value(alice.page, 'title')) + ' in Vue';
+    const featured = !(await alice.page.locator('input[name=featured]').isChecked());
+    await alice.page.locator('input[name=title]').click();
+    await alice.page.keyboard.press('End');
+    await alice.page.keyboard.type(' in Vue', { delay: 20 });
+    await alice.page.locator('select[name=status]').selectOption('published');
+    await alice.page.locator('input[name=featured]').click();
+    await Promise.all([settled(alice.page), settled(bob.page)]);
+    await expect.poll(() => value(bob.page, 'title')).toBe(title);
+    const before = stack.host.writes.length;
+    await bob.page.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => stack.host.writes.length).toBe(before + 1);
+    expect(stack.host.writes[before]!.body).toMatchObject({ title, status: 'published', featured });
+    await overlay(alice.page, '.tdm-toast').filter({ hasText: 'Bob saved' }).first().waitFor({ timeout: 10_000 });
+    expect([...alice.errors, ...bob.errors]).toEqual([]);
+  });
+
   it('at phone width the overlay covers none of react-admin’s controls, the pinned Save toolbar included', async () => {
     const alice = await open('alice', '/#/posts/3', { width: 375, height: 740 });
     await inRoom(alice.page, 'posts:3', FIELDS);

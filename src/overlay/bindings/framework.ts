@@ -9,12 +9,14 @@ import type { FieldBinding, Value, WidgetAdapter } from './types.js';
 
 export type Framework = 'react' | 'vue';
 
-/** React marks its DOM nodes with `__reactProps$…` / `__reactFiber$…`; Vue 3 with `_vei`/`__vnode`, Vue 2 with `__vue__`. */
+/** React marks its DOM nodes with `__reactProps$…` / `__reactFiber$…`; Vue 3 with the symbols `_vei` (its
+ *  event listeners) and `_assign` (v-model), Vue 2 with `__vue__`. */
 export function frameworkOf(el: Element): Framework | null {
   for (const k of Object.keys(el)) {
     if (k.startsWith('__reactProps$') || k.startsWith('__reactFiber$')) return 'react';
-    if (k === '_vei' || k === '__vnode' || k === '_assign' || k === '__vue__') return 'vue';
+    if (k === '_vei' || k === '_assign' || k === '__vue__') return 'vue';
   }
+  for (const sym of Object.getOwnPropertySymbols(el)) if (sym.description === '_vei' || sym.description === '_assign') return 'vue';
   return null;
 }
 
@@ -81,6 +83,11 @@ export function frameworkWrite(f: FieldInfo, native: FieldBinding, v: Value): vo
 }
 
 /**
+ * The value a framework-drawn field had when the overlay mounted is the saved record: the app
+ * drew the form from it (the overlay mounts once the form stopped changing, follow.ts); the
+ * `defaultValue` attributes the native binding reads are not kept by Vue, nor by React for a
+ * textarea filled after it was drawn. So `readSaved` is what the field shows (at join).
+ *
  * Any field React or Vue draws that no more specific adapter claimed (Material UI's TextField,
  * react-admin's inputs, a `v-model` input): reads and shows like the native binding, writes
  * through the framework. Last in detection order.
@@ -88,5 +95,5 @@ export function frameworkWrite(f: FieldInfo, native: FieldBinding, v: Value): vo
 export const frameworkControlled: WidgetAdapter = {
   name: 'framework',
   detect: (f) => frameworkOf(f.element) !== null,
-  bind: ({ field, native }) => ({ write: (v) => frameworkWrite(field, native, v) }),
+  bind: ({ field, native }) => ({ write: (v) => frameworkWrite(field, native, v), readSaved: () => native.read() }),
 };

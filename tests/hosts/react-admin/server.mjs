@@ -1,5 +1,5 @@
 // The react-admin host's backend: its page, its bundle (app.jsx built by esbuild, cached by
-// content), a REST API for ra-data-simple-rest that keeps posts in memory and remembers every
+// content), a second front end in Vue 3 (/vue/posts/<id>), a REST API for ra-data-simple-rest that keeps posts in memory and remembers every
 // write (tests read what react-admin saved), and /tandem-token, which asks Tandem for the
 // logged-in user's token with the host's API key, as a real host does. Users are a `user` cookie.
 import { createHash } from 'node:crypto';
@@ -51,12 +51,38 @@ const page = (tandemUrl) => `<!doctype html>
 <script src="${tandemUrl}/tandem.js" data-server="${tandemUrl}" data-token-url="/tandem-token" defer></script>
 </head><body><div id="root"></div><script src="/app.js"></script></body></html>`;
 
+/** The same backend's second front end: a Vue 3 page (v-model inputs) editing one post, saved with fetch. */
+const vuePage = (tandemUrl) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Post (Vue)</title><link rel="icon" href="data:,">
+<script src="${tandemUrl}/tandem.js" data-server="${tandemUrl}" data-token-url="/tandem-token" defer></script>
+</head><body><div id="app"></div><script src="/vendor/vue.js"></script><script>
+const id = location.pathname.split('/').pop();
+Vue.createApp({
+  data: () => ({ post: null, saved: false }),
+  async mounted() { this.post = await (await fetch('/api/posts/' + id)).json(); },
+  methods: {
+    async save() {
+      const r = await fetch('/api/posts/' + id, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(this.post) });
+      this.saved = r.ok;
+    },
+  },
+  template: \`<form v-if="post" @submit.prevent="save">
+    <label>Title <input name="title" v-model="post.title"></label>
+    <label>Body <textarea name="body" v-model="post.body"></textarea></label>
+    <label>Status <select name="status" v-model="post.status"><option value="draft">Draft</option><option value="review">In review</option><option value="published">Published</option><option value="archived">Archived</option></select></label>
+    <label><input type="checkbox" name="featured" v-model="post.featured"> Featured</label>
+    <button type="submit">Save</button> <span v-if="saved">Saved</span>
+  </form>\`,
+}).mount('#app');
+</script></body></html>`;
+
 /**
  * Starts the host on `port` (0: any). `tandemUrl` and `apiKey`: the Tandem it asks for tokens.
  * Returns { url, posts (the live records by id), writes (every PUT: { id, body, user }), stop }.
  */
 export async function startHost({ tandemUrl, apiKey, port = 0 }) {
   const bundle = readFileSync(await buildApp());
+  const vue = readFileSync(join(ROOT, 'node_modules/vue/dist/vue.global.prod.js'));
   const posts = new Map(seedPosts().map((p) => [p.id, p]));
   const writes = [];
   const userOf = (req) => /(?:^|;\s*)user=([a-z]+)/.exec(req.headers.cookie ?? '')?.[1] ?? null;
@@ -82,6 +108,7 @@ export async function startHost({ tandemUrl, apiKey, port = 0 }) {
     const rec = /^\/api\/posts\/(\d+)$/.exec(url.pathname);
     try {
       if (url.pathname === '/app.js') return send(res, 200, bundle, { 'content-type': 'text/javascript' });
+      if (url.pathname === '/vendor/vue.js') return send(res, 200, vue, { 'content-type': 'text/javascript' });
       if (url.pathname === '/tandem-token') {
         const user = userOf(req);
         if (!user) return send(res, 401, { error: 'not logged in' });
@@ -111,9 +138,9 @@ export async function startHost({ tandemUrl, apiKey, port = 0 }) {
         return send(res, 200, saved);
       }
       if (url.pathname.startsWith('/api/')) return send(res, 404, { error: 'not found' });
-      // The app's page for every other path: hash routes live under /, history routes under /app/.
+      // The app's page for every other path: hash routes live under /, history routes under /app/, the Vue page under /vue/posts/<id>.
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(page(tandemUrl));
+      res.end(url.pathname.startsWith('/vue/') ? vuePage(tandemUrl) : page(tandemUrl));
     } catch (err) {
       send(res, 500, { error: String(err) });
     }

@@ -41,6 +41,7 @@ export const muiSelect: WidgetAdapter = {
     const el = field.element as HTMLInputElement;
     const combobox = () => (el.parentElement?.querySelector('[role=combobox]') as HTMLElement | null) ?? rootOf(el, '.MuiInputBase-root');
     return {
+      readSaved: () => el.value, // as for every framework-drawn field (../framework.ts)
       write: (v) => setControlValue(el, str(v)),
       visible: () => rootOf(el, '.MuiInputBase-root'),
       owns: (x) => rootOf(el, '.MuiInputBase-root').contains(x) || (x.closest('[role=listbox]')?.getAttribute('aria-labelledby') ?? '').split(' ').includes(combobox().id),
@@ -108,6 +109,7 @@ export const muiAutocomplete: WidgetAdapter = {
     return {
       // While a choice is being made the field reads as what it will show, so the watcher never reports the old label.
       read: () => (pending && Date.now() < pending.until ? pending.value : held.read()),
+      readSaved: () => el.value,
       write(v) {
         const label = str(v);
         // Picking for someone in the middle of their own pick would close their list under the pointer.
@@ -135,7 +137,7 @@ export const muiAutocomplete: WidgetAdapter = {
 export const muiSwitch: WidgetAdapter = {
   name: 'mui-switch',
   detect: (f) => f.element.classList.contains('MuiSwitch-input') && isReact(f),
-  bind: ({ field, native }) => ({ write: (v) => frameworkWrite(field, native, v), visible: () => rootOf(field.element, '.MuiSwitch-root') }),
+  bind: ({ field, native }) => ({ write: (v) => frameworkWrite(field, native, v), readSaved: () => native.read(), visible: () => rootOf(field.element, '.MuiSwitch-root') }),
 };
 
 export const muiDatePicker: WidgetAdapter = {
@@ -152,6 +154,7 @@ export const muiDatePicker: WidgetAdapter = {
     const held = heldWhileTyping(() => typing, () => el.value);
     return {
       read: held.read,
+      readSaved: () => el.value,
       write: (v) => (held.wrote(str(v)), setControlValue(el, str(v))),
       // Focus moving between the sections is still typing, and so is a moment in the overlay's own
       // dialog (a conflict choice opening mid-typing); focus anywhere else ends it: the date's change.
