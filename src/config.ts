@@ -83,6 +83,8 @@ export const envSchema = z
     STREAM_RETENTION_SECONDS: seconds(7 * 24 * 3600),
     // Operating Tandem (issue 15).
     RESYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    FIELD_OP_RETENTION_SECONDS: z.coerce.number().int().min(0).default(90 * 24 * 3600),
+    FIELD_OP_RETENTION_SWEEP_MS: z.coerce.number().int().min(1000).max(86_400_000).default(3_600_000),
     OPS_TOKEN: z.string().min(24, 'at least 24 characters (e.g. openssl rand -hex 24)').max(512).optional(),
   })
   .superRefine((env, ctx) => {
@@ -161,6 +163,9 @@ export interface Config {
     /** A client further behind than this gets a snapshot instead of the ops it missed. */
     catchUpMaxOps: number;
     draftRetentionSeconds: number;
+    /** Field ops older than this that the snapshot holds are deleted (0: kept forever). */
+    opRetentionSeconds: number;
+    opRetentionSweepMs: number;
     groupCommitMaxOps: number;
     /** 0: adaptive (flush at once when idle, the rest rides the next batch). */
     groupCommitMaxWaitMs: number;
@@ -273,6 +278,8 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       snapshotInterval: e.FIELD_SNAPSHOT_INTERVAL,
       catchUpMaxOps: e.FIELD_CATCHUP_MAX_OPS,
       draftRetentionSeconds: e.DRAFT_RETENTION_SECONDS,
+      opRetentionSeconds: e.FIELD_OP_RETENTION_SECONDS,
+      opRetentionSweepMs: e.FIELD_OP_RETENTION_SWEEP_MS,
       groupCommitMaxOps: e.GROUP_COMMIT_MAX_OPS,
       groupCommitMaxWaitMs: e.GROUP_COMMIT_MAX_WAIT_MS,
     },

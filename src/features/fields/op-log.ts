@@ -194,6 +194,10 @@ export function createOpLog(db: Database, store: FieldStore, opts: OpLogOptions)
       });
     }
     const rows = await store.opsSince(q, st.roomId, st.field, base, st.committedVersion - base, st.committedVersion);
+    // Retention pruned the ops after `base`: transforming over a partial history would corrupt the text.
+    if (rows[0]?.version !== base + 1) {
+      throw new AppError('version_conflict', `Your copy of "${st.field}" is older than the kept history; fetch the field again`, { field: st.field, version: st.committedVersion });
+    }
     return rows.map(toLog);
   }
 

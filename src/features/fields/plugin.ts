@@ -2,11 +2,13 @@ import fp from 'fastify-plugin';
 import { Counter } from 'prom-client';
 import { createFields, type Fields } from './service.js';
 import { fieldHandlers } from './socket.js';
+import { startRetention } from './retention.js';
 import { createFieldStore } from './store.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     fields: Fields;
+    fieldRetention: ReturnType<typeof startRetention>;
   }
 }
 
@@ -25,6 +27,14 @@ export default fp(
     });
     const fields = seams.fields?.(built) ?? built;
     app.decorate('fields', fields);
+    const retention = startRetention({
+      retentionSeconds: app.config.fields.opRetentionSeconds,
+      sweepMs: app.config.fields.opRetentionSweepMs,
+      prune: (cutoff, limit) => store.pruneOps(app.db, cutoff, limit),
+      log: app.log.child({ component: 'retention' }),
+    });
+    app.decorate('fieldRetention', retention);
+    app.addHook('onClose', () => retention.stop());
     const { stats } = fields.opLog;
     new Counter({
       name: 'tandem_oplog_ops_total',

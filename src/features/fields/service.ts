@@ -116,6 +116,12 @@ export function createFields(d: FieldsDeps) {
       return { version: cur.version, snapshot: { value: cur.text, version: cur.version }, ops: [], more: false };
     }
     const ops = await store.opsSince(db, m.roomId, m.field, m.since, config.catchUpMaxOps);
+    if (m.since < head.version && ops[0]?.version !== m.since + 1) {
+      // Older than the kept history (FIELD_OP_RETENTION_SECONDS): only the snapshot can bring this client up to date.
+      if (!m.snapshotOk) throw new AppError('version_conflict', `Your copy of "${m.field}" is older than the kept history; start over from the current text`, { field: m.field, version: head.version });
+      const cur = await opLog.current(c.tenantId, m.roomId, m.field, head.version);
+      return { version: cur.version, snapshot: { value: cur.text, version: cur.version }, ops: [], more: false };
+    }
     return { version: head.version, ops: ops.map(wireOp), more: ops.length === config.catchUpMaxOps };
   }
 

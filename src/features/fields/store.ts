@@ -293,7 +293,24 @@ export function createFieldStore(db: Database) {
     return rows.map((r) => ({ userId: r.userId, at: new Date(r.at).getTime() }));
   }
 
-  return { getDocument, heads, head, ensureDocument, opsSince, findOp, commitBatch, setValue, insertConflict, getConflict, resolveConflict, listConflicts, history, recentEditors, markSaved, touch };
+  /**
+   * Retention: deletes up to `limit` ops older than `cutoff` that no rebuild needs — at or below
+   * their field's snapshot (`value_version`) and never a field's latest op (its author is shown).
+   * Clients further behind than what is kept get the snapshot instead (fetchOps, committedSince).
+   */
+  async function pruneOps(q: Queryable, cutoff: Date, limit: number): Promise<number> {
+    const { rows } = await q.query(
+      `WITH doomed AS (
+         SELECT o.id FROM field_ops o JOIN form_fields f ON f.room_id = o.room_id AND f.field = o.field
+          WHERE o.created_at < $1 AND o.version <= f.value_version AND o.version < f.version
+          LIMIT $2)
+       DELETE FROM field_ops WHERE id IN (SELECT id FROM doomed) RETURNING 1`,
+      [cutoff, limit],
+    );
+    return rows.length;
+  }
+
+  return { pruneOps, getDocument, heads, head, ensureDocument, opsSince, findOp, commitBatch, setValue, insertConflict, getConflict, resolveConflict, listConflicts, history, recentEditors, markSaved, touch };
 }
 
 export type FieldStore = ReturnType<typeof createFieldStore>;
