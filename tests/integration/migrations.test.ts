@@ -46,7 +46,7 @@ function migrationContract(name: string, open: () => Promise<{ db: Database; reo
       const tables = rows.map((r) => r.table_name);
       for (const t of CORE_TABLES) expect(tables, t).toContain(t);
       expect(await appliedCount(ctx.db)).toBe(migrationFiles.length);
-    });
+    }, 120_000); // every migration on embedded Postgres: ~40 s on a loaded 2-core machine
 
     it('re-running is a no-op', async () => {
       const before = await schemaSnapshot(ctx.db);
