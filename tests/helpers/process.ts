@@ -21,7 +21,7 @@ export interface TandemProcess {
 }
 
 /** Tandem as its own OS process (`src/server.ts`, or a test's own entry), for crash and shutdown tests. */
-export async function spawnTandem(env: Record<string, string>, port?: number, entry = 'src/server.ts'): Promise<TandemProcess> {
+export async function spawnTandem(env: Record<string, string>, port?: number, entry = 'src/server.ts', opts: { readyTimeoutMs?: number } = {}): Promise<TandemProcess> {
   const p = port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(p), LOG_LEVEL: 'warn', DEV_MODE: 'false', ...env },
@@ -32,7 +32,7 @@ export async function spawnTandem(env: Record<string, string>, port?: number, en
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${p}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`tandem exited early (${child.exitCode}):\n${out}`);
     try {

@@ -198,7 +198,8 @@ describe('tandem CLI against a running embedded server (one writer per DATA_DIR)
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('is refused while the server holds DATA_DIR, never silently lost; applied once the server is stopped', async () => {
-    const server = await spawnTandem({ DATA_DIR: dir, ALLOWED_ORIGINS: 'http://allowed.test' });
+    // Embedded Postgres cold-starts slowly on a loaded machine: a generous readiness bound.
+    const server = await spawnTandem({ DATA_DIR: dir, ALLOWED_ORIGINS: 'http://allowed.test' }, undefined, undefined, { readyTimeoutMs: 100_000 });
     let stopped = false;
     try {
       const r = await runCli(['tenant', 'create', 'beside'], { DATA_DIR: dir });
