@@ -125,7 +125,7 @@ export function createDelegations(d: DelegationDeps) {
     const data = { delegationId: row.id, from, to, fields: row.fields.map((f) => f.name), delegatorId: row.delegatorId, assigneeId: row.assigneeId, note, dueAt: row.dueAt ? new Date(row.dueAt).toISOString() : null };
     await appendAudit(tx, { tenantId: row.tenantId, actor: auditActor(actor), action: type, subject: `delegation:${row.id}`, roomId: row.roomId, data: { ...data, via: actor.via ?? null } });
     await d.events.publish(tx, { tenantId: row.tenantId, type, roomId: row.roomId, pageKey: row.pageKey, actor: auditActor(actor), data });
-    const who = actor.kind === 'user' ? actor.name : 'Tandem';
+    const who = actor.kind === 'user' ? (actor.name ?? actor.id) : 'Tandem';
     const fieldsText = plural(row.fields.length, 'field');
     const page = row.pageTitle || row.pageKey;
     // The other party: the assignee hears the delegator's moves and vice versa; expiry tells both.
@@ -152,7 +152,7 @@ export function createDelegations(d: DelegationDeps) {
         userId,
         type: 'delegation',
         title: titles[to]!.slice(0, 300),
-        text: { key: `delegation_${to}`, params: { name: (who ?? actor.id).slice(0, 300), n: row.fields.length, page: page.slice(0, 300) } },
+        text: { key: `delegation_${to}`, params: { name: who.slice(0, 300), n: row.fields.length, page: page.slice(0, 300) } },
         body: note.slice(0, 4000),
         link: { roomId: row.roomId, pageKey: row.pageKey, ...(row.pageUrl ? { url: row.pageUrl.slice(0, 2048) } : {}), ...(row.fields[0] ? { field: row.fields[0].name } : {}) },
         actor: auditActor(actor),
