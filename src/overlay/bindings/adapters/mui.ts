@@ -69,7 +69,8 @@ export const muiAutocomplete: WidgetAdapter = {
     /** Opens the list, clicks the option labelled `label`, gives focus back to where the person was. */
     const choose = async (label: string, mine: number) => {
       const before = document.activeElement as HTMLElement | null;
-      const range = before instanceof HTMLInputElement || before instanceof HTMLTextAreaElement ? ([before.selectionStart, before.selectionEnd] as const) : null;
+      // Only text-like inputs have a selection (a focused switch or checkbox answers null and throws on set).
+      const range = (before instanceof HTMLInputElement || before instanceof HTMLTextAreaElement) && before.selectionStart !== null ? ([before.selectionStart, before.selectionEnd] as const) : null;
       const restore = () => {
         if (before && before !== el && before.isConnected) {
           before.focus({ preventScroll: true });
