@@ -58,21 +58,8 @@ export function snapshot(doc: Document, config: { room?: string; form?: string }
 }
 
 export const samePlace = (a: PageSnapshot, b: PageSnapshot) => a.route === b.route && a.key === b.key;
-const fieldName = (c: Element) => (c as HTMLInputElement).name || c.id;
-/**
- * The same form: the same element with the same field names, none of its controls replaced.
- * Element identity alone is not it: a server-rendered page's widgets (Django's filter and
- * calendar, select2) change which inputs count while the fields stay, and a remount then
- * threw away whatever the person was doing on a page that never changed.
- */
 export const sameForm = (a: PageSnapshot, b: PageSnapshot) =>
-  a.form === b.form &&
-  a.controls.every((c) => c.isConnected) &&
-  sameNames(a.controls.map(fieldName), b.controls.map(fieldName));
-const sameNames = (x: string[], y: string[]) => {
-  const [sx, sy] = [new Set(x), new Set(y)];
-  return sx.size === sy.size && [...sx].every((n) => sy.has(n));
-};
+  a.form === b.form && a.controls.length === b.controls.length && a.controls.every((c, i) => c === b.controls[i]);
 
 /**
  * Calls `onChange(next)` when the place (route, host key) changes, at once, or when the form or
