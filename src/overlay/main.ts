@@ -13,20 +13,31 @@ installHostApi(async (values) => (await window.tandem?.ctx.use<{ saved(v?: Recor
 const start = () => void boot().catch((err) => console.error('tandem: failed to start', err));
 
 /**
- * Host pages enhance their controls in ready handlers (select2, datepickers): start after them,
- * so each field is found with its widget. jQuery runs its ready handlers after DOMContentLoaded,
- * in the order they were registered, so ours is queued behind the host's on every jQuery copy
- * (Django admin keeps its own as django.jQuery); then one more task for handlers that defer.
+ * Host pages enhance their controls in ready handlers (select2, datepickers) and some only on
+ * `load` (Django admin's SelectFilter2 and calendar shortcuts): start after both, so each field is
+ * found with its widget the first time. Mounting before `load` made the follower see new controls
+ * and mount again a moment later, leaving and re-joining the room (an edit, a conflict dialog or
+ * a just-read room state belonged to the mount that went away). jQuery runs its ready handlers
+ * after DOMContentLoaded in the order they were registered, so ours is queued behind the host's
+ * on every jQuery copy (Django admin keeps its own as django.jQuery); then one more task for
+ * handlers that defer. A page whose `load` is held up (a slow image) gets LOAD_WAIT_MS, then the
+ * overlay starts and follows later widgets as a single-page app's form changes.
  */
-const afterHostReady = () => {
+const LOAD_WAIT_MS = 3000;
+const afterHostReady = (then: () => void) => {
   const copies = [window.jQuery, window.django?.jQuery].filter((j, i, all): j is (fn: () => void) => unknown => typeof j === 'function' && all.indexOf(j) === i);
   let waiting = copies.length;
-  if (waiting === 0) return void setTimeout(start, 0);
-  for (const jq of copies) jq(() => --waiting === 0 && setTimeout(start, 0));
+  if (waiting === 0) return void setTimeout(then, 0);
+  for (const jq of copies) jq(() => --waiting === 0 && setTimeout(then, 0));
 };
-// `load` is the fallback for a tag added after DOMContentLoaded; boot() runs once whichever comes first.
-if (document.readyState === 'complete') afterHostReady();
-else {
-  document.addEventListener('DOMContentLoaded', afterHostReady, { once: true });
-  window.addEventListener('load', afterHostReady, { once: true });
-}
+const afterLoad = (then: () => void) => {
+  if (document.readyState === 'complete') return void setTimeout(then, 0);
+  let done = false;
+  const once = () => void (done || ((done = true), setTimeout(then, 0)));
+  window.addEventListener('load', once, { once: true });
+  setTimeout(once, LOAD_WAIT_MS);
+};
+// A tag added after DOMContentLoaded (readyState "interactive" or "complete") starts from where the page is.
+const whenHostReady = () => afterHostReady(() => afterLoad(start));
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', whenHostReady, { once: true });
+else whenHostReady();

@@ -82,6 +82,50 @@ describe.skipIf(!hasChromium || !hasPg || !hasDjango)('a real Django admin (pyth
     await alice.context.close();
   });
 
+  // Regression (CI, session 4): the overlay mounted at DOMContentLoaded, SelectFilter2 and the
+  // calendars started on `load`, and the follower mounted it again a moment later: it left and
+  // re-joined the room, so a room state just read (or an edit, or a conflict dialog) belonged to
+  // a mount that was gone. A slow image holds `load` back 1.5 s, so the old order always showed it.
+  it('the change form mounts once, with Django’s load-time widgets bound, even when a slow image holds load back', async () => {
+    const session = await stack.django.login('alice');
+    const context = await stack.browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    await context.addCookies([{ name: 'sessionid', value: session, url: stack.django.url }]);
+    const page = await context.newPage();
+    await page.route('**/slow-photo.png', async (route) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.fulfill({ status: 200, contentType: 'image/png', body: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64') });
+    });
+    await page.addInitScript(() => {
+      document.addEventListener('DOMContentLoaded', () => {
+        const img = document.createElement('img');
+        img.src = '/static/slow-photo.png';
+        img.alt = '';
+        document.body.append(img);
+      });
+      // Every mount sets window.tandem: count the distinct contexts.
+      const seen: unknown[] = [];
+      let value: unknown;
+      Object.defineProperty(window, 'tandem', {
+        configurable: true,
+        get: () => value,
+        set: (v: { ctx: unknown } | undefined) => {
+          value = v;
+          if (v && !seen.includes(v.ctx)) seen.push(v.ctx);
+        },
+      });
+      Object.defineProperty(window, 'tandemMounts', { get: () => seen.length });
+    });
+    await page.goto(new URL('/admin/shop/order/4/change/', stack.django.url).toString());
+    await ready(page);
+    await page.waitForFunction(() => window.tandem?.ctx.room?.pageKey === 'shop.order:4', undefined, { timeout: 15_000 });
+    await page.waitForTimeout(1500); // longer than the follower's settle scans
+    expect(await page.evaluate(() => (window as unknown as { tandemMounts: number }).tandemMounts)).toBe(1);
+    const bindings = await page.evaluate(() => Object.fromEntries(['id_tags_from', 'id_tags_to', 'id_due'].map((id) => [id, document.getElementById(id)?.dataset.tandemBinding ?? null])));
+    expect(bindings.id_due).toBe('django-calendar');
+    expect([bindings.id_tags_from, bindings.id_tags_to]).toContain('django-select-filter');
+    await context.close();
+  });
+
   // The room carries only the id; the writer's page sends its label with the write, so an
   // ajax-backed select2 that lacks the option draws the name, not "3".
   it('a customer chosen in the autocomplete by one user is drawn by name on the other’s page', async () => {
