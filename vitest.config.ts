@@ -7,7 +7,8 @@ export default defineConfig({
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Hooks start whole stacks (Tandem, Django, Chromium): the bound is for broken runs, generous for a loaded machine.
+    hookTimeout: 120_000,
     reporters: ['default', './tests/helpers/summary-reporter.ts'],
   },
 });

@@ -87,6 +87,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     // Forwarded headers name the client only when a configured proxy sent them (else anyone could pick their rate-limit bucket).
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     forceCloseConnections: 'idle',
+    // Starting waits for the database (migrations on the embedded PGlite take seconds on a busy
+    // core): avvio's 10 s default failed start-up with "Plugin did not start in time".
+    pluginTimeout: 120_000,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.decorate('seams', overrides.seams ?? {});

@@ -301,7 +301,7 @@ describe.skipIf(!hasPg)('room chat (Postgres, real sockets)', () => {
 
   it('rate limit trips with a retry hint and recovers', async () => {
     srv.app.sendLimiter.close();
-    const tight = await startTandem({ databaseUrl: db.url, env: { CHAT_SEND_BURST: '3', CHAT_SEND_PER_SECOND: '5' } });
+    const tight = await startTandem({ databaseUrl: db.url, env: { CHAT_SEND_BURST: '3', CHAT_SEND_PER_SECOND: '0.25' } });
     try {
       const s = await connect(tight.url, await tenant.token('ola'));
       const { roomId } = await request(s, 'room:join', ctx('chat:rate'));

@@ -68,11 +68,13 @@ describe.skipIf(!hasPg || !hasRedis)('delegation expiry: durable, exactly once, 
   });
 
   it('a due time that passes while no instance runs expires the delegation once after restart', async () => {
-    const { id } = await delegate(a, 600);
+    // Due after both instances are surely down (closing them took over 600 ms on a loaded machine).
+    const dueAt = Date.now() + 3_000;
+    const { id } = await delegate(a, 3_000);
     for (const s of socks) s.close();
     await a.close();
     await b.close();
-    await sleep(900);
+    await sleep(Math.max(0, dueAt + 300 - Date.now()));
     expect(await status(id)).toBe('pending');
     a = await start();
     b = await start();

@@ -44,7 +44,10 @@ async function crashRun(admin: TestServer, dbUrl: string, tenant: Awaited<Return
       await new Promise((res) => setTimeout(res, 1));
     }
   })();
-  await new Promise((res) => setTimeout(res, 400 + r.int(300)));
+  // Kill once enough ops were acked (a fixed delay acked too few on a loaded machine), then at a random moment.
+  const ackedSoFar = () => editors.reduce((n, e) => n + e.acked.length, 0);
+  for (const until = Date.now() + 30_000; ackedSoFar() < 30 && Date.now() < until; ) await new Promise((res) => setTimeout(res, 20));
+  await new Promise((res) => setTimeout(res, r.int(300)));
   first.child.kill('SIGKILL');
   await first.exited;
   await new Promise((res) => setTimeout(res, 100));
