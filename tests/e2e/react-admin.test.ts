@@ -106,6 +106,28 @@ describe.skipIf(!hasChromium || !hasPg)('react-admin: a single-page admin', () =
     expect([...alice.errors, ...bob.errors]).toEqual([]);
   });
 
+  // react-admin's default mutation mode: Save goes back to the list at once and the PUT follows
+  // when the Undo notification closes, from the list page. The overlay had left the record's room
+  // by then, so nobody was told and the room's saved state stayed the old record.
+  it('undoable mode (react-admin’s default): the write that follows Save from the list page is told to the record’s room', async () => {
+    const alice = await open('alice', '/?mode=undoable#/posts/4');
+    const bob = await open('bob', '/#/posts/4');
+    await Promise.all([inRoom(alice.page, 'posts:4', FIELDS), inRoom(bob.page, 'posts:4', FIELDS)]);
+    await alice.page.locator('input[name=title]').click();
+    await alice.page.keyboard.press('End');
+    await alice.page.keyboard.type(' (undoable)', { delay: 20 });
+    await settled(alice.page);
+    await expect.poll(() => value(bob.page, 'title')).toBe('Fourth post (undoable)');
+    const before = stack.host.writes.length;
+    await alice.page.getByRole('button', { name: 'Save' }).click();
+    await inRoom(alice.page, '/posts'); // back on the list before anything was written
+    expect(stack.host.writes.length).toBe(before);
+    await expect.poll(() => stack.host.writes.length, { timeout: 20_000 }).toBe(before + 1);
+    expect(stack.host.writes[before]!.body).toMatchObject({ id: 4, title: 'Fourth post (undoable)' });
+    await overlay(bob.page, '.tdm-toast').filter({ hasText: 'Alice saved' }).first().waitFor({ state: 'attached', timeout: 10_000 });
+    expect([...alice.errors, ...bob.errors]).toEqual([]);
+  });
+
   it('history routes (/app/posts/2): presence per record, navigation without reload, co-editing saved by react-admin', async () => {
     const alice = await open('alice', '/app/posts/2');
     const bob = await open('bob', '/app/posts/3');

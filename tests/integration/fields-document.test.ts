@@ -321,5 +321,34 @@ for (const store of stores) {
       b.close();
       c.close();
     });
+
+    // A single-page app that writes the record after the person moved on (react-admin's undoable
+    // mode) says so from its next page, by page key, without being in the record's room.
+    it('record:saved by page key, from outside the room: announced and re-based for a writer; refused, changing nothing, otherwise', async () => {
+      const key = `shop.order:${uniqueId()}`;
+      const url = `/admin/shop/order/${key.split(':')[1]}/change/`;
+      const bob = await connect(srv.url, await tenant.token('bob', { name: 'Bob' }));
+      const { roomId } = await joinForm(bob, url, fields);
+      const alice = await connect(srv.url, await tenant.token('alice', { name: 'Alice' }));
+      const notice = waitFor(bob, 'form:saved');
+      expect(await request(alice, 'record:saved', { pageKey: key })).toMatchObject({ ok: true });
+      expect(await notice).toMatchObject({ roomId, by: { id: 'alice', name: 'Alice' } });
+      const doc = (await srv.app.db.query<{ saved_by: string }>(`SELECT saved_by FROM form_documents WHERE room_id = $1`, [roomId])).rows[0];
+      expect(doc?.saved_by).toBe('alice');
+
+      const reader = await connect(srv.url, await tenant.token('rita', { perms: { 'shop.*': ['read'] } }));
+      const stranger = await connect(srv.url, await tenant.token('nora', { perms: { 'other.*': ['read', 'write'] } }));
+      const heard: unknown[] = [];
+      bob.on('form:saved', (m) => heard.push(m));
+      expect(await request(reader, 'record:saved', { pageKey: key })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      expect(await request(stranger, 'record:saved', { pageKey: key })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      expect(await request(alice, 'record:saved', { pageKey: `shop.order:${uniqueId()}` })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+      expect(await request(alice, 'record:saved', { pageKey: 'no spaces allowed' })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+      expect(await request(alice, 'record:saved', { roomId })).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(heard).toEqual([]);
+      expect((await srv.app.db.query<{ saved_by: string }>(`SELECT saved_by FROM form_documents WHERE room_id = $1`, [roomId])).rows[0]?.saved_by).toBe('alice');
+      for (const s of [bob, alice, reader, stranger]) s.close();
+    });
   });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { TextOp } from '../../ot/text.js';
+import { PAGE_KEY_PATTERN } from '../rooms/page-key.js';
 
 /** Kinds co-edited with OT; every other kind carries a versioned value. */
 export const TEXT_KINDS = new Set(['text', 'textarea']);
@@ -56,6 +57,8 @@ export const fieldFetchSchema = z.object({
   snapshot: z.boolean().default(false),
 });
 export const formSavedSchema = z.object({ roomId, values: z.record(fieldName, fieldValueSchema).optional() });
+/** The host saved the record of a page this connection is not in (it moved on before the app wrote): the room's values are what was saved. */
+export const recordSavedSchema = z.object({ pageKey: z.string().regex(PAGE_KEY_PATTERN, 'a page key: 1-200 of A-Z a-z 0-9 . _ : / @ ~ + -') });
 export const formDraftChoiceSchema = z.object({
   roomId,
   choice: z.enum(['continue', 'saved']),

@@ -72,7 +72,7 @@ export default fp(
         this.inc(stats.lostRaces);
       },
     });
-    app.realtime.handle(...fieldHandlers(fields));
+    app.realtime.handle(...fieldHandlers(fields, app.rooms));
     app.rooms.onJoin('document', (ctx) => fields.onJoin(ctx));
     // After the gateway drained in-flight messages (preClose), let the last batch commit.
     app.addHook('onClose', () => fields.close());

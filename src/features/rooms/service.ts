@@ -1,7 +1,7 @@
 import type { UserIdentity } from '../../auth/identity.js';
 import { rightsFor } from '../../auth/permissions.js';
 import { AppError } from '../../errors.js';
-import { userCaller, type UserCaller } from '../../ports/caller.js';
+import { type RoomGrant, userCaller, type UserCaller } from '../../ports/caller.js';
 import type { Connection, RoomMembership } from '../../ports/connection.js';
 import type { PageContext } from './messages.js';
 import { derivePageKey } from './page-key.js';
@@ -115,11 +115,24 @@ export function createRooms(store: RoomStore, opts: { maxRoomsPerConnection: num
     }
   }
 
+  /**
+   * The user's standing on a page's room without being in it: a single-page app may save a record
+   * after the person moved on (react-admin's undoable mode writes about 5 s after Save).
+   */
+  async function grantOnPage(user: UserIdentity, pageKey: string): Promise<RoomGrant> {
+    const rights = rightsFor(user.perms, pageKey);
+    if (!rights.includes('read')) throw new AppError('forbidden', `Your token grants no read permission on page "${pageKey}"`, { pageKey });
+    const room = await store.getByKey(user.tenantId, pageKey);
+    if (!room) throw new AppError('not_found', `No room for page "${pageKey}": nobody has opened it`, { pageKey });
+    return { roomId: room.id, pageKey, rights };
+  }
+
   return {
     store,
     join,
     leave,
     reauthorize,
+    grantOnPage,
     pageKeyOf,
     /**
      * `last`: run after every other hook. For snapshots of fast-changing state (presence): the

@@ -18,6 +18,8 @@ export interface SubmitGuardDeps {
   unsaved: () => boolean;
   /** The submit goes ahead with these values (tells the room "saved"). */
   onSubmit: (values: Record<string, Value>) => void;
+  /** The host took the submit over (a single-page app saves by fetch, maybe later: saves.ts). */
+  onHostSubmit: () => void;
 }
 
 export function guardSubmit(ctx: OverlayContext, form: HTMLFormElement, d: SubmitGuardDeps): () => void {
@@ -110,6 +112,7 @@ export function guardSubmit(ctx: OverlayContext, form: HTMLFormElement, d: Submi
     if (e !== pending) return;
     pending = null;
     if (!e.defaultPrevented) d.onSubmit(values());
+    else d.onHostSubmit();
   };
   // Capture on the document: ahead of every handler of the host's (which may submit by script).
   document.addEventListener('submit', onSubmitEvent, true);

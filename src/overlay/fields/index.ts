@@ -10,7 +10,7 @@ import { fieldKey, loadState } from './persist.js';
 import { TextBinding, type WireOp } from './text.js';
 import { ValueSync } from './values.js';
 import { onHostWrite } from '../core/requests.js';
-import { isRecordSave } from './saves.js';
+import { isRecordSave, leftPageSavedBy, rememberLeftAfterSave } from './saves.js';
 
 // As isTextKind in features/fields/messages.ts, which the overlay cannot import (it would bundle zod).
 const TEXT_KINDS = new Set(['text', 'textarea']);
@@ -175,11 +175,19 @@ registerModule({
       return r.ok;
     };
     ctx.provide('fields', { saved: tellSaved });
-    // A single-page app's save: a successful write to the record's URL (fetch or XHR, see saves.ts).
-    const offWrites = onHostWrite((w) => (ctx.room && ctx.fields.all().length && isRecordSave(ctx.room.pageKey, w) ? tellSaved() : undefined));
+    // A single-page app's save: a successful write to the record's URL (fetch or XHR, see saves.ts),
+    // or to the record of a page left just after Save (the room's values are what was saved).
+    let hostSubmitAt = 0;
+    const offWrites = onHostWrite(async (w) => {
+      if (ctx.room && ctx.fields.all().length && isRecordSave(ctx.room.pageKey, w)) return (hostSubmitAt = 0), tellSaved();
+      const key = leftPageSavedBy(w);
+      if (!key) return;
+      const r = await ctx.request('record:saved', { pageKey: key });
+      if (!r.ok) console.warn(`tandem: could not tell page "${key}" about the save (${r.error.code}): ${r.error.message}`);
+    });
 
     const unguard = ctx.fields.form
-      ? guardSubmit(ctx, ctx.fields.form, { watcher, values, text, unsaved, onSubmit: (saved) => void tellSaved(saved) })
+      ? guardSubmit(ctx, ctx.fields.form, { watcher, values, text, unsaved, onSubmit: (saved) => void tellSaved(saved), onHostSubmit: () => (hostSubmitAt = Date.now()) })
       : () => undefined;
 
     function offerDraft(d: NonNullable<DocumentAnswer['draft']>) {
@@ -230,6 +238,8 @@ registerModule({
     ctx.events.on('connection', ({ state }) => state === 'connected' && values.flushAll());
 
     return () => {
+      // Saved, then left before the app wrote the record (react-admin's undoable mode).
+      if (pageKey && Date.now() - hostSubmitAt < 10_000) rememberLeftAfterSave(pageKey);
       window.removeEventListener('beforeunload', onUnload);
       offWrites();
       unguard();

@@ -36,3 +36,25 @@ export function isRecordSave(pageKey: string, w: { method: string; url: string; 
   // AdminJS: /resources/Post/records/1 → the resource is two segments up.
   return parent === rec.resource || (parent === 'records' && path[n - 3]?.toLowerCase() === rec.resource);
 }
+
+/**
+ * Record pages this tab left just after the person pressed Save. react-admin's default
+ * (undoable) mode writes the record about five seconds later, from the next page: that write
+ * still saves the left room's record. Only a page left right after a Save is remembered, so an
+ * unrelated later write to the same record (an inline edit on the list) is not taken for it.
+ */
+const LEFT_MS = 30_000;
+const left = new Map<string, number>();
+
+export function rememberLeftAfterSave(pageKey: string, now = Date.now()): void {
+  if (recordOf(pageKey)) left.set(pageKey, now);
+}
+
+/** The page key of a remembered left page this write saved (then forgotten), or null. */
+export function leftPageSavedBy(w: { method: string; url: string; status: number }, now = Date.now()): string | null {
+  for (const [key, at] of left) {
+    if (now - at > LEFT_MS) left.delete(key);
+    else if (isRecordSave(key, w)) return left.delete(key), key;
+  }
+  return null;
+}

@@ -63,11 +63,13 @@ const PostList = () => (
 
 const history = location.pathname.startsWith('/app');
 
-// Pessimistic: the record is written before the app moves on (react-admin's default, "undoable",
-// writes it seconds later, after the person left the form; see docs/embedding.md). Under /app/ the
-// form stays open after a save (redirect={false}); under / react-admin goes back to the list.
+// Pessimistic: the record is written before the app moves on. `?mode=undoable` is react-admin's
+// default: it goes back to the list at once and writes the record seconds later, when its Undo
+// notification closes (docs/embedding.md). Under /app/ the form stays open after a save
+// (redirect={false}); under / react-admin goes back to the list.
+const mutationMode = new URLSearchParams(location.search).get('mode') === 'undoable' ? 'undoable' : 'pessimistic';
 const PostEdit = () => (
-  <Edit mutationMode="pessimistic" redirect={history ? false : 'list'}>
+  <Edit mutationMode={mutationMode} redirect={history ? false : 'list'}>
     <SimpleForm>
       <TextInput source="title" />
       <TextInput source="body" multiline minRows={3} />

@@ -43,6 +43,7 @@ export const seedPosts = () => [
   { id: 1, title: 'Hello world', body: 'First post.\nSecond line.', status: 'draft', featured: false, published_on: '2024-07-01', review_on: '2024-08-01', category: 'tech' },
   { id: 2, title: 'Second post', body: 'Another body.', status: 'review', featured: true, published_on: '2024-07-02', review_on: null, category: 'life' },
   { id: 3, title: 'Third post', body: '', status: 'draft', featured: false, published_on: null, review_on: '2024-10-01', category: 'news' },
+  { id: 4, title: 'Fourth post', body: 'Short.', status: 'review', featured: false, published_on: null, review_on: null, category: 'life' },
 ];
 
 const page = (tandemUrl) => `<!doctype html>
