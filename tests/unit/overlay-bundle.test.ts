@@ -3,10 +3,12 @@
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain ES module of the build scripts, without types
+import { overlayOptions } from '../../scripts/overlay-build.mjs';
 
 const gzipped = async (entry: string) => {
-  const r = await build({ entryPoints: [entry], bundle: true, format: 'iife', target: ['es2020'], minify: true, write: false, logLevel: 'silent' });
-  return gzipSync(r.outputFiles[0]!.contents).length;
+  const r = await build({ entryPoints: [entry], ...overlayOptions(true), write: false, logLevel: 'silent' });
+  return gzipSync(r.outputFiles![0]!.contents).length;
 };
 
 describe('overlay bundle size', () => {
