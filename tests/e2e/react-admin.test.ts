@@ -4,6 +4,7 @@
 // remote changes reach React's state so react-admin *saves* them, and saves made by fetch are
 // told to the other person, whose later save writes nothing stale.
 import type { Page } from 'playwright-core';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, hasPg } from '../helpers/services.js';
 import { overlay, type UserPage } from './helpers/browser.js';
@@ -125,6 +126,31 @@ describe.skipIf(!hasChromium || !hasPg)('react-admin: a single-page admin', () =
     await expect.poll(() => stack.host.writes.length, { timeout: 20_000 }).toBe(before + 1);
     expect(stack.host.writes[before]!.body).toMatchObject({ id: 4, title: 'Fourth post (undoable)' });
     await overlay(bob.page, '.tdm-toast').filter({ hasText: 'Alice saved' }).first().waitFor({ state: 'attached', timeout: 10_000 });
+    expect([...alice.errors, ...bob.errors]).toEqual([]);
+  });
+
+  // Data providers the overlay cannot recognise call Tandem.saved() themselves (docs/embedding.md).
+  it('Tandem.saved(values) from the app: the colleague is told, the room’s saved state holds those values; false off a record form; bad arguments throw', async () => {
+    const alice = await open('alice', '/app/posts/4');
+    const bob = await open('bob', '/app/posts/4');
+    await Promise.all([inRoom(alice.page, 'posts:4', FIELDS), inRoom(bob.page, 'posts:4', FIELDS)]);
+    expect(await alice.page.evaluate(() => window.Tandem!.saved({ title: 'Saved by code' }))).toBe(true);
+    await overlay(bob.page, '.tdm-toast').filter({ hasText: 'Alice saved' }).first().waitFor({ state: 'attached', timeout: 10_000 });
+    const db = new pg.Client({ connectionString: stack.tandemDb });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ base: Record<string, unknown>; saved_by: string }>(
+        `SELECT d.base, d.saved_by FROM form_documents d JOIN rooms r ON r.id = d.room_id WHERE r.page_key = 'posts:4'`,
+      );
+      expect(rows[0]).toMatchObject({ saved_by: 'alice', base: { title: 'Saved by code' } });
+    } finally {
+      await db.end();
+    }
+    const refused = await alice.page.evaluate(() => Promise.all([[], 'title', null].map((v) => window.Tandem!.saved(v as never).then(() => 'resolved', (e: Error) => e.name))));
+    expect(refused).toEqual(['TypeError', 'TypeError', 'TypeError']);
+    await alice.page.getByRole('menuitem', { name: 'Posts' }).click();
+    await inRoom(alice.page, '/app/posts');
+    expect(await alice.page.evaluate(() => window.Tandem!.saved())).toBe(false);
     expect([...alice.errors, ...bob.errors]).toEqual([]);
   });
 

@@ -124,7 +124,12 @@ export function installHostApi(saved: TandemApi['saved']): void {
       hostForm = form;
       poke();
     },
-    saved,
+    saved(values) {
+      if (values !== undefined && (values === null || typeof values !== 'object' || Array.isArray(values))) {
+        return Promise.reject(new TypeError('Tandem.saved takes nothing or { fieldName: value } of what was saved'));
+      }
+      return saved(values);
+    },
   };
 }
 

@@ -167,7 +167,7 @@ registerModule({
     /** Tells the room the record was saved with `saved` (what the form shows unless the host says). */
     const tellSaved = async (saved?: Record<string, unknown>): Promise<boolean> => {
       const room = ctx.room;
-      if (!room) return false;
+      if (!room || !ctx.fields.all().length) return false; // a list or a page without a form saves no record
       watcher.checkAll();
       const shown = Object.fromEntries(ctx.fields.all().map((f) => [f.name, bindingOf(f).read()]));
       const r = await ctx.request('form:saved', { roomId: room.roomId, values: { ...shown, ...(saved ?? {}) } });
