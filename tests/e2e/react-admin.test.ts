@@ -93,7 +93,7 @@ describe.skipIf(!hasChromium || !hasPg)('react-admin: a single-page admin', () =
       await expect.poll(() => value(u.page, 'review_on')).toBe('09/20/2024');
     }
     const doc = await stack.document('posts:1');
-    expect(doc).toMatchObject({ title: want.title, body: want.body, status: 'published', featured: true, published_on: '2024-09-15', category: 'Sport' });
+    expect(doc).toMatchObject({ title: want.title, body: want.body, status: 'published', featured: true, published_on: '2024-09-15', review_on: '2024-09-20', category: 'Sport' });
 
     // Bob saves: what react-admin sends (its own state, not the inputs) holds alice's changes too.
     const byBob = await save(stack, bob.page);
@@ -151,6 +151,27 @@ describe.skipIf(!hasChromium || !hasPg)('react-admin: a single-page admin', () =
     await alice.page.getByRole('menuitem', { name: 'Posts' }).click();
     await inRoom(alice.page, '/app/posts');
     expect(await alice.page.evaluate(() => window.Tandem!.saved())).toBe(false);
+    expect([...alice.errors, ...bob.errors]).toEqual([]);
+  });
+
+  // The room holds a MUI X date as YYYY-MM-DD, so people whose pickers show another order agree.
+  it('MUI X DatePicker across date formats: MM/DD/YYYY and DD.MM.YYYY pages show the same day, the room holds YYYY-MM-DD, react-admin saves it', async () => {
+    const alice = await open('alice', '/#/posts/4');
+    const bob = await open('bob', '/?dates=de#/posts/4');
+    await Promise.all([inRoom(alice.page, 'posts:4', FIELDS), inRoom(bob.page, 'posts:4', FIELDS)]);
+    const typeDate = async (p: Page, first: 'Month' | 'Day', digits: string) => {
+      await p.getByRole('group', { name: 'Review on' }).getByRole('spinbutton', { name: first }).click();
+      await p.keyboard.type(digits);
+      await p.locator('input[name=title]').click(); // done with the date
+      await settled(p);
+    };
+    await typeDate(alice.page, 'Month', '09202024');
+    await expect.poll(() => stack.document('posts:4').then((d) => d.review_on)).toBe('2024-09-20');
+    await expect.poll(() => value(bob.page, 'review_on')).toBe('20.09.2024');
+    await typeDate(bob.page, 'Day', '21102024');
+    await expect.poll(() => stack.document('posts:4').then((d) => d.review_on)).toBe('2024-10-21');
+    await expect.poll(() => value(alice.page, 'review_on')).toBe('10/21/2024');
+    expect(await save(stack, alice.page)).toMatchObject({ id: 4, review_on: '2024-10-21' });
     expect([...alice.errors, ...bob.errors]).toEqual([]);
   });
 

@@ -5,6 +5,7 @@ import { DatePicker } from '@mui/x-date-pickers/DatePicker';
 import { LocalizationProvider } from '@mui/x-date-pickers/LocalizationProvider';
 import { AdapterDayjs } from '@mui/x-date-pickers/AdapterDayjs';
 import dayjs from 'dayjs';
+import 'dayjs/locale/de';
 import simpleRestProvider from 'ra-data-simple-rest';
 import { createRoot } from 'react-dom/client';
 import {
@@ -83,8 +84,10 @@ const PostEdit = () => (
 );
 
 const dataProvider = simpleRestProvider('/api');
+// `?dates=de`: the date pickers in German order (DD.MM.YYYY), as an app does for its German users.
+const dateLocale = new URLSearchParams(location.search).get('dates') === 'de' ? 'de' : undefined;
 const admin = (
-  <LocalizationProvider dateAdapter={AdapterDayjs}>
+  <LocalizationProvider dateAdapter={AdapterDayjs} adapterLocale={dateLocale}>
     <Admin dataProvider={dataProvider} disableTelemetry>
       <Resource name="posts" list={PostList} edit={PostEdit} />
     </Admin>

@@ -7,6 +7,7 @@
 //  - Switch: a checkbox under the thumb; people see the whole switch.
 //  - MUI X date pickers: a hidden `<input class="MuiPickersInputBase-input">` holds the date as
 //    the field shows it (e.g. 07/15/2024) and parses what it is given; people see the sections.
+//    The room holds YYYY-MM-DD when the format is numeric.
 import type { FieldInfo } from '../../core/types.js';
 import { frameworkOf, frameworkWrite, setControlValue } from '../framework.js';
 import type { Value, WidgetAdapter } from '../types.js';
@@ -141,6 +142,45 @@ export const muiSwitch: WidgetAdapter = {
   bind: ({ field, native }) => ({ write: (v) => frameworkWrite(field, native, v), readSaved: () => native.read(), visible: () => rootOf(field.element, '.MuiSwitch-root') }),
 };
 
+/**
+ * A date picker whose sections are month, day and year in digits (any order, any separators):
+ * its sections in the order shown. Null for other formats (month names, times), which are synced
+ * as the field shows them. MUI X names no section type in the DOM; its boundaries tell them apart.
+ */
+function numericDateSections(root: HTMLElement): Array<{ el: HTMLElement; type: 'month' | 'day' | 'year' }> | null {
+  const spins = [...root.querySelectorAll<HTMLElement>('[role=spinbutton]')];
+  if (spins.length !== 3 || spins.some((x) => x.inputMode !== 'numeric')) return null;
+  const typeOf = (x: HTMLElement) => {
+    const max = Number(x.getAttribute('aria-valuemax'));
+    return max === 12 ? 'month' : max >= 28 && max <= 31 ? 'day' : max > 31 ? 'year' : null;
+  };
+  const out = spins.map((el) => ({ el, type: typeOf(el) }));
+  if (new Set(out.map((x) => x.type)).size !== 3 || out.some((x) => x.type === null)) return null;
+  return out as Array<{ el: HTMLElement; type: 'month' | 'day' | 'year' }>;
+}
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const bidiMarks = /[\u200e\u200f\u2066-\u2069]/g;
+
+/** What the room holds for a shown date: `YYYY-MM-DD` when the format is numeric, else the shown text. */
+function isoOf(shown: string, root: HTMLElement): string {
+  const sections = numericDateSections(root);
+  const groups = shown.match(/\d+/g);
+  if (!sections || !groups || groups.length !== 3) return shown;
+  const by = Object.fromEntries(sections.map((x, i) => [x.type, groups[i]!]));
+  if (by.year!.length !== 4) return shown;
+  return `${by.year}-${by.month!.padStart(2, '0')}-${by.day!.padStart(2, '0')}`;
+}
+
+/** The shown text for a room's `YYYY-MM-DD`, in the picker's own order and separators. */
+function shownOf(v: string, root: HTMLElement): string {
+  const m = ISO_DATE.exec(v);
+  const sections = m && numericDateSections(root);
+  if (!m || !sections) return v;
+  const part = { year: m[1]!, month: m[2]!, day: m[3]! };
+  const text = (el: Element | null) => (el?.textContent ?? '').replace(bidiMarks, '');
+  return sections.map((x) => text(x.el.previousElementSibling) + part[x.type] + text(x.el.nextElementSibling)).join('');
+}
+
 export const muiDatePicker: WidgetAdapter = {
   name: 'mui-date-picker',
   kind: 'date',
@@ -152,11 +192,12 @@ export const muiDatePicker: WidgetAdapter = {
     const sections = () => root().querySelector('.MuiPickersSectionList-root');
     const inSections = (t: EventTarget | null) => t instanceof Node && (sections()?.contains(t) ?? false);
     let typing = inSections(document.activeElement);
-    const held = heldWhileTyping(() => typing, () => el.value);
+    // The room holds YYYY-MM-DD (what business apps and other locales read), the input its own text.
+    const held = heldWhileTyping(() => typing, () => isoOf(el.value, root()));
     return {
       read: held.read,
-      readSaved: () => el.value,
-      write: (v) => (held.wrote(str(v)), setControlValue(el, str(v))),
+      readSaved: () => isoOf(el.value, root()),
+      write: (v) => (held.wrote(str(v)), setControlValue(el, shownOf(str(v), root()))),
       // Focus moving between the sections is still typing, and so is a moment in the overlay's own
       // dialog (a conflict choice opening mid-typing); focus anywhere else ends it: the date's change.
       listen(changed) {
