@@ -225,6 +225,21 @@ describe.skipIf(!hasChromium || !hasPg)('react-admin: a single-page admin', () =
     await inRoom(alice.page, 'posts:3', FIELDS);
     await settle(alice.page);
     await alice.page.getByRole('button', { name: 'Save' }).waitFor();
+    await alice.page.getByRole('button', { name: 'Delete' }).waitFor();
+    await settle(alice.page);
+    // What makes this a test: react-admin pins its toolbar to the bottom at this width, with Save
+    // and Delete in the two bottom corners, where an overlay that did not measure would dock.
+    const bar = await alice.page.evaluate(() => {
+      const tb = document.querySelector<HTMLElement>('.RaToolbar-mobileToolbar')!;
+      return { position: getComputedStyle(tb).position, bottom: tb.getBoundingClientRect().bottom, width: innerWidth, height: innerHeight };
+    });
+    expect(bar).toMatchObject({ position: 'fixed', bottom: bar.height });
+    const saveBox = (await alice.page.getByRole('button', { name: 'Save' }).boundingBox())!;
+    const deleteBox = (await alice.page.getByRole('button', { name: 'Delete' }).boundingBox())!;
+    expect(saveBox.x).toBeLessThan(60);
+    expect(bar.width - (deleteBox.x + deleteBox.width)).toBeLessThan(60);
+    expect(saveBox.y + saveBox.height).toBeGreaterThan(bar.height - 80);
+    expect(deleteBox.y + deleteBox.height).toBeGreaterThan(bar.height - 80);
     expect(await covered(alice.page)).toEqual([]);
   });
 });
