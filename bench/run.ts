@@ -31,7 +31,7 @@ for (const f of files) {
   const report = await mod.default();
   for (const [k, v] of Object.entries(report.figures)) console.log(`  ${k.padEnd(40)} ${v}`);
   for (const t of report.targets) {
-    console.log(`  [${t.met ? 'met' : 'MISSED'}] ${t.name}: target ${t.target}, measured ${t.measured}`);
+    console.log(`  ${t.met ? '✔' : '✘'} ${t.name}: target ${t.target}, measured ${t.measured}`);
     if (!t.met) failed++;
   }
   for (const n of report.notes ?? []) console.log(`  note: ${n}`);

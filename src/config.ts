@@ -83,6 +83,7 @@ export const envSchema = z
     STREAM_RETENTION_SECONDS: seconds(7 * 24 * 3600),
     // Operating Tandem (issue 15).
     RESYNC_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    BROADCAST_COALESCE_MS: z.coerce.number().int().min(0).max(1000).default(20),
     FIELD_OP_RETENTION_SECONDS: z.coerce.number().int().min(0).default(90 * 24 * 3600),
     FIELD_OP_RETENTION_SWEEP_MS: z.coerce.number().int().min(1000).max(86_400_000).default(3_600_000),
     OPS_TOKEN: z.string().min(24, 'at least 24 characters (e.g. openssl rand -hex 24)').max(512).optional(),
@@ -128,6 +129,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** How often each instance tells its rooms' clients their heads when they moved (features/resync). */
   resyncIntervalMs: number;
+  /** A room sent something less than this ago gets its next events in one frame when the window ends (0: never held). */
+  broadcastCoalesceMs: number;
   /** The operator credential of /admin/ (the console and its API); unset: the console is off. */
   opsToken: string | undefined;
   presence: {
@@ -256,6 +259,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     trustedProxies: e.TRUSTED_PROXIES,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     resyncIntervalMs: e.RESYNC_INTERVAL_MS,
+    broadcastCoalesceMs: e.BROADCAST_COALESCE_MS,
     opsToken: e.OPS_TOKEN,
     presence: {
       graceMs: e.PRESENCE_GRACE_MS,

@@ -1,24 +1,53 @@
 import type { Server } from 'socket.io';
 import type { Audience, Broadcast } from '../ports/broadcast.js';
+import { createCoalescer } from './coalesce.js';
 import { roomNames } from './rooms.js';
 
-/** The Broadcast port over Socket.IO: io.to(names).emit, so each frame is encoded once. */
-export function socketBroadcast(io: Server): Broadcast {
+export interface SocketBroadcast extends Broadcast {
+  /** Sends what a room (its Socket.IO name) holds now: for events sent around the port that must not overtake it. */
+  flush(roomName: string): void;
+  /** Sends everything held (shutdown). */
+  flushAll(): void;
+}
+
+/**
+ * The Broadcast port over Socket.IO: io.to(names).emit, so each frame is encoded once; events to
+ * one page room go through the coalescer (src/realtime/coalesce.ts), which holds a busy room's
+ * events for at most `coalesceMs` and sends them in fewer frames, in order.
+ */
+export function socketBroadcast(io: Server, opts: { coalesceMs: number }): SocketBroadcast {
+  const emitNow = (names: string | string[], event: string, payload: unknown, except?: string) => {
+    const op = io.to(names);
+    (except ? op.except(except) : op).emit(event, payload);
+  };
+  const coalescer = createCoalescer({
+    windowMs: opts.coalesceMs,
+    now: () => performance.now(),
+    schedule: (fn, ms) => {
+      const t = setTimeout(fn, ms);
+      return () => clearTimeout(t);
+    },
+    emit: emitNow,
+  });
   return {
     send(a: Audience, event, payload) {
-      const names: string[] = [];
-      for (const r of a.rooms ?? []) names.push(roomNames.page(a.tenantId, r));
+      const rooms = (a.rooms ?? []).map((r) => roomNames.page(a.tenantId, r));
+      if (rooms.length === 1 && !a.users?.length && !a.statusWatchers) return coalescer.post(rooms[0]!, event, payload, a.except);
+      // A wider audience goes out at once, after what its rooms hold.
+      for (const r of rooms) coalescer.flush(r);
+      const names = [...rooms];
       for (const u of a.users ?? []) names.push(roomNames.user(a.tenantId, u));
       if (a.statusWatchers) names.push(roomNames.statusWatchers(a.tenantId));
       if (names.length === 0) return;
-      const op = io.to(names);
-      (a.except ? op.except(a.except) : op).emit(event, payload);
+      emitNow(names, event, payload, a.except);
     },
     toRoom(tenantId, roomId, event, payload) {
-      io.to(roomNames.page(tenantId, roomId)).emit(event, payload);
+      coalescer.post(roomNames.page(tenantId, roomId), event, payload);
     },
     async connectionsIn(tenantId, roomId) {
       return (await io.in(roomNames.page(tenantId, roomId)).fetchSockets()).map((s) => s.id);
     },
+    flush: (name) => coalescer.flush(name),
+    flushAll: () => coalescer.flushAll(),
   };
 }

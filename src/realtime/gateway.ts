@@ -26,6 +26,8 @@ export interface Realtime {
   readonly io: Server;
   /** The Broadcast port services receive (Socket.IO behind it). */
   readonly broadcast: Broadcast;
+  /** Sends the events a page room (its Socket.IO name) has held for coalescing: call before emitting to it around `broadcast`. */
+  flushRoom(roomName: string): void;
   readonly instanceId: string;
   /** Registers handlers; call while the app is being built, before it is ready. */
   handle(...handlers: AnyHandler[]): void;
@@ -246,9 +248,11 @@ export default fp(
       }
     });
 
+    const sockets = socketBroadcast(io, { coalesceMs: config.broadcastCoalesceMs });
     const realtime: Realtime = {
       io,
-      broadcast: app.seams.broadcast?.(socketBroadcast(io)) ?? socketBroadcast(io),
+      broadcast: app.seams.broadcast?.(sockets) ?? sockets,
+      flushRoom: (name) => sockets.flush(name),
       instanceId,
       handle: register,
       onConnection: (hook) => connectionHooks.push(hook),
@@ -269,6 +273,7 @@ export default fp(
     app.addHook('preClose', async () => {
       io.local.emit('server:going-away', { reconnectInMs: 1_000, message: 'Server is restarting; reconnecting shortly' });
       await Promise.race([realtime.drain(), new Promise((r) => setTimeout(r, config.shutdownGraceMs))]);
+      sockets.flushAll();
       for (const t of expiryTimers.values()) clearTimeout(t);
       io.local.disconnectSockets(true);
       io.engine.close();

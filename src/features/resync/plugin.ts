@@ -32,7 +32,12 @@ export default fp(
     const resync = createResync({
       activeRooms,
       readHeads: (ids) => readHeads(app.db, ids),
-      announce: (room, heads) => io.local.to(roomNames.page(room.tenantId, room.roomId)).emit('room:heads', { roomId: room.roomId, ...heads }),
+      announce: (room, heads) => {
+        const name = roomNames.page(room.tenantId, room.roomId);
+        // Ops still held for coalescing go first: heads ahead of them would send clients fetching.
+        app.realtime.flushRoom(name);
+        io.local.to(name).emit('room:heads', { roomId: room.roomId, ...heads });
+      },
     });
     app.decorate('resync', resync);
 
