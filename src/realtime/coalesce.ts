@@ -4,7 +4,8 @@
  * the server's CPU, the kernel write alone at a third), so a room that was sent something less
  * than `windowMs` ago gets its next events held until the window ends, then sent in one go:
  * consecutive `field:ops` become one frame (their op lists concatenated, which every client
- * already reads: a group commit sends several ops in one message). A room that has been quiet for a window gets its event at once,
+ * already reads: a group commit sends several ops in one message), consecutive `room:event`s
+ * become one `room:events` frame `{ roomId, events }` (docs/protocol.md). A room that has been quiet for a window gets its event at once,
  * so a lone edit or message is never delayed; a busy one waits at most `windowMs`.
  *
  * Order is kept per room: while a room has events held, everything else for that room queues
@@ -20,6 +21,8 @@ interface Held {
   event: string;
   payload: unknown;
   except: string | undefined;
+  /** Joined `room:event` payloads, when more than one. */
+  events?: unknown[];
 }
 
 export interface CoalescerOptions {
@@ -54,10 +57,17 @@ export function createCoalescer(o: CoalescerOptions) {
       tail.payload = { ...a, ops: a.ops.concat(b.ops) };
       return;
     }
+    if (tail && tail.event === 'room:event' && e.event === 'room:event' && tail.except === undefined && e.except === undefined) {
+      (tail.events ??= [tail.payload]).push(e.payload);
+      return;
+    }
     list.push(e);
   }
 
-  const send = (room: string, e: Held) => o.emit(room, e.event, e.payload, e.except);
+  function send(room: string, e: Held) {
+    if (!e.events) return o.emit(room, e.event, e.payload, e.except);
+    o.emit(room, 'room:events', { roomId: (e.payload as { roomId?: string }).roomId, events: e.events }, e.except);
+  }
 
   function flush(room: string) {
     const h = held.get(room);

@@ -59,3 +59,27 @@ export function waitFor<T = any>(socket: Socket, event: string, match: (p: T) =>
     socket.on(event, on);
   });
 }
+
+/**
+ * Every room event the socket hears, one at a time and in order, as the overlay reads them: alone
+ * (`room:event`) or several of a busy room in one frame (`room:events`). Returns the unsubscribe.
+ */
+export function onRoomEvent<T = any>(socket: Socket, fn: (e: T) => void): () => void {
+  const many = (m: { events: T[] }) => m.events.forEach(fn);
+  socket.on('room:event', fn);
+  socket.on('room:events', many);
+  return () => (socket.off('room:event', fn), socket.off('room:events', many));
+}
+
+/** The first room event (alone or in a `room:events` frame) that matches. */
+export function waitForRoomEvent<T = any>(socket: Socket, match: (e: T) => boolean = () => true, timeoutMs = 10_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => (off(), reject(new Error('timed out waiting for a room event'))), timeoutMs);
+    const off = onRoomEvent<T>(socket, (e) => {
+      if (!match(e)) return;
+      clearTimeout(timer);
+      off();
+      resolve(e);
+    });
+  });
+}

@@ -108,6 +108,11 @@ describe('bench wire client against a real Tandem', () => {
     dee.onRaw('room:event', (frame) => {
       if (frame.includes('"chat.message.created"')) seqs.push(rawNumber(frame, 'seq'));
     });
+    // Sends in quick succession: the server may carry several in one room:events frame.
+    dee.onRaw('room:events', (frame) => {
+      const [, m] = JSON.parse(frame.slice(2)) as [string, { events: Array<{ type: string; seq: number }> }];
+      for (const e of m.events) if (e.type === 'chat.message.created') seqs.push(e.seq);
+    });
     dee.readInBatches(100);
     // One at a time, so the broadcasts reach dee spread over several batches.
     const sent: number[] = [];

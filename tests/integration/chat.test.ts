@@ -1,6 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, request, waitFor } from '../helpers/clients.js';
+import { connect, onRoomEvent, request, waitFor, waitForRoomEvent } from '../helpers/clients.js';
 import { createTestDatabase, hasPg, uniqueId } from '../helpers/services.js';
 import { createTenant, startTandem, type TestServer } from '../helpers/server.js';
 
@@ -40,7 +40,7 @@ describe.skipIf(!hasPg)('room chat (Postgres, real sockets)', () => {
     const b = await user('ben', 'Ben Ito');
     const { roomId } = await join(a, 'chat:flow');
     await join(b, 'chat:flow');
-    const seen = waitFor(b, 'room:event', (e) => e.type === 'chat.message.created');
+    const seen = waitForRoomEvent(b, (e) => e.type === 'chat.message.created');
     const sent = await request(a, 'chat:send', { roomId, body: 'hello https://example.com/x?a=1.', clientMsgId: 'm-1' });
     expect(sent).toMatchObject({ ok: true, duplicate: false, message: { body: 'hello https://example.com/x?a=1.', author: { type: 'user', id: 'ann', name: 'Ann Lee' } } });
     expect(sent.message.links).toEqual([{ start: 6, end: 31, url: 'https://example.com/x?a=1' }]);
@@ -56,14 +56,14 @@ describe.skipIf(!hasPg)('room chat (Postgres, real sockets)', () => {
     expect(count.rows[0]).toEqual({ n: 1 });
 
     expect(await request(b, 'chat:edit', { roomId, messageId: sent.message.id, body: 'hijack' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    const edited = waitFor(b, 'room:event', (e) => e.type === 'chat.message.edited');
+    const edited = waitForRoomEvent(b, (e) => e.type === 'chat.message.edited');
     const e = await request(a, 'chat:edit', { roomId, messageId: sent.message.id, body: 'hello again' });
     expect(e).toMatchObject({ ok: true, message: { body: 'hello again' } });
     expect(e.message.editedAt).not.toBeNull();
     expect((await edited).data.message.body).toBe('hello again');
 
     expect(await request(b, 'chat:delete', { roomId, messageId: sent.message.id })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    const deleted = waitFor(b, 'room:event', (e) => e.type === 'chat.message.deleted');
+    const deleted = waitForRoomEvent(b, (e) => e.type === 'chat.message.deleted');
     expect(await request(a, 'chat:delete', { roomId, messageId: sent.message.id })).toMatchObject({ ok: true, message: { body: null, deleted: true } });
     expect((await deleted).data.message.body).toBeNull();
     const stored = await srv.app.db.query(`SELECT body, deleted_at FROM chat_messages WHERE id = $1`, [sent.message.id]);
@@ -192,7 +192,7 @@ describe.skipIf(!hasPg)('room chat (Postgres, real sockets)', () => {
     const { roomId } = await join(a, 'chat:resume');
     const jb = await join(b, 'chat:resume');
     const m = await request(a, 'chat:send', { roomId, body: 'before', clientMsgId: cid() });
-    const last = (await waitFor(b, 'room:event')).seq;
+    const last = (await waitForRoomEvent(b)).seq;
     expect(last).toBe(m.message.seq);
     b.close();
     const m2 = await request(a, 'chat:send', { roomId, body: 'while away', clientMsgId: cid() });
@@ -250,8 +250,8 @@ describe.skipIf(!hasPg)('room chat (Postgres, real sockets)', () => {
     const [headA, headB] = [await head(roomA), await head(roomB)];
     const seenA: number[] = [];
     const seenB: number[] = [];
-    b.on('room:event', (e) => e.roomId === roomB && e.seq > headB && seenB.push(e.seq));
-    a2.on('room:event', (e) => e.roomId === roomA && e.seq > headA && seenA.push(e.seq));
+    onRoomEvent(b, (e) => e.roomId === roomB && e.seq > headB && seenB.push(e.seq));
+    onRoomEvent(a2, (e) => e.roomId === roomA && e.seq > headA && seenA.push(e.seq));
     // Hold room A's log position: the batch in flight waits, everything after rides the next one.
     const blocker = await srv.app.db.transaction(async (tx) => {
       await tx.query(`SELECT 1 FROM stream_seqs WHERE key = $1 FOR UPDATE`, ['r:' + roomA]);
@@ -324,7 +324,7 @@ describe.skipIf(!hasPg)('room chat (Postgres, real sockets)', () => {
   it('business apps post as a bot and read messages over REST; no cross-tenant reads or mentions', async () => {
     const a = await user('pat');
     const { roomId } = await join(a, 'shop.order:9');
-    const live = waitFor(a, 'room:event', (e) => e.data.message?.author.type === 'app');
+    const live = waitForRoomEvent(a, (e) => e.data.message?.author.type === 'app');
     const post = await fetch(`${srv.url}/api/v1/rooms/${encodeURIComponent('shop.order:9')}/messages`, {
       method: 'POST',
       headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' },

@@ -1,6 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, request, waitFor } from '../helpers/clients.js';
+import { connect, request, waitFor, waitForRoomEvent } from '../helpers/clients.js';
 import { createTestDatabase, hasPg, uniqueId } from '../helpers/services.js';
 import { createTenant, startTandem, type TestServer } from '../helpers/server.js';
 
@@ -42,7 +42,7 @@ describe.skipIf(!hasPg)('field comments (Postgres, real sockets)', () => {
     const b = await user('bea');
     const { roomId } = await request(a, 'room:join', context('cm:1'));
     await request(b, 'room:join', context('cm:1'));
-    const live = waitFor(b, 'room:event', (e) => e.type === 'comment.created');
+    const live = waitForRoomEvent(b, (e) => e.type === 'comment.created');
     const root = await request(a, 'comment:create', { roomId, field: 'status', body: 'Why open?' });
     expect(root).toMatchObject({ ok: true, comment: { field: 'status', parentId: null, resolved: false, range: null, author: { id: 'ava' } } });
     expect((await live).data.comment.id).toBe(root.comment.id);

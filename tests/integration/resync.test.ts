@@ -5,7 +5,7 @@
 // committed on an instance that never fans out at all reach the others' clients anyway.
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, request } from '../helpers/clients.js';
+import { connect, onRoomEvent, request } from '../helpers/clients.js';
 import { createTenant, startTandem, type TestServer } from '../helpers/server.js';
 import { createTestDatabase, hasPg, hasRedis, redisUrl, uniqueId } from '../helpers/services.js';
 import { startTcpProxy, targetOf, type TcpProxy } from '../helpers/tcp-proxy.js';
@@ -31,7 +31,7 @@ class ChatFollower {
     private socket: Socket,
     private roomId: string,
   ) {
-    socket.on('room:event', (e: { roomId: string; seq: number; type: string; data: { message?: { body: string } } }) => {
+    onRoomEvent(socket, (e: { roomId: string; seq: number; type: string; data: { message?: { body: string } } }) => {
       if (e.roomId !== roomId) return;
       if (e.seq > this.lastSeq + 1) return void this.catchUp();
       this.apply(e);

@@ -111,3 +111,24 @@ describe('room coalescer', () => {
     expect(second).toEqual(ops(2));
   });
 });
+
+describe('room coalescer: room events', () => {
+  it("joins a busy room's room:events into one room:events message, in order", () => {
+    const { c, sent, advance } = setup();
+    const ev = (seq: number) => ({ roomId: 'r', seq, type: 'chat.message.created' });
+    c.post('a', 'room:event', ev(1));
+    c.post('a', 'room:event', ev(2));
+    c.post('a', 'room:event', ev(3));
+    advance(20);
+    expect(sent.map((s) => s.event)).toEqual(['room:event', 'room:events']);
+    expect(sent[1]!.payload).toEqual({ roomId: 'r', events: [ev(2), ev(3)] });
+  });
+
+  it('sends a lone held room event as it is', () => {
+    const { c, sent, advance } = setup();
+    c.post('a', 'field:ops', ops(1));
+    c.post('a', 'room:event', { roomId: 'r', seq: 1 });
+    advance(20);
+    expect(sent.map((s) => s.event)).toEqual(['field:ops', 'room:event']);
+  });
+});

@@ -239,13 +239,16 @@ function initChat(ctx: OverlayContext) {
     const c = e.type.startsWith('comment.') ? e.data.comment : undefined;
     if (c) comments.apply(c);
   }
-  socket.on('room:event', (e: RoomEvent) => {
+  const onEvent = (e: RoomEvent) => {
     if (e.roomId !== roomId()) return;
     // A gap in the room's log (a missed frame): fetch what is missing, in order.
     if (e.seq > lastSeq + 1 && lastSeq > 0) void catchUp();
     else apply(e);
     if (e.seq) lastSeq = Math.max(lastSeq, e.seq);
-  });
+  };
+  socket.on('room:event', onEvent);
+  // A busy room's events arrive several to a frame (server-side coalescing), in order.
+  socket.on('room:events', (m: { events: RoomEvent[] }) => m.events.forEach(onEvent));
   // Sent periodically and after a fan-out outage: events we never heard of are fetched.
   socket.on('room:heads', (m: { roomId: string; events: number }) => {
     if (m.roomId === roomId() && m.events > lastSeq) void catchUp();
