@@ -13,17 +13,27 @@ import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
 export type Orm = PgDatabase<PgQueryResultHKT, Schema>;
+/** The query builder a store gets: the database's, or one bound to a transaction's connection (no nesting). */
+export type QueryBuilder = Omit<Orm, 'transaction'>;
 
 /** The smallest raw-SQL surface both drivers share; the hot paths use it instead of the query builder. */
 export interface Queryable {
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
 }
 
-export interface Database extends Queryable {
+/**
+ * What a store runs statements on: the database, or one transaction of it. `orm` is Drizzle's
+ * query builder on that connection; `query` is the raw surface kept for the measured hot paths.
+ */
+export interface Conn extends Queryable {
+  readonly orm: QueryBuilder;
+}
+
+export interface Database extends Conn {
   readonly kind: 'postgres' | 'pglite';
   readonly orm: Orm;
   /** Runs fn in one transaction on one connection; commits if it resolves, rolls back if it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Conn) => Promise<T>): Promise<T>;
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -62,7 +72,7 @@ function openPostgres(url: string, { poolSize, log }: DatabaseOptions): Database
       const { client, lost, release } = await checkout(pool, log);
       try {
         await client.query('BEGIN');
-        const result = await fn({ query: (t, p) => client.query(t, p as unknown[]) as never });
+        const result = await fn(txConn(client, () => ormOf(client)));
         await client.query('COMMIT');
         return result;
       } catch (err) {
@@ -90,6 +100,28 @@ function openPostgres(url: string, { poolSize, log }: DatabaseOptions): Database
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
+}
+
+/**
+ * A transaction's connection as a Conn. The query builder is made on first use only, so the
+ * raw-SQL hot paths (group commit) pay nothing for it.
+ */
+function txConn(client: { query(text: string, params?: unknown[]): Promise<unknown> }, makeOrm: () => Orm): Conn {
+  let orm: Orm | undefined;
+  return {
+    query: (t, p) => client.query(t, p) as never,
+    get orm() {
+      return (orm ??= makeOrm());
+    },
+  };
+}
+
+// One query builder per pooled connection (pg reuses them), instead of one per transaction.
+const orms = new WeakMap<pg.PoolClient, Orm>();
+function ormOf(client: pg.PoolClient): Orm {
+  let orm = orms.get(client);
+  if (!orm) orms.set(client, (orm = drizzlePg({ client, schema }) as unknown as Orm));
+  return orm;
 }
 
 /**
@@ -125,7 +157,7 @@ function openPglite({ dataDir, holder }: DatabaseOptions): Database {
     kind: 'pglite',
     orm,
     query: (text, params) => client.query(text, params) as never,
-    transaction: (fn) => client.transaction((tx) => fn({ query: (t, p) => tx.query(t, p) as never })),
+    transaction: (fn) => client.transaction((tx) => fn(txConn(tx, () => drizzlePglite({ client: tx as unknown as PGlite, schema }) as unknown as Orm))),
     async migrate() {
       await migratePglite(drizzlePglite(client), { migrationsFolder });
     },

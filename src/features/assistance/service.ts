@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { mayRead, type RoomPermissions } from '../../auth/permissions.js';
 import type { Config } from '../../config.js';
-import type { Database, Queryable } from '../../db/client.js';
+import type { Conn, Database } from '../../db/client.js';
 import { AppError } from '../../errors.js';
 import type { Broadcast } from '../../ports/broadcast.js';
 import { type Caller, pagePerms, type SystemCaller, systemCaller, type UserCaller } from '../../ports/caller.js';
@@ -63,7 +63,7 @@ export function createAssistance(d: AssistanceDeps) {
    * background, so no routing decision waits for the directory scan. Pass the open transaction
    * for a cold load: PGlite runs one transaction at a time, so a query beside it would wait forever.
    */
-  function candidates(tenantId: string, q: Queryable = d.db) {
+  function candidates(tenantId: string, q: Conn = d.db) {
     const hit = candidateCache.get(tenantId);
     if (hit && now() - hit.at < CANDIDATE_TTL) return hit.users;
     if (hit && !hit.refreshing) {
@@ -95,7 +95,7 @@ export function createAssistance(d: AssistanceDeps) {
     u.roles.includes(policy.helperRole) || u.roles.includes(policy.fallbackRole) || (topic !== null && (u.expertise ?? []).includes(topic));
 
   /** Every user who sees a request in the helper queue: the helper and fallback roles, if they may read its page. */
-  async function queueAudience(tenantId: string, pageKey: string, q?: Queryable): Promise<string[]> {
+  async function queueAudience(tenantId: string, pageKey: string, q?: Conn): Promise<string[]> {
     return (await candidates(tenantId, q))
       .filter((c) => (c.roles.includes(policy.helperRole) || c.roles.includes(policy.fallbackRole)) && mayRead(c.perms, pageKey))
       .map((c) => c.userId);
@@ -139,14 +139,14 @@ export function createAssistance(d: AssistanceDeps) {
   }
 
   /** Audit + webhook event of one move. */
-  async function record(tx: Queryable, row: AssistanceRow, type: string, actor: WorkActor, extra: Record<string, unknown> = {}) {
+  async function record(tx: Conn, row: AssistanceRow, type: string, actor: WorkActor, extra: Record<string, unknown> = {}) {
     const data = { requestId: row.id, status: row.status, requesterId: row.requesterId, helperId: row.helperId, urgency: row.urgency, topic: row.topic, field: row.field, ...extra };
     await appendAudit(tx, { tenantId: row.tenantId, actor: auditActor(actor), action: type, subject: `assistance:${row.id}`, roomId: row.roomId, data });
     await d.events.publish(tx, { tenantId: row.tenantId, type, roomId: row.roomId, pageKey: row.pageKey, actor: auditActor(actor), data });
   }
 
   /** Routes an open request inside `tx`: offers it to the best candidate, or queues it. */
-  async function routeIn(tx: Queryable, row: AssistanceRow): Promise<{ row: AssistanceRow; after: AfterCommit; decision: RoutingDecision }> {
+  async function routeIn(tx: Conn, row: AssistanceRow): Promise<{ row: AssistanceRow; after: AfterCommit; decision: RoutingDecision }> {
     const tenantId = row.tenantId;
     const t0 = performance.now();
     const all = await candidates(tenantId, tx);
@@ -209,7 +209,7 @@ export function createAssistance(d: AssistanceDeps) {
   }
 
   /** Decides and stores one move; throws the machine's refusal untouched. */
-  async function apply(tx: Queryable, row: AssistanceRow, ev: AssistanceEvent, actor: AssistanceActor, who: WorkActor, at: number, note = ''): Promise<AssistanceRow> {
+  async function apply(tx: Conn, row: AssistanceRow, ev: AssistanceEvent, actor: AssistanceActor, who: WorkActor, at: number, note = ''): Promise<AssistanceRow> {
     const decision = decideAssistance({ requesterId: row.requesterId, state: row.state, tried: row.tried }, ev, actor, at);
     if (!decision.ok) throw new AppError(decision.code, decision.message, { status: row.status, action: ev.type });
     await store.update(tx, row.id, decision.to, decision.tried);
@@ -257,7 +257,7 @@ export function createAssistance(d: AssistanceDeps) {
     return toAssistanceView(row);
   }
 
-  async function notify(tx: Queryable, row: AssistanceRow, userId: string, title: string, actor: WorkActor, text: NotificationText) {
+  async function notify(tx: Conn, row: AssistanceRow, userId: string, title: string, actor: WorkActor, text: NotificationText) {
     await d.notifications.notify(tx, {
       tenantId: row.tenantId,
       userId,
@@ -272,7 +272,7 @@ export function createAssistance(d: AssistanceDeps) {
   }
 
   /** The offer timer: the offer was not answered in time, so routing moves on. */
-  async function offerTimedOut(t: DueTimer, tx: Queryable): Promise<AfterCommit | void> {
+  async function offerTimedOut(t: DueTimer, tx: Conn): Promise<AfterCommit | void> {
     if (!t.tenantId) return;
     const row = await store.get(tx, t.tenantId, t.key, true);
     const p = t.payload as { helperId?: string; offers?: number };

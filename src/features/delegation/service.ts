@@ -1,6 +1,6 @@
 import { mayRead, rightsFor } from '../../auth/permissions.js';
 import type { Config } from '../../config.js';
-import type { Database, Queryable } from '../../db/client.js';
+import type { Conn, Database } from '../../db/client.js';
 import { AppError } from '../../errors.js';
 import type { Broadcast } from '../../ports/broadcast.js';
 import { type Caller, need, pagePerms, type SystemCaller, type UserCaller } from '../../ports/caller.js';
@@ -119,7 +119,7 @@ export function createDelegations(d: DelegationDeps) {
   }
 
   /** Audit, webhook event and notification of one move, in the move's transaction. */
-  async function sideEffects(tx: Queryable, row: DelegationRow, from: string | null, actor: WorkActor, note: string) {
+  async function sideEffects(tx: Conn, row: DelegationRow, from: string | null, actor: WorkActor, note: string) {
     const to = row.status;
     const type = from === null ? 'delegation.created' : `delegation.${to}`;
     const data = { delegationId: row.id, from, to, fields: row.fields.map((f) => f.name), delegatorId: row.delegatorId, assigneeId: row.assigneeId, note, dueAt: row.dueAt ? new Date(row.dueAt).toISOString() : null };
@@ -166,7 +166,7 @@ export function createDelegations(d: DelegationDeps) {
    * refusal throws before anything is written. Returns what to do after commit.
    */
   async function transitionIn(
-    tx: Queryable,
+    tx: Conn,
     actor: WorkActor,
     id: string,
     action: DelegationAction,

@@ -1,5 +1,5 @@
 import type { Logger } from '../../ports/log.js';
-import type { Database, Queryable } from '../../db/client.js';
+import type { Conn, Database } from '../../db/client.js';
 import { timerStore as store } from './store.js';
 
 export interface DueTimer {
@@ -17,7 +17,7 @@ export interface DueTimer {
  * exactly once with it. What must happen only after commit (broadcasts, notifications) is
  * returned as a callback.
  */
-export type TimerHandler = (timer: DueTimer, tx: Queryable) => Promise<void | AfterCommit>;
+export type TimerHandler = (timer: DueTimer, tx: Conn) => Promise<void | AfterCommit>;
 export type AfterCommit = () => void | Promise<void>;
 
 export interface ScheduleTimer {
@@ -64,14 +64,14 @@ export function createTimers(opts: TimerOptions) {
   }
 
   /** Creates or moves the unfired timer (kind, key). Pass the transaction of the change that needs it. */
-  async function schedule(q: Queryable, t: ScheduleTimer): Promise<void> {
+  async function schedule(q: Conn, t: ScheduleTimer): Promise<void> {
     const due = t.dueAt instanceof Date ? t.dueAt : new Date(t.dueAt);
     await store.upsert(q, { kind: t.kind, key: t.key, tenantId: t.tenantId ?? null, dueAt: due, payload: t.payload ?? {} });
     if (!stopped && due.getTime() - Date.now() < opts.sweepMs) nudge(Math.max(0, due.getTime() - Date.now()));
   }
 
   /** Removes the unfired timer (kind, key), if any. */
-  async function cancel(q: Queryable, kind: string, key: string): Promise<void> {
+  async function cancel(q: Conn, kind: string, key: string): Promise<void> {
     await store.remove(q, kind, key);
   }
 

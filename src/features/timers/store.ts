@@ -1,36 +1,51 @@
-import type { Queryable } from '../../db/client.js';
+import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
+import type { Conn } from '../../db/client.js';
+import { timers } from '../../db/schema/index.js';
 import type { DueTimer } from './service.js';
 
-const COLUMNS = `id, kind, key, tenant_id AS "tenantId", due_at AS "dueAt", payload, attempts`;
+const dueColumns = {
+  id: timers.id,
+  kind: timers.kind,
+  key: timers.key,
+  tenantId: timers.tenantId,
+  dueAt: timers.dueAt,
+  payload: sql<Record<string, unknown>>`${timers.payload}`,
+  attempts: timers.attempts,
+};
 
 /** The timers table: durable timers claimed with FOR UPDATE SKIP LOCKED (see service.ts). */
 export const timerStore = {
   /** Creates or moves the unfired timer (kind, key). */
-  async upsert(q: Queryable, t: { kind: string; key: string; tenantId: string | null; dueAt: Date; payload: Record<string, unknown> }) {
-    await q.query(
-      `INSERT INTO timers (kind, key, tenant_id, due_at, payload) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (kind, key) WHERE fired_at IS NULL
-       DO UPDATE SET due_at = EXCLUDED.due_at, payload = EXCLUDED.payload, tenant_id = EXCLUDED.tenant_id, attempts = 0, last_error = NULL`,
-      [t.kind, t.key, t.tenantId, t.dueAt.toISOString(), JSON.stringify(t.payload)],
-    );
+  async upsert(q: Conn, t: { kind: string; key: string; tenantId: string | null; dueAt: Date; payload: Record<string, unknown> }) {
+    await q.orm
+      .insert(timers)
+      .values({ kind: t.kind, key: t.key, tenantId: t.tenantId, dueAt: t.dueAt, payload: t.payload })
+      .onConflictDoUpdate({
+        target: [timers.kind, timers.key],
+        targetWhere: isNull(timers.firedAt),
+        set: { dueAt: t.dueAt, payload: t.payload, tenantId: t.tenantId, attempts: 0, lastError: null },
+      });
   },
 
-  async remove(q: Queryable, kind: string, key: string) {
-    await q.query(`DELETE FROM timers WHERE kind = $1 AND key = $2 AND fired_at IS NULL`, [kind, key]);
+  async remove(q: Conn, kind: string, key: string) {
+    await q.orm.delete(timers).where(and(eq(timers.kind, kind), eq(timers.key, key), isNull(timers.firedAt)));
   },
 
   /** Claims the earliest due timer of these kinds that nobody else holds (row lock until the transaction ends). */
-  async claimDue(tx: Queryable, kinds: string[]): Promise<DueTimer | undefined> {
-    const { rows } = await tx.query<DueTimer>(
-      `SELECT ${COLUMNS} FROM timers WHERE fired_at IS NULL AND due_at <= now() AND kind = ANY($1::text[])
-       ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
-      [kinds],
-    );
-    return rows[0];
+  async claimDue(tx: Conn, kinds: string[]): Promise<DueTimer | undefined> {
+    const [row] = await tx.orm
+      .select(dueColumns)
+      .from(timers)
+      .where(and(isNull(timers.firedAt), lte(timers.dueAt, sql`now()`), inArray(timers.kind, kinds)))
+      .orderBy(asc(timers.dueAt))
+      .limit(1)
+      .for('update', { skipLocked: true });
+    return row;
   },
 
   /** Runs fn so that its database effects can be undone alone (the claim survives a failing handler). */
-  async undoable<T>(tx: Queryable, fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  async undoable<T>(tx: Conn, fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+    // Raw: a savepoint inside the caller's transaction; the handler keeps using that same tx.
     await tx.query('SAVEPOINT timer_fire');
     try {
       const value = await fn();
@@ -43,16 +58,18 @@ export const timerStore = {
   },
 
   /** A failed attempt: retried after `attempts` seconds, or given up (marked fired) with its error. */
-  async markFailed(tx: Queryable, id: number, attempts: number, error: string, instanceId: string, giveUp: boolean) {
-    await tx.query(
-      giveUp
-        ? `UPDATE timers SET attempts = $2::int, last_error = $3, fired_at = now(), claimed_by = $4, claimed_at = now() WHERE id = $1`
-        : `UPDATE timers SET attempts = $2::int, last_error = $3, due_at = now() + make_interval(secs => $2::int), claimed_by = $4, claimed_at = now() WHERE id = $1`,
-      [id, attempts, error.slice(0, 1000), instanceId],
-    );
+  async markFailed(tx: Conn, id: number, attempts: number, error: string, instanceId: string, giveUp: boolean) {
+    const claim = { attempts, lastError: error.slice(0, 1000), claimedBy: instanceId, claimedAt: sql`now()` };
+    await tx.orm
+      .update(timers)
+      .set(giveUp ? { ...claim, firedAt: sql`now()` } : { ...claim, dueAt: sql`now() + make_interval(secs => ${attempts}::int)` })
+      .where(eq(timers.id, id));
   },
 
-  async markFired(tx: Queryable, id: number, instanceId: string) {
-    await tx.query(`UPDATE timers SET fired_at = now(), claimed_by = $2, claimed_at = now(), attempts = attempts + 1 WHERE id = $1`, [id, instanceId]);
+  async markFired(tx: Conn, id: number, instanceId: string) {
+    await tx.orm
+      .update(timers)
+      .set({ firedAt: sql`now()`, claimedBy: instanceId, claimedAt: sql`now()`, attempts: sql`${timers.attempts} + 1` })
+      .where(eq(timers.id, id));
   },
 };
