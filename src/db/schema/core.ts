@@ -90,7 +90,7 @@ export const auditLog = pgTable(
     subject: text('subject'),
     /** The page the change happened on, when it happened on one (filterable: GET /api/v1/audit?roomId=). */
     roomId: uuid('room_id'),
-    data: jsonb('data').notNull().default(sql`'{}'::jsonb`),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('audit_tenant_at_idx').on(t.tenantId, t.at), index('audit_tenant_room_idx').on(t.tenantId, t.roomId, t.id)],

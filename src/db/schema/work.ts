@@ -17,7 +17,7 @@ export const timers = pgTable(
     key: text('key').notNull(),
     tenantId: text('tenant_id'),
     dueAt: ts('due_at').notNull(),
-    payload: jsonb('payload').notNull().default(sql`'{}'::jsonb`),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
     claimedBy: text('claimed_by'),
     claimedAt: ts('claimed_at'),
     firedAt: ts('fired_at'),

@@ -1,4 +1,9 @@
-import type { Queryable } from '../../db/client.js';
+import { and, asc, desc, eq, gte, like, lt, type SQL } from 'drizzle-orm';
+import type { Conn } from '../../db/client.js';
+import { iso } from '../../db/rows.js';
+import { auditLog, rooms, workEvents } from '../../db/schema/index.js';
+
+export type AuditRow = typeof auditLog.$inferSelect;
 
 export interface AuditEntry {
   tenantId: string;
@@ -14,31 +19,42 @@ export interface AuditEntry {
  * Appends to the audit log. Pass the transaction a change runs in so the record and its
  * audit entry commit together.
  */
-export async function appendAudit(q: Queryable, e: AuditEntry): Promise<void> {
-  await q.query(
-    `INSERT INTO audit_log (tenant_id, actor_type, actor_id, action, subject, data, room_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [e.tenantId, e.actor.type, e.actor.id, e.action, e.subject ?? null, JSON.stringify(e.data ?? {}), e.roomId ?? null],
-  );
+export async function appendAudit(q: Conn, e: AuditEntry): Promise<void> {
+  await q.orm.insert(auditLog).values({
+    tenantId: e.tenantId,
+    actorType: e.actor.type,
+    actorId: e.actor.id,
+    action: e.action,
+    subject: e.subject ?? null,
+    data: e.data ?? {},
+    roomId: e.roomId ?? null,
+  });
 }
 
 /** The history of work items (delegations and assistance requests): every transition, in order. */
 export async function recordWorkEvent(
-  q: Queryable,
+  q: Conn,
   e: { tenantId: string; subjectType: 'delegation' | 'assistance'; subjectId: string; from: string | null; to: string; actor: { type: string; id: string }; note?: string },
 ): Promise<void> {
-  await q.query(
-    `INSERT INTO work_events (tenant_id, subject_type, subject_id, from_status, to_status, actor_type, actor_id, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [e.tenantId, e.subjectType, e.subjectId, e.from, e.to, e.actor.type, e.actor.id, e.note ?? ''],
-  );
+  await q.orm.insert(workEvents).values({
+    tenantId: e.tenantId,
+    subjectType: e.subjectType,
+    subjectId: e.subjectId,
+    fromStatus: e.from,
+    toStatus: e.to,
+    actorType: e.actor.type,
+    actorId: e.actor.id,
+    note: e.note ?? '',
+  });
 }
 
-export async function workHistory(q: Queryable, tenantId: string, subjectId: string) {
-  const { rows } = await q.query<{ from: string | null; to: string; actorType: string; actorId: string; note: string; at: Date }>(
-    `SELECT from_status AS "from", to_status AS "to", actor_type AS "actorType", actor_id AS "actorId", note, at
-     FROM work_events WHERE tenant_id = $1 AND subject_id = $2 ORDER BY id`,
-    [tenantId, subjectId],
-  );
-  return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
+export async function workHistory(q: Conn, tenantId: string, subjectId: string) {
+  const rows = await q.orm
+    .select({ from: workEvents.fromStatus, to: workEvents.toStatus, actorType: workEvents.actorType, actorId: workEvents.actorId, note: workEvents.note, at: workEvents.at })
+    .from(workEvents)
+    .where(and(eq(workEvents.tenantId, tenantId), eq(workEvents.subjectId, subjectId)))
+    .orderBy(asc(workEvents.id));
+  return rows.map((r) => ({ ...r, at: iso(r.at)! }));
 }
 
 export interface AuditQuery {
@@ -54,30 +70,24 @@ export interface AuditQuery {
 }
 
 /** One tenant's audit trail, newest first, filtered; the caller pages with `nextBefore`. */
-export async function readAudit(q: Queryable, tenantId: string, f: AuditQuery) {
-  const where = ['tenant_id = $1'];
-  const params: unknown[] = [tenantId];
-  const add = (sql: string, v: unknown) => {
-    params.push(v);
-    where.push(sql.replace('?', `$${params.length}`));
-  };
-  if (f.roomId) add('room_id = ?', f.roomId);
-  if (f.actor) add('actor_id = ?', f.actor);
-  if (f.kind?.endsWith('.*')) add("action LIKE ? || '%'", f.kind.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`));
-  else if (f.kind) add('action = ?', f.kind);
-  if (f.since) add('at >= ?', f.since);
-  if (f.until) add('at < ?', f.until);
-  if (f.before) add('id < ?', f.before);
-  params.push(f.limit);
-  const { rows } = await q.query<{ id: string; actor_type: string; actor_id: string; action: string; subject: string | null; room_id: string | null; data: Record<string, unknown>; at: Date }>(
-    `SELECT id::text AS id, actor_type, actor_id, action, subject, room_id, data, at FROM audit_log WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.length}`,
-    params,
-  );
-  const entries = rows.map((r) => ({ id: Number(r.id), actor: { type: r.actor_type, id: r.actor_id }, action: r.action, subject: r.subject, roomId: r.room_id, data: r.data, at: new Date(r.at).toISOString() }));
+export async function readAudit(q: Conn, tenantId: string, f: AuditQuery) {
+  const where: SQL[] = [eq(auditLog.tenantId, tenantId)];
+  if (f.roomId) where.push(eq(auditLog.roomId, f.roomId));
+  if (f.actor) where.push(eq(auditLog.actorId, f.actor));
+  if (f.kind?.endsWith('.*')) where.push(like(auditLog.action, `${f.kind.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+  else if (f.kind) where.push(eq(auditLog.action, f.kind));
+  if (f.since) where.push(gte(auditLog.at, f.since));
+  if (f.until) where.push(lt(auditLog.at, f.until));
+  if (f.before) where.push(lt(auditLog.id, f.before));
+  const rows = await q.orm.select().from(auditLog).where(and(...where)).orderBy(desc(auditLog.id)).limit(f.limit);
+  const entries = rows.map(toAuditEntry);
   return { entries, nextBefore: entries.length === f.limit ? entries.at(-1)!.id : null };
 }
 
-export async function roomIdOf(q: Queryable, tenantId: string, pageKey: string): Promise<string | undefined> {
-  const { rows } = await q.query<{ id: string }>(`SELECT id FROM rooms WHERE tenant_id = $1 AND page_key = $2`, [tenantId, pageKey]);
-  return rows[0]?.id;
+/** An audit row as the REST API shows it. */
+const toAuditEntry = (r: AuditRow) => ({ id: r.id, actor: { type: r.actorType, id: r.actorId }, action: r.action, subject: r.subject, roomId: r.roomId, data: r.data, at: iso(r.at)! });
+
+export async function roomIdOf(q: Conn, tenantId: string, pageKey: string): Promise<string | undefined> {
+  const [row] = await q.orm.select({ id: rooms.id }).from(rooms).where(and(eq(rooms.tenantId, tenantId), eq(rooms.pageKey, pageKey)));
+  return row?.id;
 }

@@ -9,7 +9,7 @@ const dueColumns = {
   key: timers.key,
   tenantId: timers.tenantId,
   dueAt: timers.dueAt,
-  payload: sql<Record<string, unknown>>`${timers.payload}`,
+  payload: timers.payload,
   attempts: timers.attempts,
 };
 
