@@ -1,77 +1,127 @@
-import type { Queryable } from '../../db/client.js';
+import { asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
+import type { Conn } from '../../db/client.js';
+import { iso } from '../../db/rows.js';
+import { apiKeys, assistanceRequests, auditLog, delegations, fieldConflicts, rooms, tenants, webhookDeliveries, webhookEndpoints } from '../../db/schema/index.js';
 
 /** Read-only views across tenants for the operator console; each list is bounded. */
-export function createConsoleStore(db: Queryable) {
-  const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+export function createConsoleStore(db: Conn) {
+  /** Child rows by their parent's id, each list in the order the query returned it. */
+  function groupBy<R, K>(rows: R[], key: (r: R) => K) {
+    const out = new Map<K, R[]>();
+    for (const r of rows) {
+      const list = out.get(key(r));
+      if (list) list.push(r);
+      else out.set(key(r), [r]);
+    }
+    return out;
+  }
+
   return {
     async tenants() {
-      const { rows } = await db.query<{ id: string; name: string; created_at: Date; keys: Array<{ id: string; name: string; prefix: string; revoked: boolean; last_used_at: string | null }> | null }>(
-        `SELECT t.id, t.name, t.created_at,
-                (SELECT json_agg(json_build_object('id', k.id, 'name', k.name, 'prefix', k.prefix, 'revoked', k.revoked_at IS NOT NULL, 'last_used_at', k.last_used_at) ORDER BY k.created_at)
-                   FROM api_keys k WHERE k.tenant_id = t.id) AS keys
-           FROM tenants t ORDER BY t.created_at LIMIT 200`,
-      );
-      return rows.map((r) => ({ id: r.id, name: r.name, createdAt: iso(r.created_at), apiKeys: (r.keys ?? []).map((k) => ({ id: k.id, name: k.name, prefix: k.prefix, revoked: k.revoked, lastUsedAt: k.last_used_at })) }));
+      const ts = await db.orm.select().from(tenants).orderBy(asc(tenants.createdAt)).limit(200);
+      const keys = ts.length === 0 ? [] : await db.orm.select().from(apiKeys).where(inArray(apiKeys.tenantId, ts.map((t) => t.id))).orderBy(asc(apiKeys.createdAt));
+      const byTenant = groupBy(keys, (k) => k.tenantId);
+      return ts.map((t) => ({
+        id: t.id,
+        name: t.name,
+        createdAt: iso(t.createdAt),
+        apiKeys: (byTenant.get(t.id) ?? []).map((k) => ({ id: k.id, name: k.name, prefix: k.prefix, revoked: k.revokedAt !== null, lastUsedAt: iso(k.lastUsedAt) })),
+      }));
     },
     async rooms(ids: string[]) {
       if (ids.length === 0) return new Map<string, { pageKey: string; title: string | null; url: string | null }>();
-      const { rows } = await db.query<{ id: string; page_key: string; title: string | null; url: string | null }>(`SELECT id, page_key, title, url FROM rooms WHERE id = ANY($1::uuid[])`, [ids]);
-      return new Map(rows.map((r) => [r.id, { pageKey: r.page_key, title: r.title, url: r.url }]));
+      const rows = await db.orm.select({ id: rooms.id, pageKey: rooms.pageKey, title: rooms.title, url: rooms.url }).from(rooms).where(inArray(rooms.id, ids));
+      return new Map(rows.map(({ id, ...room }) => [id, room]));
     },
     async openDelegations() {
-      const { rows } = await db.query<{ id: string; tenant_id: string; page_key: string; delegator_id: string; assignee_id: string; status: string; due_at: Date | null; created_at: Date; fields: Array<{ name: string }> }>(
-        `SELECT id, tenant_id, page_key, delegator_id, assignee_id, status, due_at, created_at, fields FROM delegations
-          WHERE status IN ('pending', 'accepted', 'submitted') ORDER BY created_at LIMIT 200`,
-      );
-      return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, pageKey: r.page_key, from: r.delegator_id, to: r.assignee_id, status: r.status, fields: r.fields.map((f) => f.name), dueAt: iso(r.due_at), createdAt: iso(r.created_at) }));
-    },
-    async openHelpRequests() {
-      const { rows } = await db.query<{ id: string; tenant_id: string; page_key: string; message: string; urgency: string; requester_id: string; status: string; helper_id: string | null; offers: number; tried: string[]; state: { tier?: string }; created_at: Date }>(
-        `SELECT id, tenant_id, page_key, message, urgency, requester_id, status, helper_id, offers, tried, state, created_at FROM assistance_requests
-          WHERE status IN ('open', 'offered', 'queued', 'accepted') ORDER BY created_at LIMIT 200`,
-      );
+      const rows = await db.orm
+        .select()
+        .from(delegations)
+        .where(inArray(delegations.status, ['pending', 'accepted', 'submitted']))
+        .orderBy(asc(delegations.createdAt))
+        .limit(200);
       return rows.map((r) => ({
         id: r.id,
-        tenantId: r.tenant_id,
-        pageKey: r.page_key,
+        tenantId: r.tenantId,
+        pageKey: r.pageKey,
+        from: r.delegatorId,
+        to: r.assigneeId,
+        status: r.status,
+        fields: (r.fields as Array<{ name: string }>).map((f) => f.name),
+        dueAt: iso(r.dueAt),
+        createdAt: iso(r.createdAt),
+      }));
+    },
+    async openHelpRequests() {
+      const rows = await db.orm
+        .select()
+        .from(assistanceRequests)
+        .where(inArray(assistanceRequests.status, ['open', 'offered', 'queued', 'accepted']))
+        .orderBy(asc(assistanceRequests.createdAt))
+        .limit(200);
+      return rows.map((r) => ({
+        id: r.id,
+        tenantId: r.tenantId,
+        pageKey: r.pageKey,
         message: r.message,
         urgency: r.urgency,
-        requester: r.requester_id,
+        requester: r.requesterId,
         status: r.status,
-        helper: r.helper_id,
+        helper: r.helperId,
         // How far it escalated: offers made, helpers tried, the routing tier it is at.
-        escalation: { offers: r.offers, tried: r.tried, tier: r.state?.tier ?? null },
-        createdAt: iso(r.created_at),
+        escalation: { offers: r.offers, tried: r.tried, tier: (r.state as { tier?: string } | null)?.tier ?? null },
+        createdAt: iso(r.createdAt),
       }));
     },
     async webhooks() {
-      const { rows } = await db.query<{ id: string; tenant_id: string; url: string; event_types: string[]; deliveries: Array<{ id: string; event_type: string; status: string; attempts: number; last_status: number | null; last_error: string | null; created_at: string }> | null }>(
-        `SELECT e.id, e.tenant_id, e.url, e.event_types,
-                (SELECT json_agg(x ORDER BY x.id DESC) FROM (
-                   SELECT d.id::text AS id, d.event_type, d.status, d.attempts, d.last_status, d.last_error, d.created_at
-                     FROM webhook_deliveries d WHERE d.endpoint_id = e.id ORDER BY d.id DESC LIMIT 10) x) AS deliveries
-           FROM webhook_endpoints e WHERE e.active ORDER BY e.created_at LIMIT 100`,
-      );
-      return rows.map((r) => ({
-        id: r.id,
-        tenantId: r.tenant_id,
-        url: r.url,
-        eventTypes: r.event_types,
-        deliveries: (r.deliveries ?? []).map((d) => ({ id: d.id, eventType: d.event_type, status: d.status, attempts: d.attempts, lastStatus: d.last_status, lastError: d.last_error, createdAt: iso(d.created_at) })),
+      const endpoints = await db.orm.select().from(webhookEndpoints).where(eq(webhookEndpoints.active, true)).orderBy(asc(webhookEndpoints.createdAt)).limit(100);
+      if (endpoints.length === 0) return [];
+      // The last 10 deliveries of each endpoint: ranked per endpoint, newest first.
+      const ranked = db.orm
+        .select({
+          id: webhookDeliveries.id,
+          endpointId: webhookDeliveries.endpointId,
+          eventType: webhookDeliveries.eventType,
+          status: webhookDeliveries.status,
+          attempts: webhookDeliveries.attempts,
+          lastStatus: webhookDeliveries.lastStatus,
+          lastError: webhookDeliveries.lastError,
+          createdAt: webhookDeliveries.createdAt,
+          n: sql<number>`row_number() OVER (PARTITION BY ${webhookDeliveries.endpointId} ORDER BY ${webhookDeliveries.id} DESC)`.as('n'),
+        })
+        .from(webhookDeliveries)
+        .where(inArray(webhookDeliveries.endpointId, endpoints.map((e) => e.id)))
+        .as('ranked');
+      const recent = await db.orm.select().from(ranked).where(lte(ranked.n, 10)).orderBy(desc(ranked.id));
+      const byEndpoint = groupBy(recent, (d) => d.endpointId);
+      return endpoints.map((e) => ({
+        id: e.id,
+        tenantId: e.tenantId,
+        url: e.url,
+        eventTypes: e.eventTypes,
+        deliveries: (byEndpoint.get(e.id) ?? []).map((d) => ({
+          id: String(d.id),
+          eventType: d.eventType,
+          status: d.status,
+          attempts: d.attempts,
+          lastStatus: d.lastStatus,
+          lastError: d.lastError,
+          createdAt: iso(d.createdAt),
+        })),
       }));
     },
     async recentAudit() {
-      const { rows } = await db.query<{ id: string; tenant_id: string; actor_type: string; actor_id: string; action: string; subject: string | null; at: Date }>(
-        `SELECT id::text AS id, tenant_id, actor_type, actor_id, action, subject, at FROM audit_log ORDER BY id DESC LIMIT 50`,
-      );
-      return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, actor: `${r.actor_type}:${r.actor_id}`, action: r.action, subject: r.subject, at: iso(r.at) }));
+      const rows = await db.orm.select().from(auditLog).orderBy(desc(auditLog.id)).limit(50);
+      return rows.map((r) => ({ id: String(r.id), tenantId: r.tenantId, actor: `${r.actorType}:${r.actorId}`, action: r.action, subject: r.subject, at: iso(r.at) }));
     },
     async recentConflicts() {
-      const { rows } = await db.query<{ id: string; tenant_id: string; page_key: string; field: string; user_id: string; their_author: string | null; resolution: string | null; created_at: Date }>(
-        `SELECT c.id, c.tenant_id, r.page_key, c.field, c.user_id, c.their_author, c.resolution, c.created_at
-           FROM field_conflicts c JOIN rooms r ON r.id = c.room_id ORDER BY c.created_at DESC LIMIT 50`,
-      );
-      return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, pageKey: r.page_key, field: r.field, user: r.user_id, against: r.their_author, resolution: r.resolution, createdAt: iso(r.created_at) }));
+      const rows = await db.orm
+        .select({ c: fieldConflicts, pageKey: rooms.pageKey })
+        .from(fieldConflicts)
+        .innerJoin(rooms, eq(rooms.id, fieldConflicts.roomId))
+        .orderBy(desc(fieldConflicts.createdAt))
+        .limit(50);
+      return rows.map(({ c, pageKey }) => ({ id: c.id, tenantId: c.tenantId, pageKey, field: c.field, user: c.userId, against: c.theirAuthor, resolution: c.resolution, createdAt: iso(c.createdAt) }));
     },
   };
 }
