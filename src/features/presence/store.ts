@@ -4,14 +4,13 @@ import { presenceVisits, rooms } from '../../db/schema/index.js';
 
 export type VisitRow = typeof presenceVisits.$inferSelect;
 
-/** Visit history (SQL). Opening twice is harmless: at most one open visit per person and room. */
+/** Visit history. Opening twice is harmless: at most one open visit per person and room. */
 export function createVisitStore(db: Database) {
   async function open(tenantId: string, roomId: string, userId: string, at: Date): Promise<void> {
-    await db.query(
-      `INSERT INTO presence_visits (tenant_id, room_id, user_id, started_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (tenant_id, room_id, user_id) WHERE ended_at IS NULL DO NOTHING`,
-      [tenantId, roomId, userId, at],
-    );
+    await db.orm
+      .insert(presenceVisits)
+      .values({ tenantId, roomId, userId, startedAt: at })
+      .onConflictDoNothing({ target: [presenceVisits.tenantId, presenceVisits.roomId, presenceVisits.userId], where: isNull(presenceVisits.endedAt) });
   }
 
   async function close(tenantId: string, roomId: string, userId: string, at: Date): Promise<void> {
