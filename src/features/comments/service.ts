@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SendLimit } from '../../auth/send-limit.js';
-import type { Database, Queryable } from '../../db/client.js';
+import type { Conn, Database } from '../../db/client.js';
 import { AppError } from '../../errors.js';
 import type { Broadcast } from '../../ports/broadcast.js';
 import type { Caller } from '../../ports/caller.js';
@@ -25,7 +25,7 @@ export function createComments(deps: { db: Database; store: CommentStore; events
 
   const broadcast = (ref: RoomRef, e: TandemEvent) => deps.broadcast.toRoom(ref.tenantId, ref.roomId, 'room:event', envelope(e));
 
-  const publish = (tx: Queryable, ref: RoomRef, type: string, actor: Author, comment: Comment) =>
+  const publish = (tx: Conn, ref: RoomRef, type: string, actor: Author, comment: Comment) =>
     events.publish(tx, { tenantId: ref.tenantId, type, roomId: ref.roomId, pageKey: ref.pageKey, actor: { type: actor.type, id: actor.id }, data: { comment } });
 
   /** Brings a stored range to the field's current version (and remembers the result). */
@@ -122,7 +122,7 @@ export function createComments(deps: { db: Database; store: CommentStore; events
       const c = toComment(r);
       if (c.parentId === null) threads.set(c.id, { ...(await current(c)), replies: [] });
     }
-    for (const r of rows) if (r.parent_id) threads.get(r.parent_id)?.replies.push(toComment(r));
+    for (const r of rows) if (r.parentId) threads.get(r.parentId)?.replies.push(toComment(r));
     return [...threads.values()];
   }
 

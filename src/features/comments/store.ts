@@ -1,116 +1,118 @@
-import type { Database, Queryable } from '../../db/client.js';
+import { and, asc, desc, eq, gt, inArray, isNull, like, or, sql } from 'drizzle-orm';
+import { union } from 'drizzle-orm/pg-core';
+import type { Conn, Database } from '../../db/client.js';
+import { iso } from '../../db/rows.js';
+import { comments, fieldOps, formFields } from '../../db/schema/index.js';
 import type { FieldOp, TextRange } from './anchor.js';
 import type { Comment } from './messages.js';
-import { iso } from '../../db/rows.js';
 
-interface Row {
-  id: string;
-  room_id: string;
-  field: string;
-  parent_id: string | null;
-  author_type: 'user' | 'app';
-  author_id: string;
-  author_name: string;
-  body: string | null;
-  range: TextRange | null;
-  resolved_at: Date | string | null;
-  resolved_by: string | null;
-  created_at: Date | string;
-  edited_at: Date | string | null;
-  deleted_at: Date | string | null;
-}
+export type CommentRow = typeof comments.$inferSelect;
 
-export function toComment(r: Row): Comment {
+export function toComment(r: CommentRow): Comment {
   return {
     id: r.id,
-    roomId: r.room_id,
+    roomId: r.roomId,
     field: r.field,
-    parentId: r.parent_id,
-    author: { type: r.author_type, id: r.author_id, name: r.author_name },
+    parentId: r.parentId,
+    author: { type: r.authorType as Comment['author']['type'], id: r.authorId, name: r.authorName },
     body: r.body,
-    deleted: r.deleted_at !== null,
-    range: r.range,
-    resolved: r.resolved_at !== null,
-    resolvedBy: r.resolved_by,
-    resolvedAt: iso(r.resolved_at),
-    createdAt: iso(r.created_at)!,
-    editedAt: iso(r.edited_at),
+    deleted: r.deletedAt !== null,
+    range: r.range as TextRange | null,
+    resolved: r.resolvedAt !== null,
+    resolvedBy: r.resolvedBy,
+    resolvedAt: iso(r.resolvedAt),
+    createdAt: iso(r.createdAt)!,
+    editedAt: iso(r.editedAt),
   };
 }
 
 export function createCommentStore(db: Database) {
-  async function get(q: Queryable, tenantId: string, roomId: string, id: string) {
-    const { rows } = await q.query<Row>(`SELECT * FROM comments WHERE tenant_id = $1 AND room_id = $2 AND id = $3`, [tenantId, roomId, id]);
-    return rows[0];
+  async function get(q: Conn, tenantId: string, roomId: string, id: string): Promise<CommentRow | undefined> {
+    const [row] = await q.orm.select().from(comments).where(and(eq(comments.tenantId, tenantId), eq(comments.roomId, roomId), eq(comments.id, id)));
+    return row;
   }
 
-  async function insert(q: Queryable, c: { id: string; tenantId: string; roomId: string; field: string; parentId: string | null; author: { type: string; id: string; name: string }; body: string; range: TextRange | null }) {
-    const { rows } = await q.query<Row>(
-      `INSERT INTO comments (id, tenant_id, room_id, field, parent_id, author_type, author_id, author_name, body, range)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb) RETURNING *`,
-      [c.id, c.tenantId, c.roomId, c.field, c.parentId, c.author.type, c.author.id, c.author.name, c.body, c.range === null ? null : JSON.stringify(c.range)],
-    );
-    return rows[0]!;
+  async function insert(q: Conn, c: { id: string; tenantId: string; roomId: string; field: string; parentId: string | null; author: { type: string; id: string; name: string }; body: string; range: TextRange | null }) {
+    const [row] = await q.orm
+      .insert(comments)
+      .values({ id: c.id, tenantId: c.tenantId, roomId: c.roomId, field: c.field, parentId: c.parentId, authorType: c.author.type, authorId: c.author.id, authorName: c.author.name, body: c.body, range: c.range })
+      .returning();
+    return row!;
   }
 
-  async function update(q: Queryable, id: string, set: 'edit' | 'delete' | 'resolve' | 'reopen', arg: string | null) {
-    const sql = {
-      edit: `UPDATE comments SET body = $2, edited_at = now() WHERE id = $1 RETURNING *`,
-      delete: `UPDATE comments SET body = NULL, deleted_at = now() WHERE id = $1 AND $2::text IS NULL RETURNING *`,
-      resolve: `UPDATE comments SET resolved_at = now(), resolved_by = $2 WHERE id = $1 RETURNING *`,
-      reopen: `UPDATE comments SET resolved_at = NULL, resolved_by = NULL WHERE id = $1 AND $2::text IS NULL RETURNING *`,
+  async function update(q: Conn, id: string, set: 'edit' | 'delete' | 'resolve' | 'reopen', arg: string | null) {
+    const now = sql`now()`;
+    const change = {
+      edit: { body: arg, editedAt: now },
+      delete: { body: null, deletedAt: now },
+      resolve: { resolvedAt: now, resolvedBy: arg },
+      reopen: { resolvedAt: null, resolvedBy: null },
     }[set];
-    const { rows } = await q.query<Row>(sql, [id, arg]);
-    return rows[0]!;
+    const [row] = await q.orm.update(comments).set(change).where(eq(comments.id, id)).returning();
+    return row!;
   }
 
   /** Threads of a room (optionally one field): roots in creation order, each with its replies. */
-  async function threads(tenantId: string, roomId: string, o: { field?: string | undefined; includeResolved: boolean; limit: number }) {
-    const { rows } = await db.query<Row>(
-      `WITH roots AS (
-         SELECT * FROM comments WHERE tenant_id = $1 AND room_id = $2 AND parent_id IS NULL
-           AND ($3::text IS NULL OR field = $3) AND ($4::boolean OR resolved_at IS NULL)
-         ORDER BY created_at, id LIMIT $5)
-       SELECT * FROM roots
-       UNION ALL
-       SELECT c.* FROM comments c JOIN roots r ON c.parent_id = r.id
-       ORDER BY created_at, id`,
-      [tenantId, roomId, o.field ?? null, o.includeResolved, o.limit],
-    );
-    return rows;
+  async function threads(tenantId: string, roomId: string, o: { field?: string | undefined; includeResolved: boolean; limit: number }): Promise<CommentRow[]> {
+    const roots = db.orm
+      .select({ id: comments.id })
+      .from(comments)
+      .where(
+        and(
+          eq(comments.tenantId, tenantId),
+          eq(comments.roomId, roomId),
+          isNull(comments.parentId),
+          o.field === undefined ? undefined : eq(comments.field, o.field),
+          o.includeResolved ? undefined : isNull(comments.resolvedAt),
+        ),
+      )
+      .orderBy(asc(comments.createdAt), asc(comments.id))
+      .limit(o.limit);
+    return db.orm
+      .select()
+      .from(comments)
+      .where(or(inArray(comments.id, roots), inArray(comments.parentId, roots)))
+      .orderBy(asc(comments.createdAt), asc(comments.id));
   }
 
   /** The field as the co-editing feature knows it (kind and current version), if the form has it. */
-  async function field(q: Queryable, roomId: string, field: string) {
-    const { rows } = await q.query<{ kind: string; version: number }>(`SELECT kind, version FROM form_fields WHERE room_id = $1 AND field = $2`, [roomId, field]);
-    return rows[0];
+  async function field(q: Conn, roomId: string, field: string) {
+    const [row] = await q.orm.select({ kind: formFields.kind, version: formFields.version }).from(formFields).where(and(eq(formFields.roomId, roomId), eq(formFields.field, field)));
+    return row;
   }
 
   /** Committed co-editing ops of a field after `version` (read-only view of the fields feature's log). */
-  async function opsAfter(q: Queryable, roomId: string, field: string, version: number, limit = 5000): Promise<FieldOp[]> {
-    const { rows } = await q.query<FieldOp>(`SELECT version, kind, op FROM field_ops WHERE room_id = $1 AND field = $2 AND version > $3 ORDER BY version LIMIT $4`, [
-      roomId,
-      field,
-      version,
-      limit,
-    ]);
-    return rows;
+  async function opsAfter(q: Conn, roomId: string, field: string, version: number, limit = 5000): Promise<FieldOp[]> {
+    return q.orm
+      .select({ version: fieldOps.version, kind: fieldOps.kind, op: fieldOps.op })
+      .from(fieldOps)
+      .where(and(eq(fieldOps.roomId, roomId), eq(fieldOps.field, field), gt(fieldOps.version, version)))
+      .orderBy(asc(fieldOps.version))
+      .limit(limit);
   }
 
   async function saveRange(id: string, range: TextRange | null) {
-    await db.query(`UPDATE comments SET range = $2::jsonb WHERE id = $1`, [id, range === null ? null : JSON.stringify(range)]);
+    await db.orm.update(comments).set({ range }).where(eq(comments.id, id));
   }
 
   /** Who worked on a field: its co-editors (op actors are 'user:<id>', 'app:…', 'system:…') and everyone in its comment threads. */
-  async function fieldPeople(q: Queryable, roomId: string, field: string): Promise<string[]> {
-    const { rows } = await q.query<{ u: string }>(
-      `SELECT u FROM (
-         SELECT DISTINCT substring(actor from 6) AS u FROM (SELECT actor FROM field_ops WHERE room_id = $1 AND field = $2 ORDER BY version DESC LIMIT 500) o
-          WHERE actor LIKE 'user:%'
-         UNION SELECT DISTINCT author_id FROM comments WHERE room_id = $1 AND field = $2 AND author_type = 'user'
-       ) x LIMIT 50`,
-      [roomId, field],
-    );
+  async function fieldPeople(q: Conn, roomId: string, field: string): Promise<string[]> {
+    const recent = q.orm
+      .select({ actor: fieldOps.actor })
+      .from(fieldOps)
+      .where(and(eq(fieldOps.roomId, roomId), eq(fieldOps.field, field)))
+      .orderBy(desc(fieldOps.version))
+      .limit(500)
+      .as('o');
+    const editors = q.orm
+      .selectDistinct({ u: sql<string>`substring(${recent.actor} from 6)`.as('u') })
+      .from(recent)
+      .where(like(recent.actor, 'user:%'));
+    const commenters = q.orm
+      .selectDistinct({ u: comments.authorId })
+      .from(comments)
+      .where(and(eq(comments.roomId, roomId), eq(comments.field, field), eq(comments.authorType, 'user')));
+    const rows = await union(editors, commenters).limit(50);
     return rows.map((r) => r.u);
   }
 
