@@ -50,6 +50,8 @@ export interface AppOverrides {
   logger?: FastifyServerOptions['logger'];
   /** Ports replaced while the app is built (tests inject deliberately broken variants here). */
   seams?: Seams;
+  /** Root-level hooks a test adds before any route exists (tests/helpers/contract.ts checks every answer against /docs/json). */
+  instrument?: (app: FastifyInstance) => void;
 }
 
 /**
@@ -95,6 +97,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   app.decorate('seams', overrides.seams ?? {});
   await app.register(core, { config, ...(overrides.db ? { db: overrides.db } : {}) });
   await app.register(http);
+  overrides.instrument?.(app);
   await app.register(authPlugin);
   await app.register(websocket, { options: { maxPayload: config.limits.socketMessageBytes, perMessageDeflate: false } });
   await app.register(gateway);
@@ -142,7 +145,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       root: publicDir,
       allowedPath: (path) => config.devMode || !path.startsWith('/demo'),
     });
-    if (config.devMode) app.get('/', (_req, reply) => reply.redirect('/demo/'));
+    if (config.devMode) app.get('/', { schema: { hide: true } }, (_req, reply) => reply.redirect('/demo/'));
     if (config.devMode) await app.register(widgetRoutes);
   }
 

@@ -22,6 +22,8 @@ export const errorStatus = {
   forbidden: 403,
   wrong_tenant: 403,
   origin_not_allowed: 403,
+  /** Socket handshake: `auth.protocol` names a version this server does not speak (details.supported lists those it does). */
+  unsupported_protocol: 400,
   not_found: 404,
   conflict: 409,
   version_conflict: 409,

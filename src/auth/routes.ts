@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { errorResponses } from '../http/schemas.js';
 import { userClaimsSchema } from './identity.js';
 import { AppError } from '../errors.js';
 import { tenantOf } from './plugin.js';
@@ -16,10 +15,11 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       preHandler: app.auth.app,
       schema: {
+        operationId: 'mintUserToken',
         tags: ['auth'],
         summary: "Mint a user token for the API key's tenant",
-        body: tokenRequest,
-        response: { 200: z.object({ token: z.string(), expiresAt: z.string() }), ...errorResponses },
+        body: tokenRequest.meta({ examples: [{ sub: 'u42', name: 'Alice Martin', roles: ['agent'], perms: { 'shop.order:*': ['read', 'write', 'comment'] }, ttlSeconds: 3600 }] }),
+        response: { 200: z.object({ token: z.string().describe('A JWT for the overlay or the REST routes that take a user token'), expiresAt: z.string() }) },
       },
     },
     async (req) => {
@@ -46,6 +46,7 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       preHandler: app.auth.any,
       schema: {
+        operationId: 'whoAmI',
         tags: ['auth'],
         summary: 'Who the presented credential is',
         response: {
@@ -56,7 +57,6 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
             name: z.string(),
             roles: z.array(z.string()).optional(),
           }),
-          ...errorResponses,
         },
       },
     },
@@ -73,10 +73,11 @@ const authRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       preHandler: app.auth.app,
       schema: {
+        operationId: 'getTenant',
         tags: ['auth'],
         summary: "The API key's own tenant",
         params: z.object({ tenantId: z.string().max(63) }),
-        response: { 200: z.object({ id: z.string(), name: z.string(), createdAt: z.string() }), ...errorResponses },
+        response: { 200: z.object({ id: z.string(), name: z.string(), createdAt: z.string() }) },
       },
     },
     async (req) => {

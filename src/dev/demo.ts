@@ -53,9 +53,11 @@ const devRoutes: FastifyPluginAsyncZod = async (app) => {
     '/dev/token',
     {
       schema: {
+        operationId: 'devToken',
         tags: ['development'],
         summary: 'A token for a demo user (development mode only)',
         querystring: z.object({ user: z.string().max(64).default('alice') }),
+        response: { 200: z.object({ token: z.string(), expiresAt: z.string(), user: z.object({ id: z.string(), name: z.string() }) }) },
       },
     },
     async (req) => {
@@ -64,7 +66,14 @@ const devRoutes: FastifyPluginAsyncZod = async (app) => {
       return { ...(await app.tokens.mint(DEMO_TENANT, u)), user: { id: u.sub, name: u.name } };
     },
   );
-  app.get('/dev/users', { schema: { tags: ['development'], summary: 'The demo users' } }, async () =>
+  app.get('/dev/users', {
+      schema: {
+        operationId: 'devUsers',
+        tags: ['development'],
+        summary: 'The demo users',
+        response: { 200: z.array(z.object({ id: z.string(), name: z.string(), roles: z.array(z.string()), expertise: z.array(z.string()) })) },
+      },
+    }, async () =>
     Object.values(demoUsers).map((u) => ({ id: u.sub, name: u.name, roles: u.roles, expertise: u.expertise })),
   );
 };

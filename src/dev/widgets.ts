@@ -25,7 +25,7 @@ export const VENDOR_FILES: Record<string, [pkg: string, file: string, type: stri
 };
 
 export default async function widgetRoutes(app: FastifyInstance) {
-  app.get<{ Params: { name: string } }>('/demo/vendor/:name', async (req, reply) => {
+  app.get<{ Params: { name: string } }>('/demo/vendor/:name', { schema: { hide: true } }, async (req, reply) => {
     const entry = VENDOR_FILES[req.params.name];
     if (!entry) return reply.code(404).send({ error: { code: 'not_found', message: 'No such demo asset' } });
     const [pkg, file, type] = entry;
@@ -33,7 +33,7 @@ export default async function widgetRoutes(app: FastifyInstance) {
     return reply.type(`${type}; charset=utf-8`).header('cache-control', 'public, max-age=3600').send(body);
   });
   // jquery-ui.css asks for its icon sprites relative to itself.
-  app.get<{ Params: { name: string } }>('/demo/vendor/images/:name', async (req, reply) => {
+  app.get<{ Params: { name: string } }>('/demo/vendor/images/:name', { schema: { hide: true } }, async (req, reply) => {
     if (!/^ui-icons_[0-9a-f]{6}_256x240\.png$/.test(req.params.name)) return reply.code(404).send({ error: { code: 'not_found', message: 'No such demo asset' } });
     const body = await readFile(join(root('jquery-ui'), 'dist/themes/base/images', req.params.name)).catch(() => null);
     if (!body) return reply.code(404).send({ error: { code: 'not_found', message: 'No such demo asset' } });

@@ -1,20 +1,18 @@
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyError } from 'fastify';
 import fp from 'fastify-plugin';
 import {
   hasZodFastifySchemaValidationErrors,
-  jsonSchemaTransform,
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import { AppError, isAppError, isDependencyUnavailable, RETRY_AFTER_MS, unavailable, validationError } from '../errors.js';
 import { inputProblem } from '../input.js';
 import { pingRedis } from '../realtime/redis.js';
+import openapi from './openapi.js';
 
-/** HTTP infrastructure: one error shape, CORS, security headers, OpenAPI at /docs (limits: auth/plugin.ts, after authentication). */
+/** HTTP infrastructure: one error shape, CORS, security headers, OpenAPI at /docs (openapi.ts; limits: auth/plugin.ts, after authentication). */
 export default fp(
   async function http(app) {
     const { config } = app;
@@ -76,19 +74,7 @@ export default fp(
       },
       crossOriginResourcePolicy: { policy: 'cross-origin' },
     });
-    await app.register(swagger, {
-      openapi: {
-        info: { title: 'Tandem API', version: '1.0.0', description: 'Real-time collaboration for back-office pages' },
-        components: {
-          securitySchemes: {
-            apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key (tdm_…)' },
-          },
-        },
-        security: [{ apiKey: [] }],
-      },
-      transform: jsonSchemaTransform,
-    });
-    await app.register(swaggerUi, { routePrefix: '/docs' });
+    await app.register(openapi);
 
     // Shutting down: responses to requests that were already in flight close their connection,
     // so a keep-alive socket does not hold the process open until keepAliveTimeout.

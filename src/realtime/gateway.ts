@@ -9,10 +9,11 @@ import { AppError, publicError } from '../errors.js';
 import type { Broadcast } from '../ports/broadcast.js';
 import { socketBroadcast } from './broadcast.js';
 import { bindHandlers, defineHandler, type Handler, type TandemSocket } from './pipeline.js';
+import { PROTOCOL_VERSION, SUPPORTED_PROTOCOLS } from './protocol.js';
 import { createRedis } from './redis.js';
 import { roomNames } from './rooms.js';
 
-export const PROTOCOL_VERSION = 1;
+export { PROTOCOL_VERSION };
 export const SOCKET_PATH = '/socket.io/';
 
 type AnyHandler = Handler<z.ZodType, object | void>;
@@ -166,8 +167,9 @@ export default fp(
           throw new AppError('token_invalid', 'Send the token in the handshake auth, never in the query string');
         }
         const auth = (socket.handshake.auth ?? {}) as { token?: unknown; protocol?: unknown };
-        if (auth.protocol !== undefined && auth.protocol !== PROTOCOL_VERSION) {
-          throw new AppError('bad_request', `Protocol ${String(auth.protocol)} is not supported; this server speaks ${PROTOCOL_VERSION}`);
+        // A client announcing a version this server does not speak gets its own code, so it can tell "upgrade me" from a bug.
+        if (auth.protocol !== undefined && !SUPPORTED_PROTOCOLS.includes(auth.protocol as number)) {
+          throw new AppError('unsupported_protocol', `Protocol ${JSON.stringify(auth.protocol)} is not supported; this server speaks ${SUPPORTED_PROTOCOLS.join(', ')}`, { supported: SUPPORTED_PROTOCOLS });
         }
         // Throttled per client address before any work; failed credentials count separately and,
         // once over, are refused before verification (a guesser gets no answers).

@@ -3,12 +3,16 @@ import type { AddressInfo } from 'node:net';
 import { buildApp, type AppOverrides } from '../../src/app.js';
 import type { UserClaims } from '../../src/auth/identity.js';
 import { loadConfig } from '../../src/config.js';
+import { contractRecorder } from './contract.js';
 
 export interface TestServer {
   app: FastifyInstance;
   url: string;
   port: number;
+  /** Fails when an answer broke the published contract (see contractViolations). */
   close(): Promise<void>;
+  /** Answers that did not match /docs/json so far (tests/helpers/contract.ts). */
+  contractViolations: string[];
 }
 
 export interface StartOptions {
@@ -40,10 +44,18 @@ export async function startTandem(opts: StartOptions = {}): Promise<TestServer> 
     ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
     ...opts.env,
   });
-  const app = await buildApp(config, { logger: false, ...opts.overrides });
+  // Every answer is checked against the document this server publishes (tests/helpers/contract.ts).
+  const contract = contractRecorder();
+  const app = await buildApp(config, { logger: false, instrument: contract.instrument, ...opts.overrides });
   await app.listen({ port: config.port, host: config.host });
   const port = (app.server.address() as AddressInfo).port;
-  return { app, port, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+  const close = async () => {
+    await app.close();
+    if (contract.violations.length) {
+      throw new Error(`${contract.violations.length} answer(s) broke the OpenAPI contract (/docs/json):\n${[...new Set(contract.violations)].join('\n')}`);
+    }
+  };
+  return { app, port, url: `http://127.0.0.1:${port}`, close, contractViolations: contract.violations };
 }
 
 /** A tenant with an HS256 secret and a helper to mint tokens for its users. */

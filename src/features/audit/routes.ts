@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { tenantOf } from '../../auth/plugin.js';
 import { AppError } from '../../errors.js';
-import { errorResponses } from '../../http/schemas.js';
 import { readAudit, roomIdOf } from './store.js';
 
 const query = z
@@ -38,9 +37,9 @@ const auditRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.app,
       schema: {
         tags: ['audit'],
-        summary: 'The audit trail, newest first; filter by room, actor, kind and time, page with before=nextBefore',
+        operationId: 'readAudit', summary: 'The audit trail, newest first; filter by room, actor, kind and time, page with before=nextBefore',
         querystring: query,
-        response: { 200: z.object({ entries: z.array(entry), nextBefore: z.number().nullable() }), ...errorResponses },
+        response: { 200: z.object({ entries: z.array(entry), nextBefore: z.number().nullable() }) },
       },
     },
     async (req) => {

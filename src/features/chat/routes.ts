@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { errorResponses } from '../../http/schemas.js';
+import { errors } from '../../http/schemas.js';
 import { roomCaller, roomParam } from '../rooms/rest.js';
 import { chatMessageSchema, clientMsgIdSchema } from './messages.js';
 
@@ -12,10 +12,10 @@ const chatRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.any,
       schema: {
         tags: ['chat'],
-        summary: 'Post a message (as the app when called with an API key)',
+        operationId: 'postMessage', summary: 'Post a message (as the app when called with an API key)',
         params: roomParam,
         body: z.object({ body: z.string().max(100_000), clientMsgId: clientMsgIdSchema.optional(), threadRootId: z.uuid().optional() }),
-        response: { 200: z.object({ message: chatMessageSchema, duplicate: z.boolean() }), 201: z.object({ message: chatMessageSchema, duplicate: z.boolean() }), ...errorResponses },
+        response: { 200: z.object({ message: chatMessageSchema, duplicate: z.boolean() }), 201: z.object({ message: chatMessageSchema, duplicate: z.boolean() }), ...errors(409) },
       },
     },
     async (req, reply) => {
@@ -30,14 +30,14 @@ const chatRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.any,
       schema: {
         tags: ['chat'],
-        summary: "A room's messages, newest first; pass nextBefore as before for the next page",
+        operationId: 'listMessages', summary: "A room's messages, newest first; pass nextBefore as before for the next page",
         params: roomParam,
         querystring: z.object({
           before: z.coerce.number().int().positive().optional(),
           limit: z.coerce.number().int().min(1).max(200).default(50),
           threadRootId: z.uuid().optional(),
         }),
-        response: { 200: z.object({ messages: z.array(chatMessageSchema), nextBefore: z.number().nullable() }), ...errorResponses },
+        response: { 200: z.object({ messages: z.array(chatMessageSchema), nextBefore: z.number().nullable() }) },
       },
     },
     async (req) => app.chat.history(await roomCaller(app, req, req.params.room), req.query),

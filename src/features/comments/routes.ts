@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { errorResponses } from '../../http/schemas.js';
+import { errors } from '../../http/schemas.js';
 import { roomCaller, roomParam } from '../rooms/rest.js';
 import { commentSchema, rangeSchema, threadSchema } from './messages.js';
 
@@ -12,10 +12,10 @@ const commentRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.any,
       schema: {
         tags: ['comments'],
-        summary: "A room's comment threads, optionally of one field",
+        operationId: 'listComments', summary: "A room's comment threads, optionally of one field",
         params: roomParam,
         querystring: z.object({ field: z.string().min(1).max(200).optional(), includeResolved: z.enum(['true', 'false']).default('false').transform((v) => v === 'true') }),
-        response: { 200: z.object({ threads: z.array(threadSchema) }), ...errorResponses },
+        response: { 200: z.object({ threads: z.array(threadSchema) }) },
       },
     },
     async (req) => ({ threads: await app.comments.list(await roomCaller(app, req, req.params.room), req.query) }),
@@ -26,10 +26,10 @@ const commentRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.any,
       schema: {
         tags: ['comments'],
-        summary: 'Comment on a field (as the app when called with an API key)',
+        operationId: 'postComment', summary: 'Comment on a field (as the app when called with an API key)',
         params: roomParam,
         body: z.object({ field: z.string().min(1).max(200), body: z.string().max(100_000), parentId: z.uuid().optional(), range: rangeSchema.optional() }),
-        response: { 201: z.object({ comment: commentSchema }), ...errorResponses },
+        response: { 201: z.object({ comment: commentSchema }), ...errors(409) },
       },
     },
     async (req, reply) => reply.status(201).send(await app.comments.create(await roomCaller(app, req, req.params.room), req.body)),

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf, tenantOf } from '../../auth/plugin.js';
 import { AppError } from '../../errors.js';
-import { errorResponses } from '../../http/schemas.js';
 import { NOTIFICATION_TYPES, notificationLinkSchema, notificationSchema } from './messages.js';
 
 const userId = z.string().min(1).max(128);
@@ -24,7 +23,7 @@ const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/notifications',
-    { preHandler: app.auth.user, schema: { tags: ['notifications'], summary: 'My inbox, newest first', querystring: listQuery, response: { 200: listReply, ...errorResponses } } },
+    { preHandler: app.auth.user, schema: { tags: ['notifications'], operationId: 'myNotifications', summary: 'My inbox, newest first', querystring: listQuery, response: { 200: listReply } } },
     async (req) => {
       const p = req.principal as { tenantId: string; userId: string };
       return n.list(p.tenantId, p.userId, req.query);
@@ -32,7 +31,7 @@ const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
   );
   app.post(
     '/notifications/read',
-    { preHandler: app.auth.user, schema: { tags: ['notifications'], summary: 'Mark some or all of my notifications read', body: readBody, response: { 200: readReply, ...errorResponses } } },
+    { preHandler: app.auth.user, schema: { tags: ['notifications'], operationId: 'markMyNotificationsRead', summary: 'Mark some or all of my notifications read', body: readBody, response: { 200: readReply } } },
     async (req) => {
       const p = req.principal as { tenantId: string; userId: string };
       return n.markRead(p.tenantId, p.userId, 'ids' in req.body ? req.body.ids : 'all');
@@ -43,7 +42,7 @@ const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
     '/users/:userId/notifications',
     {
       preHandler: app.auth.app,
-      schema: { tags: ['notifications'], summary: "A user's inbox (business apps)", params: z.object({ userId }), querystring: listQuery, response: { 200: listReply, ...errorResponses } },
+      schema: { tags: ['notifications'], operationId: 'userNotifications', summary: "A user's inbox (business apps)", params: z.object({ userId }), querystring: listQuery, response: { 200: listReply } },
     },
     async (req) => n.list(tenantOf(req), req.params.userId, req.query),
   );
@@ -51,7 +50,7 @@ const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
     '/users/:userId/notifications/read',
     {
       preHandler: app.auth.app,
-      schema: { tags: ['notifications'], summary: "Acknowledge a user's notifications (business apps)", params: z.object({ userId }), body: readBody, response: { 200: readReply, ...errorResponses } },
+      schema: { tags: ['notifications'], operationId: 'markUserNotificationsRead', summary: "Acknowledge a user's notifications (business apps)", params: z.object({ userId }), body: readBody, response: { 200: readReply } },
     },
     async (req) => n.markRead(tenantOf(req), req.params.userId, 'ids' in req.body ? req.body.ids : 'all'),
   );
@@ -61,7 +60,7 @@ const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.app,
       schema: {
         tags: ['notifications'],
-        summary: 'Put a notification in a user inbox (business apps)',
+        operationId: 'notifyUser', summary: 'Put a notification in a user inbox (business apps)',
         params: z.object({ userId }),
         body: z.object({
           type: z.enum(NOTIFICATION_TYPES).default('record_changed'),
@@ -71,7 +70,7 @@ const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
           link: notificationLinkSchema.default({}),
           data: z.record(z.string(), z.unknown()).default({}),
         }),
-        response: { 201: notificationSchema, ...errorResponses },
+        response: { 201: notificationSchema },
       },
     },
     async (req, reply) => {

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { can } from '../../auth/permissions.js';
 import { tenantOf } from '../../auth/plugin.js';
 import { AppError } from '../../errors.js';
-import { errorResponses } from '../../http/schemas.js';
 import { onlineUserSchema, participantSchema, PRESENCE_STATUSES } from './messages.js';
 
 const tags = ['presence'];
@@ -23,8 +22,8 @@ const presenceRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.any,
       schema: {
         tags,
-        summary: 'Rooms with people in them now, with participant counts',
-        response: { 200: z.object({ rooms: z.array(roomSummary.extend({ participants: z.number().int() })) }), ...errorResponses },
+        operationId: 'activeRooms', summary: 'Rooms with people in them now, with participant counts',
+        response: { 200: z.object({ rooms: z.array(roomSummary.extend({ participants: z.number().int() })) }) },
       },
     },
     async (req) => {
@@ -46,9 +45,9 @@ const presenceRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.any,
       schema: {
         tags,
-        summary: "A room's participants: who, status, focused fields, carets",
+        operationId: 'roomPresence', summary: "A room's participants: who, status, focused fields, carets",
         params: z.object({ roomId: z.uuid() }),
-        response: { 200: z.object({ roomId: z.string(), pageKey: z.string(), participants: z.array(participantSchema) }), ...errorResponses },
+        response: { 200: z.object({ roomId: z.string(), pageKey: z.string(), participants: z.array(participantSchema) }) },
       },
     },
     async (req) => {
@@ -65,11 +64,10 @@ const presenceRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.any,
       schema: {
         tags,
-        summary: "A user's status and the rooms they are in now",
+        operationId: 'userPresence', summary: "A user's status and the rooms they are in now",
         params: z.object({ userId: z.string().min(1).max(128) }),
         response: {
           200: z.object({ userId: z.string(), status: z.enum([...PRESENCE_STATUSES, 'offline']), rooms: z.array(roomSummary) }),
-          ...errorResponses,
         },
       },
     },
@@ -93,11 +91,10 @@ const presenceRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.any,
       schema: {
         tags,
-        summary: 'Who is online in the tenant, by status',
+        operationId: 'onlineUsers', summary: 'Who is online in the tenant, by status',
         querystring: z.object({ status: z.enum(PRESENCE_STATUSES).optional() }),
         response: {
           200: z.object({ users: z.array(onlineUserSchema), counts: z.record(z.string(), z.number().int()) }),
-          ...errorResponses,
         },
       },
     },
@@ -121,14 +118,13 @@ const presenceRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.any,
       schema: {
         tags,
-        summary: 'Visit history of a room: who was there, from when to when (newest first)',
+        operationId: 'roomVisits', summary: 'Visit history of a room: who was there, from when to when (newest first)',
         params: z.object({ roomId: z.uuid() }),
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
         response: {
           200: z.object({
             visits: z.array(z.object({ userId: z.string(), startedAt: z.string(), endedAt: z.string().nullable() })),
           }),
-          ...errorResponses,
         },
       },
     },

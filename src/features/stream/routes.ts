@@ -1,25 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
-import { z } from 'zod';
 import { tenantOf } from '../../auth/plugin.js';
 import { createLoop } from '../events/wake.js';
 import type { TenantCursor } from '../events/service.js';
+import type { TandemEventWire } from '../events/messages.js';
 import { passes, type StreamFilter } from './filter.js';
-
-const list = z
-  .string()
-  .max(2000)
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
-const typePattern = /^(\*|[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(\.\*)?)$/;
-const roomPattern = /^[A-Za-z0-9._:/@~+*-]{1,200}$/;
-
-const query = z.object({
-  types: list.refine((xs) => xs.length <= 50 && xs.every((x) => typePattern.test(x)), 'comma-separated event types, prefixes like chat.* or *').optional(),
-  rooms: list.refine((xs) => xs.length <= 50 && xs.every((x) => roomPattern.test(x)), 'comma-separated page-key patterns like shop.order:*').optional(),
-  lastEventId: z.string().regex(/^\d{1,18}$/).optional(),
-});
-
-const inbound = z.discriminatedUnion('type', [z.object({ type: z.literal('ping'), id: z.string().max(64).optional() })]);
+import { streamClientMessage as inbound, streamQuery as query, type StreamFrame } from './messages.js';
 
 /** Frames buffered beyond this pause reading the log until the client catches up. */
 const MAX_BUFFERED = 1 << 20;
@@ -40,7 +26,7 @@ const streamRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/stream', { websocket: true, preHandler: app.auth.app, schema: { hide: true } }, async (socket, req) => {
     const tenantId = tenantOf(req);
-    const send = (frame: object) => socket.readyState === socket.OPEN && socket.send(JSON.stringify(frame));
+    const send = (frame: StreamFrame) => socket.readyState === socket.OPEN && socket.send(JSON.stringify(frame));
     const q = query.safeParse(req.query);
     if (!q.success) {
       send({ type: 'error', error: { code: 'validation_failed', message: q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') } });
@@ -73,7 +59,8 @@ const streamRoutes: FastifyPluginAsync = async (app) => {
         for (const e of batch) {
           const { cursor: c, ...event } = e;
           cursor = c;
-          if (passes(filter, event)) send({ type: 'event', event });
+          // The log stores what the services published; the Event schema describes those shapes (the client's stream tests check frames against it).
+          if (passes(filter, event)) send({ type: 'event', event: event as TandemEventWire });
         }
         return batch.length === BATCH;
       },

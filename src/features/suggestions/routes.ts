@@ -4,7 +4,17 @@ import { mayRead } from '../../auth/permissions.js';
 import { tenantOf } from '../../auth/plugin.js';
 import { AppError } from '../../errors.js';
 import { pagePerms } from '../../ports/caller.js';
+import { PRESENCE_STATUSES } from '../presence/messages.js';
 import { callerOf, roomOf } from '../rooms/rest.js';
+
+const suggestion = z.object({
+  userId: z.string(),
+  name: z.string(),
+  score: z.number(),
+  presence: z.enum([...PRESENCE_STATUSES, 'offline']),
+  reasons: z.array(z.string()).describe('One short phrase per reason, best first'),
+  why: z.string().describe('The reasons as one line'),
+});
 
 /** Who to hand work to on a page (delegation and assistance use it). */
 const suggestionRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -13,6 +23,7 @@ const suggestionRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       preHandler: app.auth.any,
       schema: {
+        operationId: 'suggestPeople',
         tags: ['delegation', 'assistance'],
         summary: 'Who to hand work to on this page, with reasons',
         params: z.object({ roomId: z.uuid() }),
@@ -21,6 +32,7 @@ const suggestionRoutes: FastifyPluginAsyncZod = async (app) => {
           exclude: z.string().max(300).optional(),
           limit: z.coerce.number().int().min(1).max(50).default(8),
         }),
+        response: { 200: z.object({ suggestions: z.array(suggestion) }) },
       },
     },
     async (req) => {

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { tenantOf } from '../../auth/plugin.js';
-import { errorResponses } from '../../http/schemas.js';
 
 const eventType = z.string().regex(/^(\*|[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(\.\*)?)$/, 'an event type, a prefix like chat.*, or *');
 const endpoint = z.object({ id: z.string(), url: z.string(), eventTypes: z.array(z.string()), description: z.string(), createdAt: z.string() });
@@ -15,26 +14,26 @@ const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.app,
       schema: {
         tags: ['webhooks'],
-        summary: 'Register an endpoint; the answer carries its signing secret',
+        operationId: 'createWebhook', summary: 'Register an endpoint; the answer carries its signing secret',
         body: z.object({
           url: z.string().min(1).max(2048),
           eventTypes: z.array(eventType).min(1).max(50),
           description: z.string().max(500).optional(),
           secret: z.string().min(16).max(200).optional(),
         }),
-        response: { 201: endpoint.extend({ secret: z.string() }), ...errorResponses },
+        response: { 201: endpoint.extend({ secret: z.string() }) },
       },
     },
     async (req, reply) => reply.status(201).send(await app.webhooks.register(tenantOf(req), req.body)),
   );
   app.get(
     '/webhooks',
-    { preHandler: app.auth.app, schema: { tags: ['webhooks'], summary: "The tenant's endpoints", response: { 200: z.object({ endpoints: z.array(endpoint) }), ...errorResponses } } },
+    { preHandler: app.auth.app, schema: { tags: ['webhooks'], operationId: 'listWebhooks', summary: "The tenant's endpoints", response: { 200: z.object({ endpoints: z.array(endpoint) }) } } },
     async (req) => ({ endpoints: await app.webhooks.list(tenantOf(req)) }),
   );
   app.delete(
     '/webhooks/:id',
-    { preHandler: app.auth.app, schema: { tags: ['webhooks'], summary: 'Remove an endpoint (its log stays)', params: idParam, response: { 204: z.null(), ...errorResponses } } },
+    { preHandler: app.auth.app, schema: { tags: ['webhooks'], operationId: 'deleteWebhook', summary: 'Remove an endpoint (its log stays)', params: idParam, response: { 204: z.null() } } },
     async (req, reply) => {
       await app.webhooks.remove(tenantOf(req), req.params.id);
       return reply.status(204).send(null);
@@ -46,7 +45,7 @@ const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.app,
       schema: {
         tags: ['webhooks'],
-        summary: 'The delivery log of an endpoint, newest first, with every attempt',
+        operationId: 'webhookDeliveries', summary: 'The delivery log of an endpoint, newest first, with every attempt',
         params: idParam,
         querystring: z.object({
           status: z.enum(['pending', 'delivered', 'failed']).optional(),
@@ -72,7 +71,6 @@ const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
               }),
             ),
           }),
-          ...errorResponses,
         },
       },
     },

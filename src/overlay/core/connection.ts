@@ -1,7 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Ack, ConnectionState, Emitter, OverlayEvents, RoomState, SessionUser } from './types.js';
+import { PROTOCOL_VERSION } from '../../realtime/protocol.js';
 
-const PROTOCOL = 1;
 /** After this many failed attempts in a row the indicator says "offline" (we keep trying). */
 const OFFLINE_AFTER_ATTEMPTS = 4;
 
@@ -66,10 +66,10 @@ export function createConnection(opts: ConnectionOptions): Connection {
     // A function: every (re)connect fetches a fresh token.
     auth: (cb) => {
       getToken().then(
-        (token) => cb({ token, protocol: PROTOCOL }),
+        (token) => cb({ token, protocol: PROTOCOL_VERSION }),
         (err: Error) => {
           console.warn('tandem: could not get a token:', err.message);
-          cb({ protocol: PROTOCOL });
+          cb({ protocol: PROTOCOL_VERSION });
         },
       );
     },
