@@ -1,6 +1,7 @@
 // The TypeScript client against a real Tandem (Postgres, real sockets, a real webhook receiver):
 // every call below goes through the generated types and openapi-fetch, every answer is also
 // checked against /docs/json by the test server (tests/helpers/contract.ts).
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,7 @@ import { componentValidator } from '../../../tests/helpers/contract.js';
 import { createTestDatabase, hasPg, uniqueId } from '../../../tests/helpers/services.js';
 import { createTenant, startTandem, TEST_ORIGIN, type TestServer } from '../../../tests/helpers/server.js';
 import { startTcpProxy, type TcpProxy } from '../../../tests/helpers/tcp-proxy.js';
+import { askBobToCheck, connectTandem, follow, onWebhook, recordSaved } from '../examples/erp.js';
 import { generateSchema } from '../scripts/schema.js';
 import { createTandemClient, openEventStream, verifyWebhook, WebhookVerificationError, type TandemClient, type TandemEvent } from '../src/index.js';
 
@@ -193,6 +195,28 @@ describe.skipIf(!hasPg)('TypeScript client (clients/typescript) against a real s
     } finally {
       stream.close();
       await proxy.close();
+    }
+  });
+  it('the example in docs/api.md runs as written (clients/typescript/examples/erp.ts)', async () => {
+    const tandem = connectTandem(srv.url, tenant.apiKey);
+    const seen: TandemEvent[] = [];
+    const stream = follow(srv.url, tenant.apiKey, undefined, async (e) => void seen.push(e));
+    try {
+      await stream.ready;
+      expect(await recordSaved(tandem, pageKey, { status: 'example' })).toEqual(['status']);
+      const d = await askBobToCheck(tandem, pageKey, 'status');
+      expect(d).toMatchObject({ status: 'pending', assignee: { id: 'bob' }, fields: [{ name: 'status' }] });
+      await vi.waitFor(() => expect(seen.map((e) => e.type)).toEqual(['record.changed', 'delegation.created']), { timeout: 10_000, interval: 20 });
+
+      // A delivery signed the way Tandem signs (src/features/webhooks/sign.ts), then the same body tampered with.
+      const secret = 'example-secret-0123456789';
+      const body = JSON.stringify(seen[0]);
+      const ts = Math.floor(Date.now() / 1000);
+      const headers = { 'x-tandem-timestamp': String(ts), 'x-tandem-signature': `sha256=${createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex')}` };
+      expect(await onWebhook(secret, body, headers)).toBe(204);
+      expect(await onWebhook(secret, body.replace('example', 'forged'), headers)).toBe(401);
+    } finally {
+      stream.close();
     }
   });
 });

@@ -37,7 +37,8 @@ const auditRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.app,
       schema: {
         tags: ['audit'],
-        operationId: 'readAudit', summary: 'The audit trail, newest first; filter by room, actor, kind and time, page with before=nextBefore',
+        operationId: 'readAudit',
+        summary: 'The audit trail, newest first; filter by room, actor, kind and time, page with before=nextBefore',
         querystring: query,
         response: { 200: z.object({ entries: z.array(entry), nextBefore: z.number().nullable() }) },
       },

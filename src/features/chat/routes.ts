@@ -12,7 +12,8 @@ const chatRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.any,
       schema: {
         tags: ['chat'],
-        operationId: 'postMessage', summary: 'Post a message (as the app when called with an API key)',
+        operationId: 'postMessage',
+        summary: 'Post a message (as the app when called with an API key)',
         params: roomParam,
         body: z.object({ body: z.string().max(100_000), clientMsgId: clientMsgIdSchema.optional(), threadRootId: z.uuid().optional() }),
         response: { 200: z.object({ message: chatMessageSchema, duplicate: z.boolean() }), 201: z.object({ message: chatMessageSchema, duplicate: z.boolean() }), ...errors(409) },
@@ -30,7 +31,8 @@ const chatRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.any,
       schema: {
         tags: ['chat'],
-        operationId: 'listMessages', summary: "A room's messages, newest first; pass nextBefore as before for the next page",
+        operationId: 'listMessages',
+        summary: "A room's messages, newest first; pass nextBefore as before for the next page",
         params: roomParam,
         querystring: z.object({
           before: z.coerce.number().int().positive().optional(),

@@ -12,7 +12,8 @@ const commentRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.any,
       schema: {
         tags: ['comments'],
-        operationId: 'listComments', summary: "A room's comment threads, optionally of one field",
+        operationId: 'listComments',
+        summary: "A room's comment threads, optionally of one field",
         params: roomParam,
         querystring: z.object({ field: z.string().min(1).max(200).optional(), includeResolved: z.enum(['true', 'false']).default('false').transform((v) => v === 'true') }),
         response: { 200: z.object({ threads: z.array(threadSchema) }) },
@@ -26,7 +27,8 @@ const commentRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.any,
       schema: {
         tags: ['comments'],
-        operationId: 'postComment', summary: 'Comment on a field (as the app when called with an API key)',
+        operationId: 'postComment',
+        summary: 'Comment on a field (as the app when called with an API key)',
         params: roomParam,
         body: z.object({ field: z.string().min(1).max(200), body: z.string().max(100_000), parentId: z.uuid().optional(), range: rangeSchema.optional() }),
         response: { 201: z.object({ comment: commentSchema }), ...errors(409) },

@@ -60,7 +60,8 @@ const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.app,
       schema: {
         tags: ['notifications'],
-        operationId: 'notifyUser', summary: 'Put a notification in a user inbox (business apps)',
+        operationId: 'notifyUser',
+        summary: 'Put a notification in a user inbox (business apps)',
         params: z.object({ userId }),
         body: z.object({
           type: z.enum(NOTIFICATION_TYPES).default('record_changed'),

@@ -22,7 +22,8 @@ const presenceRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.any,
       schema: {
         tags,
-        operationId: 'activeRooms', summary: 'Rooms with people in them now, with participant counts',
+        operationId: 'activeRooms',
+        summary: 'Rooms with people in them now, with participant counts',
         response: { 200: z.object({ rooms: z.array(roomSummary.extend({ participants: z.number().int() })) }) },
       },
     },
@@ -45,7 +46,8 @@ const presenceRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.any,
       schema: {
         tags,
-        operationId: 'roomPresence', summary: "A room's participants: who, status, focused fields, carets",
+        operationId: 'roomPresence',
+        summary: "A room's participants: who, status, focused fields, carets",
         params: z.object({ roomId: z.uuid() }),
         response: { 200: z.object({ roomId: z.string(), pageKey: z.string(), participants: z.array(participantSchema) }) },
       },
@@ -64,7 +66,8 @@ const presenceRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.any,
       schema: {
         tags,
-        operationId: 'userPresence', summary: "A user's status and the rooms they are in now",
+        operationId: 'userPresence',
+        summary: "A user's status and the rooms they are in now",
         params: z.object({ userId: z.string().min(1).max(128) }),
         response: {
           200: z.object({ userId: z.string(), status: z.enum([...PRESENCE_STATUSES, 'offline']), rooms: z.array(roomSummary) }),
@@ -91,7 +94,8 @@ const presenceRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.any,
       schema: {
         tags,
-        operationId: 'onlineUsers', summary: 'Who is online in the tenant, by status',
+        operationId: 'onlineUsers',
+        summary: 'Who is online in the tenant, by status',
         querystring: z.object({ status: z.enum(PRESENCE_STATUSES).optional() }),
         response: {
           200: z.object({ users: z.array(onlineUserSchema), counts: z.record(z.string(), z.number().int()) }),
@@ -118,7 +122,8 @@ const presenceRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.any,
       schema: {
         tags,
-        operationId: 'roomVisits', summary: 'Visit history of a room: who was there, from when to when (newest first)',
+        operationId: 'roomVisits',
+        summary: 'Visit history of a room: who was there, from when to when (newest first)',
         params: z.object({ roomId: z.uuid() }),
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
         response: {

@@ -14,7 +14,8 @@ const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.app,
       schema: {
         tags: ['webhooks'],
-        operationId: 'createWebhook', summary: 'Register an endpoint; the answer carries its signing secret',
+        operationId: 'createWebhook',
+        summary: 'Register an endpoint; the answer carries its signing secret',
         body: z.object({
           url: z.string().min(1).max(2048),
           eventTypes: z.array(eventType).min(1).max(50),
@@ -45,7 +46,8 @@ const webhookRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.app,
       schema: {
         tags: ['webhooks'],
-        operationId: 'webhookDeliveries', summary: 'The delivery log of an endpoint, newest first, with every attempt',
+        operationId: 'webhookDeliveries',
+        summary: 'The delivery log of an endpoint, newest first, with every attempt',
         params: idParam,
         querystring: z.object({
           status: z.enum(['pending', 'delivered', 'failed']).optional(),
