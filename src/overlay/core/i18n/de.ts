@@ -100,6 +100,7 @@ export const de: Record<MessageKey, string> = {
   'error.invalid_transition': 'Das ist im jetzigen Zustand nicht möglich.',
   'error.payload_too_large': 'Das ist zu lang.',
   'error.rate_limited': 'Zu viele Anfragen; bitte kurz warten und erneut versuchen.',
+  'error.unsupported_protocol': 'Tandem wurde aktualisiert; bitte die Seite neu laden.',
   'error.unavailable': 'Tandem ist gerade nicht erreichbar; bitte gleich erneut versuchen.',
   'error.internal': 'Auf dem Server ist etwas schiefgegangen.',
   'error.timeout': 'Keine Antwort von Tandem; bitte erneut versuchen.',

@@ -104,6 +104,7 @@ export const en = {
   'error.invalid_transition': 'That is not possible in its current state.',
   'error.payload_too_large': 'That is too long.',
   'error.rate_limited': 'Too many requests; wait a moment and try again.',
+  'error.unsupported_protocol': 'Tandem was updated; reload the page.',
   'error.unavailable': 'Tandem is unavailable right now; try again shortly.',
   'error.internal': 'Something went wrong on the server.',
   'error.timeout': 'No answer from Tandem; try again.',

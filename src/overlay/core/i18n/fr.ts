@@ -100,6 +100,7 @@ export const fr: Record<MessageKey, string> = {
   'error.invalid_transition': 'Ce n’est pas possible dans son état actuel.',
   'error.payload_too_large': 'C’est trop long.',
   'error.rate_limited': 'Trop de requêtes ; patientez un instant puis réessayez.',
+  'error.unsupported_protocol': 'Tandem a été mis à jour ; rechargez la page.',
   'error.unavailable': 'Tandem est indisponible pour le moment ; réessayez bientôt.',
   'error.internal': 'Une erreur s’est produite sur le serveur.',
   'error.timeout': 'Pas de réponse de Tandem ; réessayez.',
