@@ -23,7 +23,9 @@ const start = () => void boot().catch((err) => console.error('tandem: failed to 
  * handlers that defer. A page whose `load` is held up (a slow image) gets LOAD_WAIT_MS, then the
  * overlay starts and follows later widgets as a single-page app's form changes.
  */
-const LOAD_WAIT_MS = 3000;
+// 10 s: a busy server can take several seconds to serve an admin page's scripts and styles, and
+// starting before them means mounting twice (3 s looked too short for Django admin on a loaded machine).
+const LOAD_WAIT_MS = 10_000;
 const afterHostReady = (then: () => void) => {
   const copies = [window.jQuery, window.django?.jQuery].filter((j, i, all): j is (fn: () => void) => unknown => typeof j === 'function' && all.indexOf(j) === i);
   let waiting = copies.length;

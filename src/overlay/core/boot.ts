@@ -3,6 +3,7 @@ import { createConnection } from './connection.js';
 import { createEmitter } from './emitter.js';
 import { t, useLanguage } from './i18n.js';
 import { followPage, type PageSnapshot, snapshot } from './follow.js';
+import { useAdapterPacks } from './packs.js';
 import { createFieldRegistry, pageContext } from './page.js';
 import { hostWritesSettled } from './requests.js';
 import { recordGlobals } from './scope.js';
@@ -29,7 +30,7 @@ export async function boot(doc: Document = document): Promise<void> {
   booting = true;
   const config = readConfig(doc);
   if (!config) return;
-  await useLanguage(config.lang, config.serverUrl);
+  await Promise.all([useLanguage(config.lang, config.serverUrl), useAdapterPacks(doc, config.serverUrl)]);
   let mounted: Mounted | null = null;
   let current = snapshot(doc, config);
   // One mount at a time: a navigation during a mount waits for it, then looks again.

@@ -3,6 +3,7 @@
 // languages are packs served next to tandem.js (tandem-i18n/<lang>.js), fetched only when used.
 import { en, type MessageKey } from './i18n/en.js';
 import { registeredCatalog } from './i18n-register.js';
+import { loadPack } from './packs.js';
 
 export type { MessageKey };
 export const LANGUAGES = ['en', 'de', 'fr'] as const;
@@ -29,18 +30,8 @@ export function setLanguage(lang: string, catalog?: Record<MessageKey, string>):
 /** Loads the pack for `lang` from `serverUrl` (once), then uses it; English if it cannot be had within `ms`. */
 export async function useLanguage(lang: string, serverUrl: string, ms = 4_000): Promise<void> {
   const picked = pickLanguage(lang);
-  if (picked !== 'en' && !registeredCatalog(picked)) {
-    await new Promise<void>((resolve) => {
-      const s = document.createElement('script');
-      s.src = `${serverUrl}/tandem-i18n/${picked}.js`;
-      s.async = true;
-      s.dataset.tandemIgnore = '';
-      const done = () => (clearTimeout(timer), resolve());
-      const timer = setTimeout(done, ms);
-      s.addEventListener('load', done, { once: true });
-      s.addEventListener('error', () => (console.warn(`tandem: no ${picked} language pack, using English`), done()), { once: true });
-      document.head.append(s);
-    });
+  if (picked !== 'en' && !registeredCatalog(picked) && !(await loadPack(`${serverUrl}/tandem-i18n/${picked}.js`, ms))) {
+    console.warn(`tandem: no ${picked} language pack, using English`);
   }
   setLanguage(picked);
 }

@@ -5,8 +5,9 @@ import type { Page } from 'playwright-core';
 
 const ENTRY = `
 import { builtInAdapters } from './src/overlay/bindings/adapters/index.ts';
+import { djangoAdapters } from './src/overlay/bindings/adapters/django.ts';
 import { nativeBinding } from './src/overlay/bindings/native.ts';
-window.__adapters = { builtInAdapters, nativeBinding };`;
+window.__adapters = { builtInAdapters: [...djangoAdapters, ...builtInAdapters], nativeBinding };`;
 
 export async function bundle(): Promise<string> {
   const out = await build({ stdin: { contents: ENTRY, resolveDir: process.cwd(), loader: 'ts' }, bundle: true, format: 'iife', target: 'es2020', write: false, logLevel: 'silent' });
