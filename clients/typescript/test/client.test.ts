@@ -219,4 +219,27 @@ describe.skipIf(!hasPg)('TypeScript client (clients/typescript) against a real s
       stream.close();
     }
   });
+  it('posts to the chat and comments on a field as the app; a resend is the original', async () => {
+    const room = pageKey;
+    const first = await app.POST('/api/v1/rooms/{room}/messages', { params: { path: { room } }, body: { body: 'Paid, ready to ship', clientMsgId: 'erp-pay-7' } });
+    expect(first.response.status).toBe(201);
+    expect(first.data).toMatchObject({ duplicate: false, message: { author: { type: 'app' }, body: 'Paid, ready to ship' } });
+    const again = await app.POST('/api/v1/rooms/{room}/messages', { params: { path: { room } }, body: { body: 'Paid, ready to ship', clientMsgId: 'erp-pay-7' } });
+    expect(again.response.status).toBe(200);
+    expect(again.data).toMatchObject({ duplicate: true, message: { id: first.data!.message.id } });
+    const comment = await app.POST('/api/v1/rooms/{room}/comments', { params: { path: { room } }, body: { field: 'note', body: 'Customer asked for a call' } });
+    expect(comment.response.status).toBe(201);
+    const threads = await app.GET('/api/v1/rooms/{room}/comments', { params: { path: { room }, query: { field: 'note' } } });
+    expect(threads.data!.threads.map((t) => t.body)).toContain('Customer asked for a call');
+  });
+
+  it("every event this suite caused, as the tenant's log holds it, matches the document's Event schema", async () => {
+    const isEvent = componentValidator(doc, 'Event');
+    const logged = async () => (await srv.app.events.readTenant(tenant.tenant.id, await srv.app.events.oldestCursor(tenant.tenant.id), 1000)).map(({ cursor: _cursor, ...e }) => e);
+    // The suite wrote record, delegation, assistance, notification, chat and comment events (some notifications are written after the move's commit).
+    const families = ['assistance', 'chat', 'comment', 'delegation', 'notification', 'record'];
+    await vi.waitFor(async () => expect([...new Set((await logged()).map((e) => e.type.split('.')[0]))].sort()).toEqual(families), { timeout: 10_000, interval: 100 });
+    const events = await logged();
+    expect(events.map(isEvent).filter(Boolean)).toEqual([]);
+  });
 });
