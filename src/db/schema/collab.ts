@@ -38,7 +38,7 @@ export const events = pgTable(
     roomSeq: bigint('room_seq', { mode: 'number' }),
     actorType: text('actor_type').notNull(),
     actorId: text('actor_id').notNull(),
-    data: jsonb('data').notNull().default(sql`'{}'::jsonb`),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
     tx: xid8('tx').notNull().default(sql`pg_current_xact_id()`),
     createdAt: createdAt(),
   },

@@ -1,4 +1,6 @@
 import type { Queryable } from '../../db/client.js';
+import { iso } from '../../db/rows.js';
+import type { events } from '../../db/schema/index.js';
 
 export interface EventActor {
   type: 'user' | 'app' | 'system';
@@ -30,33 +32,23 @@ export interface TandemEvent {
   createdAt: string;
 }
 
-export interface EventRow {
-  id: string;
-  type: string;
-  tenant_id: string;
-  room_id: string | null;
-  page_key: string | null;
-  room_seq: string | number | null;
-  actor_type: EventActor['type'];
-  actor_id: string;
-  data: Record<string, unknown>;
-  created_at: Date | string;
-  tx?: string;
-}
+export type EventRow = typeof events.$inferSelect;
 
-export const EVENT_COLUMNS = `id::text AS id, type, tenant_id, room_id, page_key, room_seq, actor_type, actor_id, data, created_at`;
+/** The raw statements' event columns, named as the table's row shape so toEvent reads both. */
+export const EVENT_COLUMNS = `id, type, tenant_id AS "tenantId", room_id AS "roomId", page_key AS "pageKey", room_seq AS "roomSeq", actor_type AS "actorType", actor_id AS "actorId", data, created_at AS "createdAt"`;
 
-export function toEvent(r: EventRow): TandemEvent {
+/** A row (from the query builder, or a raw statement's EVENT_COLUMNS, whose bigints are strings) as every consumer sees it. */
+export function toEvent(r: Omit<EventRow, 'tx'>): TandemEvent {
   return {
     id: String(r.id),
     type: r.type,
-    tenantId: r.tenant_id,
-    roomId: r.room_id,
-    pageKey: r.page_key,
-    roomSeq: r.room_seq === null ? null : Number(r.room_seq),
-    actor: { type: r.actor_type, id: r.actor_id },
+    tenantId: r.tenantId,
+    roomId: r.roomId,
+    pageKey: r.pageKey,
+    roomSeq: r.roomSeq === null ? null : Number(r.roomSeq),
+    actor: { type: r.actorType as EventActor['type'], id: r.actorId },
     data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
-    createdAt: new Date(r.created_at).toISOString(),
+    createdAt: iso(r.createdAt)!,
   };
 }
 

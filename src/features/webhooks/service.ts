@@ -13,9 +13,9 @@ export type Webhooks = ReturnType<typeof createWebhooks>;
 export const publicEndpoint = (r: EndpointRow) => ({
   id: r.id,
   url: r.url,
-  eventTypes: r.event_types,
+  eventTypes: r.eventTypes,
   description: r.description,
-  createdAt: new Date(r.created_at).toISOString(),
+  createdAt: r.createdAt.toISOString(),
 });
 
 const BATCH = 32;

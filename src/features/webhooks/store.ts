@@ -1,16 +1,10 @@
+import { and, asc, desc, eq, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import { type EventRow, toEvent, type TandemEvent } from '../events/store.js';
+import { iso } from '../../db/rows.js';
+import { events, webhookAttempts, webhookDeliveries as deliveries, webhookEndpoints as endpoints } from '../../db/schema/index.js';
+import { toEvent, type TandemEvent } from '../events/store.js';
 
-export interface EndpointRow {
-  id: string;
-  tenant_id: string;
-  url: string;
-  secret: string;
-  event_types: string[];
-  description: string;
-  active: boolean;
-  created_at: Date | string;
-}
+export type EndpointRow = typeof endpoints.$inferSelect;
 
 export interface Claimed {
   deliveryId: string;
@@ -19,28 +13,31 @@ export interface Claimed {
   event: TandemEvent;
 }
 
+const now = sql`now()`;
+const inSeconds = (s: number) => sql`now() + make_interval(secs => ${s}::float8)`;
+
 export function createWebhookStore(db: Database) {
-  async function createEndpoint(e: { tenantId: string; url: string; secret: string; eventTypes: string[]; description: string }) {
-    const { rows } = await db.query<EndpointRow>(
-      `INSERT INTO webhook_endpoints (tenant_id, url, secret, event_types, description) VALUES ($1, $2, $3, $4::text[], $5) RETURNING *`,
-      [e.tenantId, e.url, e.secret, e.eventTypes, e.description],
-    );
-    return rows[0]!;
+  async function createEndpoint(e: { tenantId: string; url: string; secret: string; eventTypes: string[]; description: string }): Promise<EndpointRow> {
+    const [row] = await db.orm.insert(endpoints).values(e).returning();
+    return row!;
   }
-  async function listEndpoints(tenantId: string) {
-    const { rows } = await db.query<EndpointRow>(`SELECT * FROM webhook_endpoints WHERE tenant_id = $1 AND active ORDER BY created_at`, [tenantId]);
-    return rows;
+  async function listEndpoints(tenantId: string): Promise<EndpointRow[]> {
+    return db.orm.select().from(endpoints).where(and(eq(endpoints.tenantId, tenantId), eq(endpoints.active, true))).orderBy(asc(endpoints.createdAt));
   }
-  async function getEndpoint(tenantId: string, id: string) {
-    const { rows } = await db.query<EndpointRow>(`SELECT * FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2 AND active`, [tenantId, id]);
-    return rows[0];
+  async function getEndpoint(tenantId: string, id: string): Promise<EndpointRow | undefined> {
+    const [row] = await db.orm.select().from(endpoints).where(and(eq(endpoints.tenantId, tenantId), eq(endpoints.id, id), eq(endpoints.active, true)));
+    return row;
   }
   /** Deactivates; its pending deliveries are dropped, the log stays. */
   async function removeEndpoint(tenantId: string, id: string): Promise<boolean> {
     return db.transaction(async (tx) => {
-      const { rows } = await tx.query(`UPDATE webhook_endpoints SET active = false WHERE tenant_id = $1 AND id = $2 AND active RETURNING 1`, [tenantId, id]);
-      if (rows.length) await tx.query(`UPDATE webhook_deliveries SET status = 'failed', last_error = 'endpoint removed' WHERE endpoint_id = $1 AND status = 'pending'`, [id]);
-      return rows.length === 1;
+      const gone = await tx.orm
+        .update(endpoints)
+        .set({ active: false })
+        .where(and(eq(endpoints.tenantId, tenantId), eq(endpoints.id, id), eq(endpoints.active, true)))
+        .returning({ id: endpoints.id });
+      if (gone.length) await tx.orm.update(deliveries).set({ status: 'failed', lastError: 'endpoint removed' }).where(and(eq(deliveries.endpointId, id), eq(deliveries.status, 'pending')));
+      return gone.length === 1;
     });
   }
 
@@ -49,86 +46,93 @@ export function createWebhookStore(db: Database) {
    * transaction stays open during HTTP; a crashed instance's claims come due again.
    */
   async function claimDue(limit: number, leaseSeconds: number): Promise<Claimed[]> {
-    const { rows } = await db.query<EventRow & { delivery_id: string; attempts: number; endpoint_id: string; url: string; secret: string }>(
-      `WITH due AS (
-         SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= now()
-         ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED
-       ), claimed AS (
-         UPDATE webhook_deliveries d SET next_attempt_at = now() + make_interval(secs => $2)
-         FROM due WHERE d.id = due.id RETURNING d.id, d.event_id, d.endpoint_id, d.attempts
-       )
-       SELECT c.id::text AS delivery_id, c.attempts, w.id AS endpoint_id, w.url, w.secret,
-              e.id::text AS id, e.type, e.tenant_id, e.room_id, e.page_key, e.room_seq, e.actor_type, e.actor_id, e.data, e.created_at
-       FROM claimed c JOIN webhook_endpoints w ON w.id = c.endpoint_id JOIN events e ON e.id = c.event_id`,
-      [limit, leaseSeconds],
-    );
-    return rows.map((r) => ({ deliveryId: r.delivery_id, attempts: r.attempts, endpoint: { id: r.endpoint_id, url: r.url, secret: r.secret }, event: toEvent(r) }));
+    const due = db.orm
+      .select({ id: deliveries.id })
+      .from(deliveries)
+      .where(and(eq(deliveries.status, 'pending'), lte(deliveries.nextAttemptAt, now)))
+      .orderBy(asc(deliveries.nextAttemptAt), asc(deliveries.id))
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    // One statement claims: rows another instance holds are skipped, not waited for.
+    const claimed = await db.orm.update(deliveries).set({ nextAttemptAt: inSeconds(leaseSeconds) }).where(inArray(deliveries.id, due)).returning({ id: deliveries.id });
+    if (claimed.length === 0) return [];
+    const rows = await db.orm
+      .select({ id: deliveries.id, attempts: deliveries.attempts, endpoint: { id: endpoints.id, url: endpoints.url, secret: endpoints.secret }, event: events })
+      .from(deliveries)
+      .innerJoin(endpoints, eq(endpoints.id, deliveries.endpointId))
+      .innerJoin(events, eq(events.id, deliveries.eventId))
+      .where(inArray(deliveries.id, claimed.map((c) => c.id)));
+    return rows.map((r) => ({ deliveryId: String(r.id), attempts: r.attempts, endpoint: r.endpoint, event: toEvent(r.event) }));
   }
 
   async function recordAttempt(a: { deliveryId: string; ok: boolean; status: number | null; error: string | null; durationMs: number; retryInSeconds: number | null }) {
+    const id = Number(a.deliveryId);
     await db.transaction(async (tx) => {
-      await tx.query(`INSERT INTO webhook_attempts (delivery_id, status, error, duration_ms) VALUES ($1, $2, $3, $4)`, [a.deliveryId, a.status, a.error, a.durationMs]);
-      await tx.query(
-        `UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt_at = now(), last_status = $2, last_error = $3,
-           status = CASE WHEN $4::boolean THEN 'delivered' WHEN $5::float8 IS NULL THEN 'failed' ELSE 'pending' END,
-           delivered_at = CASE WHEN $4::boolean THEN now() ELSE NULL END,
-           next_attempt_at = CASE WHEN $5::float8 IS NULL THEN next_attempt_at ELSE now() + make_interval(secs => $5::float8) END
-         WHERE id = $1 AND status = 'pending'`,
-        [a.deliveryId, a.status, a.error, a.ok, a.retryInSeconds],
-      );
+      await tx.orm.insert(webhookAttempts).values({ deliveryId: id, status: a.status, error: a.error, durationMs: a.durationMs });
+      await tx.orm
+        .update(deliveries)
+        .set({
+          attempts: sql`${deliveries.attempts} + 1`,
+          lastAttemptAt: now,
+          lastStatus: a.status,
+          lastError: a.error,
+          status: a.ok ? 'delivered' : a.retryInSeconds === null ? 'failed' : 'pending',
+          deliveredAt: a.ok ? now : null,
+          ...(a.retryInSeconds === null ? {} : { nextAttemptAt: inSeconds(a.retryInSeconds) }),
+        })
+        .where(and(eq(deliveries.id, id), eq(deliveries.status, 'pending')));
     });
   }
 
   async function nextDueInMs(): Promise<number | null> {
-    const { rows } = await db.query<{ ms: string | null }>(
-      `SELECT (extract(epoch FROM min(next_attempt_at) - now()) * 1000)::text AS ms FROM webhook_deliveries WHERE status = 'pending'`,
-    );
-    return rows[0]?.ms == null ? null : Math.max(0, Number(rows[0].ms));
+    const [row] = await db.orm
+      .select({ ms: sql<string | null>`(extract(epoch FROM min(${deliveries.nextAttemptAt}) - now()) * 1000)::text` })
+      .from(deliveries)
+      .where(eq(deliveries.status, 'pending'));
+    return row?.ms == null ? null : Math.max(0, Number(row.ms));
   }
 
-  async function deliveries(tenantId: string, endpointId: string, o: { status?: string | undefined; beforeId?: number | undefined; limit: number }) {
-    const { rows } = await db.query<{
-      id: string; event_id: string; event_type: string; status: string; attempts: number; next_attempt_at: Date; last_attempt_at: Date | null;
-      last_status: number | null; last_error: string | null; delivered_at: Date | null; created_at: Date;
-      log: Array<{ at: string; status: number | null; error: string | null; durationMs: number }> | null;
-    }>(
-      `SELECT d.id::text AS id, d.event_id::text AS event_id, d.event_type, d.status, d.attempts, d.next_attempt_at, d.last_attempt_at,
-              d.last_status, d.last_error, d.delivered_at, d.created_at,
-              (SELECT json_agg(json_build_object('at', a.at, 'status', a.status, 'error', a.error, 'durationMs', a.duration_ms) ORDER BY a.id)
-                 FROM webhook_attempts a WHERE a.delivery_id = d.id) AS log
-       FROM webhook_deliveries d
-       WHERE d.tenant_id = $1 AND d.endpoint_id = $2 AND ($3::text IS NULL OR d.status = $3) AND ($4::bigint IS NULL OR d.id < $4)
-       ORDER BY d.id DESC LIMIT $5`,
-      [tenantId, endpointId, o.status ?? null, o.beforeId ?? null, o.limit],
-    );
+  async function deliveryLog(tenantId: string, endpointId: string, o: { status?: string | undefined; beforeId?: number | undefined; limit: number }) {
+    const where: SQL[] = [eq(deliveries.tenantId, tenantId), eq(deliveries.endpointId, endpointId)];
+    if (o.status) where.push(eq(deliveries.status, o.status));
+    if (o.beforeId) where.push(lt(deliveries.id, o.beforeId));
+    const rows = await db.orm.select().from(deliveries).where(and(...where)).orderBy(desc(deliveries.id)).limit(o.limit);
+    const attempts = rows.length === 0 ? [] : await db.orm.select().from(webhookAttempts).where(inArray(webhookAttempts.deliveryId, rows.map((r) => r.id))).orderBy(asc(webhookAttempts.id));
+    const log = new Map<number, Array<{ at: string; status: number | null; error: string | null; durationMs: number }>>();
+    for (const t of attempts) {
+      const entry = { at: iso(t.at)!, status: t.status, error: t.error, durationMs: t.durationMs };
+      const list = log.get(t.deliveryId);
+      if (list) list.push(entry);
+      else log.set(t.deliveryId, [entry]);
+    }
     return rows.map((r) => ({
-      id: r.id,
-      eventId: r.event_id,
-      eventType: r.event_type,
+      id: String(r.id),
+      eventId: String(r.eventId),
+      eventType: r.eventType,
       status: r.status,
       attempts: r.attempts,
-      nextAttemptAt: r.status === 'pending' ? new Date(r.next_attempt_at).toISOString() : null,
-      lastAttemptAt: r.last_attempt_at && new Date(r.last_attempt_at).toISOString(),
-      lastStatus: r.last_status,
-      lastError: r.last_error,
-      deliveredAt: r.delivered_at && new Date(r.delivered_at).toISOString(),
-      createdAt: new Date(r.created_at).toISOString(),
-      log: (r.log ?? []).map((l) => ({ ...l, at: new Date(l.at).toISOString() })),
+      nextAttemptAt: r.status === 'pending' ? iso(r.nextAttemptAt) : null,
+      lastAttemptAt: iso(r.lastAttemptAt),
+      lastStatus: r.lastStatus,
+      lastError: r.lastError,
+      deliveredAt: iso(r.deliveredAt),
+      createdAt: iso(r.createdAt)!,
+      log: log.get(r.id) ?? [],
     }));
   }
 
   /** A failed delivery of an active endpoint, due again now (one more attempt); false if there is none. */
   async function retryFailed(tenantId: string, deliveryId: string): Promise<boolean> {
-    const { rows } = await db.query(
-      `UPDATE webhook_deliveries d SET status = 'pending', next_attempt_at = now()
-         FROM webhook_endpoints e
-        WHERE d.id = $2 AND d.tenant_id = $1 AND d.status = 'failed' AND e.id = d.endpoint_id AND e.active
-        RETURNING d.id`,
-      [tenantId, deliveryId],
-    );
+    const active = db.orm.select({ id: endpoints.id }).from(endpoints).where(eq(endpoints.active, true));
+    const rows = await db.orm
+      .update(deliveries)
+      .set({ status: 'pending', nextAttemptAt: now })
+      // The id as text cast in SQL: an 18-digit id is exact there, not in a JS number.
+      .where(and(eq(deliveries.id, sql<number>`${deliveryId}::bigint`), eq(deliveries.tenantId, tenantId), eq(deliveries.status, 'failed'), inArray(deliveries.endpointId, active)))
+      .returning({ id: deliveries.id });
     return rows.length > 0;
   }
 
-  return { createEndpoint, listEndpoints, getEndpoint, removeEndpoint, claimDue, recordAttempt, nextDueInMs, deliveries, retryFailed };
+  return { createEndpoint, listEndpoints, getEndpoint, removeEndpoint, claimDue, recordAttempt, nextDueInMs, deliveries: deliveryLog, retryFailed };
 }
 export type WebhookStore = ReturnType<typeof createWebhookStore>;
