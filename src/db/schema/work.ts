@@ -46,11 +46,11 @@ export const delegations = pgTable(
     delegatorId: text('delegator_id').notNull(),
     assigneeId: text('assignee_id').notNull(),
     /** [{ name, label, kind }] */
-    fields: jsonb('fields').notNull(),
+    fields: jsonb('fields').$type<Array<{ name: string; label: string; kind: string }>>().notNull(),
     /** field name → value when the delegation was created */
-    valuesAtCreation: jsonb('values_at_creation').notNull().default(sql`'{}'::jsonb`),
+    valuesAtCreation: jsonb('values_at_creation').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
     /** field name → value when last submitted */
-    submittedValues: jsonb('submitted_values'),
+    submittedValues: jsonb('submitted_values').$type<Record<string, unknown>>(),
     note: text('note').notNull().default(''),
     dueAt: ts('due_at'),
     status: text('status').notNull(),

@@ -1,7 +1,10 @@
-import type { Database, Queryable } from '../../db/client.js';
+import { and, asc, desc, eq, getTableColumns, inArray, or, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type { Conn, Database } from '../../db/client.js';
+import { delegationFields, delegations, users } from '../../db/schema/index.js';
 import { fieldHold, type DelegationState, type DelegationStatus } from './machine.js';
 import type { DelegationView } from './messages.js';
-import { iso } from '../../db/rows.js';
+import { iso, sqlState } from '../../db/rows.js';
 
 /** A delegation row as stored, with the two parties' display names from the directory. */
 export interface DelegationRow {
@@ -27,15 +30,22 @@ export interface DelegationRow {
   updatedAt: Date;
 }
 
-const SELECT = `SELECT d.id, d.tenant_id AS "tenantId", d.room_id AS "roomId", d.page_key AS "pageKey", d.page_url AS "pageUrl",
-  d.page_title AS "pageTitle", d.delegator_id AS "delegatorId", ud.display_name AS "delegatorName",
-  d.assignee_id AS "assigneeId", ua.display_name AS "assigneeName", d.fields, d.values_at_creation AS "valuesAtCreation",
-  d.submitted_values AS "submittedValues", d.note, d.due_at AS "dueAt", d.status, d.state, d.version,
-  d.created_at AS "createdAt", d.updated_at AS "updatedAt"
-  FROM delegations d
-  LEFT JOIN users ud ON ud.tenant_id = d.tenant_id AND ud.id = d.delegator_id
-  LEFT JOIN users ua ON ua.tenant_id = d.tenant_id AND ua.id = d.assignee_id`;
+const ud = alias(users, 'ud');
+const ua = alias(users, 'ua');
+/** A delegation with its parties' display names (null for someone the directory never saw). */
+const withNames = (q: Conn) =>
+  q.orm
+    .select({
+      ...getTableColumns(delegations),
+      delegatorName: ud.displayName,
+      assigneeName: ua.displayName,
+    })
+    .from(delegations)
+    .leftJoin(ud, and(eq(ud.tenantId, delegations.tenantId), eq(ud.id, delegations.delegatorId)))
+    .leftJoin(ua, and(eq(ua.tenantId, delegations.tenantId), eq(ua.id, delegations.assigneeId)));
 
+// status and state are the machine's: stored from DelegationState, so read back as one.
+const asRows = (rows: Array<typeof delegations.$inferSelect & { delegatorName: string | null; assigneeName: string | null }>) => rows as DelegationRow[];
 
 export function toView(r: DelegationRow): DelegationView {
   return {
@@ -83,96 +93,113 @@ export class FieldAlreadyDelegated extends Error {
 }
 
 export function createDelegationStore(db: Database) {
-  async function insert(q: Queryable, d: NewDelegation): Promise<string> {
-    const { rows } = await q.query<{ id: string }>(
-      `INSERT INTO delegations (tenant_id, room_id, page_key, page_url, page_title, delegator_id, assignee_id, fields, values_at_creation, note, due_at, status, state)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11, $12, $13::jsonb) RETURNING id`,
-      [d.tenantId, d.roomId, d.pageKey, d.pageUrl, d.pageTitle, d.delegatorId, d.assigneeId, JSON.stringify(d.fields), JSON.stringify(d.values), d.note, d.dueAt, d.state.status, JSON.stringify(d.state)],
-    );
-    const id = rows[0]!.id;
+  async function insert(q: Conn, d: NewDelegation): Promise<string> {
+    const [row] = await q.orm
+      .insert(delegations)
+      .values({
+        tenantId: d.tenantId,
+        roomId: d.roomId,
+        pageKey: d.pageKey,
+        pageUrl: d.pageUrl,
+        pageTitle: d.pageTitle,
+        delegatorId: d.delegatorId,
+        assigneeId: d.assigneeId,
+        fields: d.fields,
+        valuesAtCreation: d.values,
+        note: d.note,
+        dueAt: d.dueAt,
+        status: d.state.status,
+        state: d.state,
+      })
+      .returning({ id: delegations.id });
+    const id = row!.id;
     for (const f of d.fields) {
+      // Raw: a savepoint inside the caller's transaction around each hold.
       await q.query('SAVEPOINT hold_field');
       try {
-        await q.query(`INSERT INTO delegation_fields (delegation_id, room_id, field) VALUES ($1, $2, $3)`, [id, d.roomId, f.name]);
+        await q.orm.insert(delegationFields).values({ delegationId: id, roomId: d.roomId, field: f.name });
         await q.query('RELEASE SAVEPOINT hold_field');
       } catch (err) {
-        if ((err as { code?: string }).code === '23505') throw new FieldAlreadyDelegated(f.name);
+        if (sqlState(err) === '23505') throw new FieldAlreadyDelegated(f.name);
         throw err;
       }
     }
     return id;
   }
 
-  async function get(q: Queryable, tenantId: string, id: string, lock = false): Promise<DelegationRow | undefined> {
-    if (lock) await q.query(`SELECT 1 FROM delegations WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenantId, id]);
-    const { rows } = await q.query<DelegationRow>(`${SELECT} WHERE d.tenant_id = $1 AND d.id = $2`, [tenantId, id]);
-    return rows[0];
+  async function get(q: Conn, tenantId: string, id: string, lock = false): Promise<DelegationRow | undefined> {
+    const which = and(eq(delegations.tenantId, tenantId), eq(delegations.id, id));
+    if (lock) await q.orm.select({ id: delegations.id }).from(delegations).where(which).for('update');
+    const [row] = asRows(await withNames(q).where(which));
+    return row;
   }
 
-  async function update(q: Queryable, id: string, next: DelegationState, submittedValues?: Record<string, unknown>): Promise<void> {
-    await q.query(
-      `UPDATE delegations SET status = $2, state = $3::jsonb, version = version + 1, updated_at = now(),
-         submitted_values = COALESCE($4::jsonb, submitted_values) WHERE id = $1`,
-      [id, next.status, JSON.stringify(next), submittedValues === undefined ? null : JSON.stringify(submittedValues)],
-    );
+  async function update(q: Conn, id: string, next: DelegationState, submittedValues?: Record<string, unknown>): Promise<void> {
+    await q.orm
+      .update(delegations)
+      .set({
+        status: next.status,
+        state: next,
+        version: sql`${delegations.version} + 1`,
+        updatedAt: sql`now()`,
+        ...(submittedValues === undefined ? {} : { submittedValues }),
+      })
+      .where(eq(delegations.id, id));
   }
 
-  async function release(q: Queryable, id: string): Promise<void> {
-    await q.query(`UPDATE delegation_fields SET held = false WHERE delegation_id = $1 AND held`, [id]);
+  async function release(q: Conn, id: string): Promise<void> {
+    await q.orm.update(delegationFields).set({ held: false }).where(and(eq(delegationFields.delegationId, id), eq(delegationFields.held, true)));
   }
 
-  async function holder(q: Queryable, roomId: string, field: string): Promise<{ assigneeId: string; status: string } | undefined> {
-    const { rows } = await q.query<{ assigneeId: string; status: string }>(
-      `SELECT d.assignee_id AS "assigneeId", d.status FROM delegation_fields f JOIN delegations d ON d.id = f.delegation_id
-       WHERE f.room_id = $1 AND f.field = $2 AND f.held`,
-      [roomId, field],
-    );
-    return rows[0];
+  async function holder(q: Conn, roomId: string, field: string): Promise<{ assigneeId: string; status: string } | undefined> {
+    const [row] = await q.orm
+      .select({ assigneeId: delegations.assigneeId, status: delegations.status })
+      .from(delegationFields)
+      .innerJoin(delegations, eq(delegations.id, delegationFields.delegationId))
+      .where(and(eq(delegationFields.roomId, roomId), eq(delegationFields.field, field), eq(delegationFields.held, true)));
+    return row;
   }
 
   /** Open delegations of a room (for badges, locks and the join answer). */
   async function openInRoom(tenantId: string, roomId: string): Promise<DelegationRow[]> {
-    const { rows } = await db.query<DelegationRow>(
-      `${SELECT} WHERE d.tenant_id = $1 AND d.room_id = $2 AND d.status IN ('pending', 'accepted', 'submitted', 'rejected') ORDER BY d.created_at`,
-      [tenantId, roomId],
+    return asRows(
+      await withNames(db)
+        .where(and(eq(delegations.tenantId, tenantId), eq(delegations.roomId, roomId), inArray(delegations.status, ['pending', 'accepted', 'submitted', 'rejected'])))
+        .orderBy(asc(delegations.createdAt)),
     );
-    return rows;
   }
 
   async function list(
     tenantId: string,
     f: { userId: string; role: 'given' | 'received' | 'all'; status?: readonly string[] | undefined; roomId?: string | undefined; limit: number },
   ): Promise<DelegationRow[]> {
-    const params: unknown[] = [tenantId, f.userId];
-    const who =
-      f.role === 'given' ? 'd.delegator_id = $2' : f.role === 'received' ? 'd.assignee_id = $2' : '(d.delegator_id = $2 OR d.assignee_id = $2)';
-    let where = `d.tenant_id = $1 AND ${who}`;
-    if (f.status?.length) {
-      params.push(f.status);
-      where += ` AND d.status = ANY($${params.length}::text[])`;
-    }
-    if (f.roomId) {
-      params.push(f.roomId);
-      where += ` AND d.room_id = $${params.length}`;
-    }
-    params.push(f.limit);
-    const { rows } = await db.query<DelegationRow>(`${SELECT} WHERE ${where} ORDER BY d.updated_at DESC, d.id LIMIT $${params.length}`, params);
-    return rows;
+    const given = eq(delegations.delegatorId, f.userId);
+    const received = eq(delegations.assigneeId, f.userId);
+    const where = and(
+      eq(delegations.tenantId, tenantId),
+      f.role === 'given' ? given : f.role === 'received' ? received : or(given, received),
+      f.status?.length ? inArray(delegations.status, [...f.status]) : undefined,
+      f.roomId ? eq(delegations.roomId, f.roomId) : undefined,
+    );
+    return asRows(await withNames(db).where(where).orderBy(desc(delegations.updatedAt), asc(delegations.id)).limit(f.limit));
   }
 
   return { insert, get, update, release, holder, openInRoom, list };
 }
 export type DelegationStore = ReturnType<typeof createDelegationStore>;
 
-
 /** The held fields of a room with their open delegation (the write guard's source of truth). */
-export async function heldFields(q: Queryable, roomId: string) {
-  const { rows } = await q.query<{ field: string; delegationId: string; assigneeId: string; assigneeName: string | null; status: DelegationStatus }>(
-    `SELECT f.field, d.id AS "delegationId", d.assignee_id AS "assigneeId", u.display_name AS "assigneeName", d.status
-     FROM delegation_fields f JOIN delegations d ON d.id = f.delegation_id
-     LEFT JOIN users u ON u.tenant_id = d.tenant_id AND u.id = d.assignee_id
-     WHERE f.room_id = $1 AND f.held`,
-    [roomId],
-  );
-  return rows;
+export async function heldFields(q: Conn, roomId: string) {
+  return q.orm
+    .select({
+      field: delegationFields.field,
+      delegationId: delegations.id,
+      assigneeId: delegations.assigneeId,
+      assigneeName: users.displayName,
+      status: sql<DelegationStatus>`${delegations.status}`,
+    })
+    .from(delegationFields)
+    .innerJoin(delegations, eq(delegations.id, delegationFields.delegationId))
+    .leftJoin(users, and(eq(users.tenantId, delegations.tenantId), eq(users.id, delegations.assigneeId)))
+    .where(and(eq(delegationFields.roomId, roomId), eq(delegationFields.held, true)));
 }
