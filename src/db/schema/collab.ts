@@ -150,10 +150,10 @@ export const notifications = pgTable(
     urgent: boolean('urgent').notNull().default(false),
     title: text('title').notNull(),
     body: text('body').notNull().default(''),
-    link: jsonb('link').notNull().default(sql`'{}'::jsonb`),
+    link: jsonb('link').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
     actorType: text('actor_type').notNull(),
     actorId: text('actor_id').notNull(),
-    data: jsonb('data').notNull().default(sql`'{}'::jsonb`),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
     /** pending → live | held; held → released (see notifications/rules.ts). */
     delivery: text('delivery').notNull().default('pending'),
     deliveredAt: timestamp('delivered_at', { withTimezone: true }),

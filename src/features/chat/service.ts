@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SendLimit } from '../../auth/send-limit.js';
-import type { Database, Queryable } from '../../db/client.js';
+import type { Conn, Database } from '../../db/client.js';
 import { createGroupCommit } from '../../db/group-commit.js';
 import { AppError } from '../../errors.js';
 import type { Broadcast } from '../../ports/broadcast.js';
@@ -126,7 +126,7 @@ export function createChat(deps: {
    * webhook deliveries; then notifications for the few that mention someone or reply in a thread.
    * Returns the event of each message written; a job without one was a resend.
    */
-  async function writeBatch(tx: Queryable, jobs: Job[]): Promise<Map<Job, TandemEvent>> {
+  async function writeBatch(tx: Conn, jobs: Job[]): Promise<Map<Job, TandemEvent>> {
     // Thread roots first, like edits and reactions (message row, then the room's position), so
     // a reply and a reaction on its root never wait for each other in opposite orders.
     const roots = [...new Set(jobs.flatMap((j) => (j.root ? [j.root.id] : [])))];
@@ -240,7 +240,7 @@ export function createChat(deps: {
     return leaders.length;
   }
 
-  async function notifyFor(tx: Queryable, ref: RoomRef, author: Author, m: ChatMessage, mentions: string[], root: ChatMessage | undefined, onlyNew?: string[]) {
+  async function notifyFor(tx: Conn, ref: RoomRef, author: Author, m: ChatMessage, mentions: string[], root: ChatMessage | undefined, onlyNew?: string[]) {
     const link = { roomId: ref.roomId, pageKey: ref.pageKey };
     const told = new Set<string>([author.id]);
     for (const userId of onlyNew ?? mentions) {

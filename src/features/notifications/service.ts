@@ -1,7 +1,7 @@
 /**
  * The per-user notification inbox with live delivery.
  *
- *   app.notifications.notify(q: Queryable, n: {
+ *   app.notifications.notify(q: Conn, n: {
  *     tenantId: string; userId: string;
  *     type: 'mention' | 'reply' | 'comment' | 'delegation' | 'assistance' | 'record_changed';
  *     urgent?: boolean; title: string; body?: string;
@@ -23,7 +23,7 @@
  */
 import type { Logger } from '../../ports/log.js';
 import type { Broadcast } from '../../ports/broadcast.js';
-import type { Database, Queryable } from '../../db/client.js';
+import type { Conn, Database } from '../../db/client.js';
 import { AppError } from '../../errors.js';
 import type { Events } from '../events/service.js';
 import { createLoop } from '../events/wake.js';
@@ -62,7 +62,7 @@ export function createNotifications(deps: {
     }
   };
 
-  async function notify(q: Queryable, n: NewNotification): Promise<Notification> {
+  async function notify(q: Conn, n: NewNotification): Promise<Notification> {
     if (!NOTIFICATION_TYPES.includes(n.type)) throw new AppError('validation_failed', `Unknown notification type "${n.type}"`);
     if (!n.title || n.title.length > 300) throw new AppError('validation_failed', 'A notification title is 1-300 characters');
     if ((n.body ?? '').length > 4000) throw new AppError('validation_failed', 'A notification body is at most 4000 characters');
@@ -82,8 +82,8 @@ export function createNotifications(deps: {
     return item;
   }
 
-  const emit = (r: { tenant_id: string; user_id: string }, item: Notification) =>
-    deps.broadcast.send({ tenantId: r.tenant_id, users: [r.user_id] }, 'notification', item);
+  const emit = (r: { tenantId: string; userId: string }, item: Notification) =>
+    deps.broadcast.send({ tenantId: r.tenantId, users: [r.userId] }, 'notification', item);
 
   /**
    * Settles pending notifications: live ones go to the user's tabs, dnd holds the rest. Either
@@ -92,13 +92,13 @@ export function createNotifications(deps: {
    */
   const deliverLoop = createLoop(
     async () => {
-      const settled = await store.claimPending(200, async (r) => deliveryFor(r, await statusOf(r.tenant_id, r.user_id)));
-      const users = new Map<string, { tenant_id: string; user_id: string }>();
+      const settled = await store.claimPending(200, async (r) => deliveryFor(r, await statusOf(r.tenantId, r.userId)));
+      const users = new Map<string, { tenantId: string; userId: string }>();
       for (const r of settled) {
         if (r.delivery === 'live') emit(r, toNotification(r));
-        users.set(`${r.tenant_id}\u0000${r.user_id}`, r);
+        users.set(`${r.tenantId}\u0000${r.userId}`, r);
       }
-      for (const u of users.values()) deps.broadcast.send({ tenantId: u.tenant_id, users: [u.user_id] }, 'notifications:unread', { unread: await store.unreadCount(u.tenant_id, u.user_id) });
+      for (const u of users.values()) deps.broadcast.send({ tenantId: u.tenantId, users: [u.userId] }, 'notifications:unread', { unread: await store.unreadCount(u.tenantId, u.userId) });
       return settled.length === 200;
     },
     log,
