@@ -1,5 +1,8 @@
 import type { RoomPermissions } from '../../auth/permissions.js';
-import type { Database, Queryable } from '../../db/client.js';
+import { and, arrayOverlaps, asc, count, desc, eq, inArray, isNotNull, or, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type { Conn, Database } from '../../db/client.js';
+import { assistanceRequests, routingCursors, users } from '../../db/schema/index.js';
 import type { AssistanceState, AssistanceStatus } from './machine.js';
 import type { AssistanceView } from './messages.js';
 import { iso } from '../../db/rows.js';
@@ -29,13 +32,42 @@ export interface AssistanceRow {
   resolvedAt: Date | null;
 }
 
-const SELECT = `SELECT a.id, a.tenant_id AS "tenantId", a.room_id AS "roomId", a.page_key AS "pageKey", a.page_url AS "pageUrl",
-  a.page_title AS "pageTitle", a.field, a.message, a.urgency, a.topic, a.requester_id AS "requesterId", ur.display_name AS "requesterName",
-  a.helper_id AS "helperId", uh.display_name AS "helperName", a.status, a.state, a.tried, a.offers,
-  a.created_at AS "createdAt", a.first_offered_at AS "firstOfferedAt", a.accepted_at AS "acceptedAt", a.resolved_at AS "resolvedAt"
-  FROM assistance_requests a
-  LEFT JOIN users ur ON ur.tenant_id = a.tenant_id AND ur.id = a.requester_id
-  LEFT JOIN users uh ON uh.tenant_id = a.tenant_id AND uh.id = a.helper_id`;
+const ur = alias(users, 'ur');
+const uh = alias(users, 'uh');
+const a = assistanceRequests;
+/** A request with the requester's and helper's display names (null for someone the directory never saw). */
+const withNames = (q: Conn) =>
+  q.orm
+    .select({
+      id: a.id,
+      tenantId: a.tenantId,
+      roomId: a.roomId,
+      pageKey: a.pageKey,
+      pageUrl: a.pageUrl,
+      pageTitle: a.pageTitle,
+      field: a.field,
+      message: a.message,
+      urgency: a.urgency,
+      topic: a.topic,
+      requesterId: a.requesterId,
+      requesterName: ur.displayName,
+      helperId: a.helperId,
+      helperName: uh.displayName,
+      status: a.status,
+      state: a.state,
+      tried: a.tried,
+      offers: a.offers,
+      createdAt: a.createdAt,
+      firstOfferedAt: a.firstOfferedAt,
+      acceptedAt: a.acceptedAt,
+      resolvedAt: a.resolvedAt,
+    })
+    .from(a)
+    .leftJoin(ur, and(eq(ur.tenantId, a.tenantId), eq(ur.id, a.requesterId)))
+    .leftJoin(uh, and(eq(uh.tenantId, a.tenantId), eq(uh.id, a.helperId)));
+
+// urgency, status and state are the machine's: stored from AssistanceState, so read back as one.
+const asRows = (rows: Awaited<ReturnType<typeof withNames>>) => rows as AssistanceRow[];
 
 const ms = (d: Date | null) => (d === null ? null : new Date(d).getTime());
 
@@ -71,74 +103,83 @@ export function toAssistanceView(r: AssistanceRow): AssistanceView {
   };
 }
 
+const now = sql`now()`;
+
 export function createAssistanceStore(db: Database) {
   async function insert(
-    q: Queryable,
+    q: Conn,
     r: { tenantId: string; roomId: string; pageKey: string; pageUrl: string; pageTitle: string; field: string | null; message: string; urgency: string; topic: string | null; requesterId: string },
   ): Promise<string> {
-    const { rows } = await q.query<{ id: string }>(
-      `INSERT INTO assistance_requests (tenant_id, room_id, page_key, page_url, page_title, field, message, urgency, topic, requester_id, status, state)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', '{"status":"open"}'::jsonb) RETURNING id`,
-      [r.tenantId, r.roomId, r.pageKey, r.pageUrl, r.pageTitle, r.field, r.message, r.urgency, r.topic, r.requesterId],
-    );
-    return rows[0]!.id;
+    const [row] = await q.orm
+      .insert(a)
+      .values({ ...r, status: 'open', state: { status: 'open' } })
+      .returning({ id: a.id });
+    return row!.id;
   }
 
-  async function get(q: Queryable, tenantId: string, id: string, lock = false): Promise<AssistanceRow | undefined> {
-    if (lock) await q.query(`SELECT 1 FROM assistance_requests WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenantId, id]);
-    const { rows } = await q.query<AssistanceRow>(`${SELECT} WHERE a.tenant_id = $1 AND a.id = $2`, [tenantId, id]);
-    return rows[0];
+  async function get(q: Conn, tenantId: string, id: string, lock = false): Promise<AssistanceRow | undefined> {
+    const which = and(eq(a.tenantId, tenantId), eq(a.id, id));
+    if (lock) await q.orm.select({ id: a.id }).from(a).where(which).for('update');
+    const [row] = asRows(await withNames(q).where(which));
+    return row;
   }
 
   /** Stores the next state; the timestamps of the lifecycle are set once, by the database clock. */
-  async function update(q: Queryable, id: string, s: AssistanceState, tried: string[]): Promise<void> {
+  async function update(q: Conn, id: string, s: AssistanceState, tried: string[]): Promise<void> {
     const helper = s.status === 'offered' || s.status === 'accepted' || s.status === 'resolved' ? s.helperId : null;
-    await q.query(
-      `UPDATE assistance_requests SET status = $2, state = $3::jsonb, helper_id = $4, tried = $5::text[], version = version + 1, updated_at = now(),
-         offers = offers + (CASE WHEN $2 = 'offered' THEN 1 ELSE 0 END),
-         first_offered_at = CASE WHEN $2 = 'offered' THEN COALESCE(first_offered_at, now()) ELSE first_offered_at END,
-         accepted_at = CASE WHEN $2 = 'accepted' THEN now() ELSE accepted_at END,
-         resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE resolved_at END,
-         cancelled_at = CASE WHEN $2 = 'cancelled' THEN now() ELSE cancelled_at END
-       WHERE id = $1`,
-      [id, s.status, JSON.stringify(s), helper, tried],
-    );
+    await q.orm
+      .update(a)
+      .set({
+        status: s.status,
+        state: s,
+        helperId: helper,
+        tried,
+        version: sql`${a.version} + 1`,
+        updatedAt: now,
+        ...(s.status === 'offered' ? { offers: sql`${a.offers} + 1`, firstOfferedAt: sql`COALESCE(${a.firstOfferedAt}, now())` } : {}),
+        ...(s.status === 'accepted' ? { acceptedAt: now } : {}),
+        ...(s.status === 'resolved' ? { resolvedAt: now } : {}),
+        ...(s.status === 'cancelled' ? { cancelledAt: now } : {}),
+      })
+      .where(eq(a.id, id));
   }
 
   /** Requests each helper holds now (offered or accepted). */
-  async function loads(q: Queryable, tenantId: string): Promise<Map<string, number>> {
-    const { rows } = await q.query<{ helperId: string; n: number }>(
-      `SELECT helper_id AS "helperId", count(*)::int AS n FROM assistance_requests
-       WHERE tenant_id = $1 AND status IN ('offered', 'accepted') AND helper_id IS NOT NULL GROUP BY helper_id`,
-      [tenantId],
-    );
+  async function loads(q: Conn, tenantId: string): Promise<Map<string, number>> {
+    const rows = await q.orm
+      .select({ helperId: sql<string>`${a.helperId}`, n: count() })
+      .from(a)
+      .where(and(eq(a.tenantId, tenantId), inArray(a.status, ['offered', 'accepted']), isNotNull(a.helperId)))
+      .groupBy(a.helperId);
     return new Map(rows.map((r) => [r.helperId, r.n]));
   }
 
   /** Who accepted requests on this record before, most recent first. */
-  async function pastHelpers(q: Queryable, tenantId: string, pageKey: string): Promise<string[]> {
-    const { rows } = await q.query<{ helperId: string }>(
-      `SELECT helper_id AS "helperId" FROM assistance_requests WHERE tenant_id = $1 AND page_key = $2 AND accepted_at IS NOT NULL AND helper_id IS NOT NULL
-       ORDER BY accepted_at DESC LIMIT 20`,
-      [tenantId, pageKey],
-    );
+  async function pastHelpers(q: Conn, tenantId: string, pageKey: string): Promise<string[]> {
+    const rows = await q.orm
+      .select({ helperId: sql<string>`${a.helperId}` })
+      .from(a)
+      .where(and(eq(a.tenantId, tenantId), eq(a.pageKey, pageKey), isNotNull(a.acceptedAt), isNotNull(a.helperId)))
+      .orderBy(desc(a.acceptedAt))
+      .limit(20);
     return [...new Set(rows.map((r) => r.helperId))];
   }
 
-  async function cursors(q: Queryable, tenantId: string): Promise<Record<string, string>> {
-    const { rows } = await q.query<{ tier: string; userId: string }>(`SELECT tier, user_id AS "userId" FROM routing_cursors WHERE tenant_id = $1`, [tenantId]);
+  async function cursors(q: Conn, tenantId: string): Promise<Record<string, string>> {
+    const rows = await q.orm.select({ tier: routingCursors.tier, userId: routingCursors.userId }).from(routingCursors).where(eq(routingCursors.tenantId, tenantId));
     return Object.fromEntries(rows.map((r) => [r.tier, r.userId]));
   }
 
-  async function setCursor(q: Queryable, tenantId: string, tier: string, userId: string): Promise<void> {
-    await q.query(
-      `INSERT INTO routing_cursors (tenant_id, tier, user_id) VALUES ($1, $2, $3) ON CONFLICT (tenant_id, tier) DO UPDATE SET user_id = EXCLUDED.user_id`,
-      [tenantId, tier, userId],
-    );
+  async function setCursor(q: Conn, tenantId: string, tier: string, userId: string): Promise<void> {
+    await q.orm
+      .insert(routingCursors)
+      .values({ tenantId, tier, userId })
+      .onConflictDoUpdate({ target: [routingCursors.tenantId, routingCursors.tier], set: { userId } });
   }
 
   /** Loads, past helpers on this record and round-robin cursors, in one round trip. */
-  async function routingContext(q: Queryable, tenantId: string, pageKey: string) {
+  async function routingContext(q: Conn, tenantId: string, pageKey: string) {
+    // Raw: three aggregates in one statement (one round trip inside the routing transaction); the builder needs three.
     const { rows } = await q.query<{ loads: Record<string, number> | null; past: string[] | null; cursors: Record<string, string> | null }>(
       `SELECT
          (SELECT jsonb_object_agg(helper_id, n) FROM (SELECT helper_id, count(*)::int AS n FROM assistance_requests
@@ -153,33 +194,21 @@ export function createAssistanceStore(db: Database) {
   }
 
   async function list(tenantId: string, f: { status?: readonly string[] | undefined; requesterId?: string | undefined; helperId?: string | undefined; limit: number }) {
-    const params: unknown[] = [tenantId];
-    let where = 'a.tenant_id = $1';
-    if (f.status?.length) {
-      params.push(f.status);
-      where += ` AND a.status = ANY($${params.length}::text[])`;
-    }
-    if (f.requesterId) {
-      params.push(f.requesterId);
-      where += ` AND a.requester_id = $${params.length}`;
-    }
-    if (f.helperId) {
-      params.push(f.helperId);
-      where += ` AND a.helper_id = $${params.length}`;
-    }
-    params.push(f.limit);
-    const { rows } = await db.query<AssistanceRow>(`${SELECT} WHERE ${where} ORDER BY a.created_at DESC, a.id LIMIT $${params.length}`, params);
-    return rows;
+    const where = and(
+      eq(a.tenantId, tenantId),
+      f.status?.length ? inArray(a.status, [...f.status]) : undefined,
+      f.requesterId ? eq(a.requesterId, f.requesterId) : undefined,
+      f.helperId ? eq(a.helperId, f.helperId) : undefined,
+    );
+    return asRows(await withNames(db).where(where).orderBy(desc(a.createdAt), asc(a.id)).limit(f.limit));
   }
 
   /** Helpers, experts and fallback users of a tenant: everyone routing may consider. */
-  async function candidates(q: Queryable, tenantId: string, roles: string[]) {
-    const { rows } = await q.query<{ userId: string; name: string; roles: string[]; expertise: string[]; perms: RoomPermissions }>(
-      `SELECT id AS "userId", display_name AS name, roles, expertise, perms FROM users
-       WHERE tenant_id = $1 AND (cardinality(expertise) > 0 OR roles && $2::text[])`,
-      [tenantId, roles],
-    );
-    return rows;
+  async function candidates(q: Conn, tenantId: string, roles: string[]): Promise<Array<{ userId: string; name: string; roles: string[]; expertise: string[]; perms: RoomPermissions }>> {
+    return q.orm
+      .select({ userId: users.id, name: users.displayName, roles: users.roles, expertise: users.expertise, perms: users.perms })
+      .from(users)
+      .where(and(eq(users.tenantId, tenantId), or(sql`cardinality(${users.expertise}) > 0`, roles.length ? arrayOverlaps(users.roles, roles) : undefined)));
   }
 
   return { insert, get, update, loads, pastHelpers, cursors, routingContext, setCursor, list, candidates };
