@@ -18,6 +18,7 @@
 // the transform to the server, which does the work it does for real clients. Editors read only the
 // versions out of the raw frames (no JSON.parse); two per document (five in the hot one) parse
 // deliveries in full and give the delivery latencies.
+import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { type BenchServer, cpuTicks, createBenchDatabase, median, mintToken, pct, pinGenerator, rssKb, sleep, startServer } from '../lib.js';
@@ -31,6 +32,8 @@ const SCALE = Number(process.env.BENCH_COEDIT_SCALE ?? 1);
 /** Comma-separated load names to run (default all). */
 const ONLY = process.env.BENCH_COEDIT_LOADS?.split(',');
 const INITIAL_LEN = 2048;
+/** `pglite`: the embedded default (no DATABASE_URL) instead of the loopback PostgreSQL; its CPU is the server's. */
+const EMBEDDED = process.env.BENCH_COEDIT_DB === 'pglite';
 const LOADS = [
   { name: '50x20@500', rooms: 50, perRoom: 20, rate: 0.5 },
   { name: '50x20@1000', rooms: 50, perRoom: 20, rate: 1 },
@@ -64,6 +67,12 @@ async function pgBackends(admin: pg.Client, name: string): Promise<number[]> {
   const { rows } = await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [name]);
   return rows.map((r) => r.pid);
 }
+/** Committed transactions of database `name` so far (every statement outside a transaction is one). */
+async function xacts(admin: pg.Client, name: string): Promise<number> {
+  const { rows } = await admin.query<{ n: string }>(`SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = $1`, [name]);
+  return Number(rows[0]?.n ?? NaN);
+}
+
 /** CPU ticks by backend pid; a backend that ended is missing. */
 const ticksOf = (pids: number[]) => {
   const out = new Map<number, number>();
@@ -96,7 +105,9 @@ export default async function coeditBench(): Promise<BenchReport> {
   const editors: Editor[] = [];
   const initial = 'lorem ipsum '.repeat(Math.ceil(INITIAL_LEN / 12)).slice(0, INITIAL_LEN);
   try {
-    server = await startServer({ RATE_LIMIT_PER_MINUTE: '1000000', REDIS_URL: '', DATABASE_URL: db.url }, { nodeArgs: (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean) });
+    const dbEnv: Record<string, string> = EMBEDDED ? { DATABASE_URL: '', DATA_DIR: `/tmp/tandem-bench-pglite-${process.pid}` } : { DATABASE_URL: db.url };
+    if (EMBEDDED) notes.push('embedded PGlite (BENCH_COEDIT_DB=pglite): the database runs inside the server process, its CPU is in the server figure');
+    server = await startServer({ RATE_LIMIT_PER_MINUTE: '1000000', REDIS_URL: '', ...dbEnv }, { nodeArgs: (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean) });
     await admin.connect();
     const base = server.url;
     const pid = server.pid;
@@ -149,8 +160,11 @@ export default async function coeditBench(): Promise<BenchReport> {
           }),
         );
       }
+      let lost = 0;
       const send = (e: Editor) => {
         if (e.sending || e.keys.length === 0) return;
+        // A connection the server dropped (e.g. pings missed while its event loop was blocked): counted, not fatal.
+        if (!e.socket.isConnected) return void (lost++ === 0 && notes.push(`${load.name}: a connection was lost (${e.socket.closeReason})`));
         const keys = e.keys;
         e.keys = [];
         const pos = Math.floor(Math.random() * INITIAL_LEN);
@@ -168,7 +182,7 @@ export default async function coeditBench(): Promise<BenchReport> {
           send(e);
         });
       };
-      type Run = { keys: number; keysAcked: number; ops: number; ackP50: number; ackP99: number; delP50: number; delP99: number; perTx: number; txMs: number; framesPerOp: number; srvMsPerOp: number; pgMsPerOp: number; srvCpu: number; genCpu: number };
+      type Run = { keys: number; keysAcked: number; ops: number; ackP50: number; ackP99: number; delP50: number; delP99: number; perTx: number; txMs: number; framesPerOp: number; xactPerOp: number; srvMsPerOp: number; pgMsPerOp: number; srvCpu: number; genCpu: number };
       const runs: Run[] = [];
       for (let run = 0; run < RUNS; run++) {
         ackLat.length = 0;
@@ -179,6 +193,7 @@ export default async function coeditBench(): Promise<BenchReport> {
         const tx0 = await metric(base, 'tandem_oplog_transactions_total');
         const cs0 = await metric(base, 'tandem_oplog_commit_seconds_total');
         const pg0 = ticksOf(await pgBackends(admin, dbName));
+        const xact0 = await xacts(admin, dbName);
         frames = 0;
         const srv0 = cpuTicks(pid);
         const keysEach = Math.max(1, Math.round(RUN_SECONDS * load.rate));
@@ -215,6 +230,7 @@ export default async function coeditBench(): Promise<BenchReport> {
         const commitS = (await metric(base, 'tandem_oplog_commit_seconds_total')) - cs0;
         const srvTicks = cpuTicks(pid) - srv0;
         const pgTicks = ticksBetween(pg0, ticksOf(await pgBackends(admin, dbName)));
+        const xactN = (await xacts(admin, dbName)) - xact0;
         runs.push({
           keys: schedule.length / spanS,
           keysAcked: keysAcked / spanS,
@@ -227,6 +243,7 @@ export default async function coeditBench(): Promise<BenchReport> {
           txMs: (commitS * 1000) / Math.max(1, txs),
           // field:ops messages the editors received per op committed (each op reaches perRoom - 1 others and its sender).
           framesPerOp: frames / Math.max(1, ops),
+          xactPerOp: xactN / Math.max(1, ops),
           // Ticks are 10 ms: per op in ms is ticks × 10 / ops.
           srvMsPerOp: (srvTicks * 10) / Math.max(1, ops),
           pgMsPerOp: (pgTicks * 10) / Math.max(1, ops),
@@ -241,6 +258,7 @@ export default async function coeditBench(): Promise<BenchReport> {
       figures[`${p} delivery p50 / p99 ms`] = `${m('delP50').toFixed(2)} / ${m('delP99').toFixed(2)}`;
       figures[`${p} ops per transaction, ms per transaction`] = `${m('perTx').toFixed(1)}, ${m('txMs').toFixed(2)}`;
       figures[`${p} field:ops messages received per op`] = `${m('framesPerOp').toFixed(2)} (${load.perRoom} editors per document)`;
+      if (!EMBEDDED) figures[`${p} Postgres transactions per op (pg_stat_database, all statements)`] = m('xactPerOp').toFixed(3);
       figures[`${p} CPU per op ms: server / Postgres`] = `${m('srvMsPerOp').toFixed(3)} / ${m('pgMsPerOp').toFixed(3)}`;
       figures[`${p} server / generator CPU`] = `${(m('srvCpu') * 100).toFixed(0)}% / ${(m('genCpu') * 100).toFixed(0)}%`;
       figures[`${p} server RSS MB`] = (rssKb(pid) / 1024).toFixed(0);
@@ -269,5 +287,6 @@ export default async function coeditBench(): Promise<BenchReport> {
     await admin.end().catch(() => undefined);
     await server?.stop();
     await db.drop();
+    if (EMBEDDED) rmSync(`/tmp/tandem-bench-pglite-${process.pid}`, { recursive: true, force: true });
   }
 }

@@ -186,6 +186,7 @@ export function createChat(deps: {
   const gc = createGroupCommit<Queued>({
     name: 'chat',
     maxBatch: 500,
+    gather: db.kind === 'pglite',
     log: deps.log,
     commit: commitBatch,
     parts: (batch) => batch.map((j) => [j]),

@@ -117,6 +117,7 @@ export function createOpLog(db: Database, store: FieldStore, opts: OpLogOptions)
     name: 'op-log',
     maxBatch: opts.maxBatchOps,
     maxWaitMs: opts.maxWaitMs,
+    gather: db.kind === 'pglite',
     log: opts.log,
     commit: commitBatch,
     // A failed batch: every field in it reloads from the log and re-accepts its ops (dedup finds any that did commit).
