@@ -18,7 +18,7 @@
  *   app.events.onWake(fn) — dispatchers subscribe; fn(tenantId | null).
  */
 import type { Logger } from '../../ports/log.js';
-import type { Database, Queryable } from '../../db/client.js';
+import type { Conn, Database, Queryable } from '../../db/client.js';
 import * as store from './store.js';
 import type { PublishInput, TandemEvent, TenantCursor } from './store.js';
 import type { Waker } from './wake.js';
@@ -54,7 +54,7 @@ export function createEvents(db: Database, waker: Waker, opts: { retentionSecond
   }
 
   /** Takes the room's next log position inside `q`'s transaction (for rows that must carry it, e.g. messages). */
-  const nextRoomSeq = (q: Queryable, roomId: string) => store.nextSeq(q, store.roomSeqKey(roomId));
+  const nextRoomSeq = (q: Conn, roomId: string) => store.nextSeq(q, store.roomSeqKey(roomId));
 
   /**
    * The room's events after `afterSeq`. `complete` is false when older events were pruned

@@ -1,6 +1,7 @@
-import type { Queryable } from '../../db/client.js';
+import { and, asc, eq, gt, inArray, lt, min, notExists, sql } from 'drizzle-orm';
+import type { Conn, Queryable } from '../../db/client.js';
 import { iso } from '../../db/rows.js';
-import type { events } from '../../db/schema/index.js';
+import { events, streamSeqs, webhookDeliveries } from '../../db/schema/index.js';
 
 export interface EventActor {
   type: 'user' | 'app' | 'system';
@@ -62,12 +63,13 @@ export interface TenantCursor {
  * Next value of a gap-free counter. The row lock is held until the caller's transaction ends,
  * so values commit in order: seeing n means every m < n is visible too.
  */
-export async function nextSeq(q: Queryable, key: string): Promise<number> {
-  const { rows } = await q.query<{ seq: string }>(
-    `INSERT INTO stream_seqs (key, seq) VALUES ($1, 1) ON CONFLICT (key) DO UPDATE SET seq = stream_seqs.seq + 1 RETURNING seq`,
-    [key],
-  );
-  return Number(rows[0]!.seq);
+export async function nextSeq(q: Conn, key: string): Promise<number> {
+  const [row] = await q.orm
+    .insert(streamSeqs)
+    .values({ key, seq: 1 })
+    .onConflictDoUpdate({ target: streamSeqs.key, set: { seq: sql`${streamSeqs.seq} + 1` } })
+    .returning({ seq: streamSeqs.seq });
+  return row!.seq;
 }
 
 export const roomSeqKey = (roomId: string) => `r:${roomId}`;
@@ -77,6 +79,8 @@ export const roomSeqKey = (roomId: string) => `r:${roomId}`;
  * delivery per subscribed endpoint (the outbox). Returns the writing transaction's id, which the
  * commit watcher (wake.ts) follows. No NOTIFY here: Postgres serializes the commits of every
  * transaction that issued one, which would cap the whole system at one commit at a time.
+ * Raw SQL on purpose: three data-modifying CTEs (position, event, outbox) in one round trip on
+ * every publish, inside the caller's transaction; the builder would take three.
  */
 export async function insertEvent(q: Queryable, e: PublishInput, roomSeq: number | null): Promise<{ event: TandemEvent; tx: string }> {
   const { rows } = await q.query<EventRow>(
@@ -110,6 +114,8 @@ export async function insertEvent(q: Queryable, e: PublishInput, roomSeq: number
  * room position (`roomSeq`), taken by the caller in the same transaction (chat takes a whole
  * batch's positions at once); events outside rooms pass roomId null. Returns the transaction id
  * for the commit watcher.
+ * Raw SQL on purpose: it is the event statement of chat's group commit (`npm run bench 30`), the
+ * same multi-row `unnest` shape as chat's and the op log's batch inserts.
  */
 export async function insertEvents(q: Queryable, es: Array<PublishInput & { roomSeq: number | null }>): Promise<{ events: TandemEvent[]; tx: string }> {
   const { rows } = await q.query<{ id: string; room_seq: string | null; created_at: Date | string; tx: string }>(
@@ -163,82 +169,87 @@ export async function insertEvents(q: Queryable, es: Array<PublishInput & { room
 }
 
 /** A room's log after `afterSeq`, in order. Room positions commit in order, so no horizon is needed. */
-export async function readRoom(q: Queryable, tenantId: string, roomId: string, afterSeq: number, limit: number): Promise<TandemEvent[]> {
-  const { rows } = await q.query<EventRow>(
-    `SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND room_id = $2 AND room_seq > $3 ORDER BY room_seq LIMIT $4`,
-    [tenantId, roomId, afterSeq, limit],
-  );
+export async function readRoom(q: Conn, tenantId: string, roomId: string, afterSeq: number, limit: number): Promise<TandemEvent[]> {
+  const rows = await q.orm
+    .select()
+    .from(events)
+    .where(and(eq(events.tenantId, tenantId), eq(events.roomId, roomId), gt(events.roomSeq, afterSeq)))
+    .orderBy(asc(events.roomSeq))
+    .limit(limit);
   return rows.map(toEvent);
 }
 
-export async function roomHead(q: Queryable, roomId: string): Promise<number> {
-  const { rows } = await q.query<{ seq: string }>(`SELECT seq FROM stream_seqs WHERE key = $1`, [roomSeqKey(roomId)]);
-  return rows[0] ? Number(rows[0].seq) : 0;
+export async function roomHead(q: Conn, roomId: string): Promise<number> {
+  const [row] = await q.orm.select({ seq: streamSeqs.seq }).from(streamSeqs).where(eq(streamSeqs.key, roomSeqKey(roomId)));
+  return row?.seq ?? 0;
 }
 
-export async function oldestRoomSeq(q: Queryable, roomId: string): Promise<number | null> {
-  const { rows } = await q.query<{ s: string | null }>(`SELECT min(room_seq) AS s FROM events WHERE room_id = $1`, [roomId]);
-  return rows[0]?.s == null ? null : Number(rows[0].s);
+export async function oldestRoomSeq(q: Conn, roomId: string): Promise<number | null> {
+  const [row] = await q.orm.select({ s: min(events.roomSeq) }).from(events).where(eq(events.roomId, roomId));
+  return row?.s ?? null;
 }
+
+/** Commit horizon: every transaction older than this one has ended (committed or not). */
+const horizon = sql`pg_snapshot_xmin(pg_current_snapshot())`;
 
 /**
  * A tenant's log after a cursor, ordered by (transaction id, id). Only events of transactions
  * older than every transaction still running are returned: nothing can later appear before a
  * position already handed out, so a cursor never skips an event that commits late.
  */
-export async function readTenant(q: Queryable, tenantId: string, after: TenantCursor, limit: number): Promise<Array<TandemEvent & { cursor: TenantCursor }>> {
-  const { rows } = await q.query<EventRow & { tx: string }>(
-    `SELECT ${EVENT_COLUMNS}, tx::text AS tx FROM events
-     WHERE tenant_id = $1 AND (tx, id) > ($2::xid8, $3::bigint) AND tx < pg_snapshot_xmin(pg_current_snapshot())
-     ORDER BY tx, id LIMIT $4`,
-    [tenantId, after.tx, after.id, limit],
-  );
-  return rows.map((r) => ({ ...toEvent(r), cursor: { tx: r.tx, id: Number(r.id) } }));
+export async function readTenant(q: Conn, tenantId: string, after: TenantCursor, limit: number): Promise<Array<TandemEvent & { cursor: TenantCursor }>> {
+  const rows = await q.orm
+    .select()
+    .from(events)
+    .where(and(eq(events.tenantId, tenantId), sql`(${events.tx}, ${events.id}) > (${after.tx}::xid8, ${after.id}::bigint)`, lt(events.tx, horizon)))
+    .orderBy(asc(events.tx), asc(events.id))
+    .limit(limit);
+  return rows.map((r) => ({ ...toEvent(r), cursor: { tx: r.tx, id: r.id } }));
 }
 
 /** The cursor just before anything not yet visible: a fresh subscriber starts here. */
 export async function currentCursor(q: Queryable): Promise<TenantCursor> {
+  // Raw: no table, only the snapshot function.
   const { rows } = await q.query<{ tx: string }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS tx`);
   return { tx: rows[0]!.tx, id: 0 };
 }
 
 /** Where to resume after event `eventId` of this tenant; undefined if it is unknown (or pruned). */
-export async function cursorOf(q: Queryable, tenantId: string, eventId: string): Promise<TenantCursor | undefined> {
+export async function cursorOf(q: Conn, tenantId: string, eventId: string): Promise<TenantCursor | undefined> {
   if (!/^\d{1,18}$/.test(eventId)) return undefined;
-  const { rows } = await q.query<{ tx: string; id: string }>(`SELECT tx::text AS tx, id::text AS id FROM events WHERE tenant_id = $1 AND id = $2`, [
-    tenantId,
-    eventId,
-  ]);
-  return rows[0] ? { tx: rows[0].tx, id: Number(rows[0].id) } : undefined;
+  // The id cast in SQL: an 18-digit id is exact there, not in a JS number.
+  const [row] = await q.orm
+    .select({ tx: events.tx, id: events.id })
+    .from(events)
+    .where(and(eq(events.tenantId, tenantId), eq(events.id, sql<number>`${eventId}::bigint`)));
+  return row;
 }
 
-export async function oldestCursor(q: Queryable, tenantId: string): Promise<TenantCursor> {
-  const { rows } = await q.query<{ tx: string; id: string }>(
-    `SELECT tx::text AS tx, id::text AS id FROM events WHERE tenant_id = $1 ORDER BY tx, id LIMIT 1`,
-    [tenantId],
-  );
+export async function oldestCursor(q: Conn, tenantId: string): Promise<TenantCursor> {
+  const [row] = await q.orm.select({ tx: events.tx, id: events.id }).from(events).where(eq(events.tenantId, tenantId)).orderBy(asc(events.tx), asc(events.id)).limit(1);
   // Just before the oldest retained event.
-  return rows[0] ? { tx: rows[0].tx, id: Number(rows[0].id) - 1 } : { tx: '0', id: 0 };
+  return row ? { tx: row.tx, id: row.id - 1 } : { tx: '0', id: 0 };
 }
 
 /** Drops events past retention that no webhook delivery still waits for. */
-export async function prune(q: Queryable, retentionSeconds: number, batch = 1000): Promise<number> {
-  const { rows } = await q.query<{ n: string }>(
-    `WITH gone AS (
-       DELETE FROM events WHERE id IN (
-         SELECT e.id FROM events e
-         WHERE e.created_at < now() - make_interval(secs => $1)
-           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
-         ORDER BY e.id LIMIT $2)
-       RETURNING 1)
-     SELECT count(*)::text AS n FROM gone`,
-    [retentionSeconds, batch],
-  );
-  return Number(rows[0]?.n ?? 0);
+export async function prune(q: Conn, retentionSeconds: number, batch = 1000): Promise<number> {
+  const waitedFor = q.orm
+    .select({ one: sql`1` })
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.eventId, events.id), eq(webhookDeliveries.status, 'pending')));
+  const old = q.orm
+    .select({ id: events.id })
+    .from(events)
+    .where(and(lt(events.createdAt, sql`now() - make_interval(secs => ${retentionSeconds})`), notExists(waitedFor)))
+    .orderBy(asc(events.id))
+    .limit(batch);
+  const gone = await q.orm.delete(events).where(inArray(events.id, old)).returning({ id: events.id });
+  return gone.length;
 }
 
 /** Status of transactions by id: 'committed', 'aborted' or 'in progress' (null when too old to know). */
 export async function xactStatus(q: Queryable, txs: string[]): Promise<Map<string, string | null>> {
+  // Raw: a function over a list, no table.
   const { rows } = await q.query<{ tx: string; status: string | null }>(`SELECT x AS tx, pg_xact_status(x::xid8) AS status FROM unnest($1::text[]) x`, [txs]);
   return new Map(rows.map((r) => [r.tx, r.status]));
 }
@@ -246,6 +257,7 @@ export async function xactStatus(q: Queryable, txs: string[]): Promise<Map<strin
 /** The channel instances wake each other on when events commit (payload: the tenant id). */
 export const WAKE_CHANNEL = 'tandem_events';
 
+// Raw: LISTEN and pg_notify are not queries the builder writes.
 export async function listenForWakes(q: Queryable): Promise<void> {
   await q.query(`LISTEN ${WAKE_CHANNEL}`);
 }
