@@ -1,22 +1,27 @@
-import type { Queryable } from '../db/client.js';
+import { count, inArray, sql } from 'drizzle-orm';
+import type { Conn } from '../db/client.js';
+import { assistanceRequests, delegations, webhookDeliveries } from '../db/schema/index.js';
 
 /** Work waiting in the database, for metrics and the console: cheap counts over indexed status columns. */
-export async function backlog(q: Queryable) {
-  const [outbox, help, delegations] = await Promise.all([
-    q.query<{ status: string; n: string; oldest_s: string | null }>(
-      `SELECT status, count(*)::text AS n, extract(epoch FROM now() - min(created_at))::text AS oldest_s
-         FROM webhook_deliveries WHERE status IN ('pending', 'failed') GROUP BY status`,
-    ),
-    q.query<{ status: string; n: string }>(`SELECT status, count(*)::text AS n FROM assistance_requests WHERE status IN ('open', 'offered', 'queued', 'accepted') GROUP BY status`),
-    q.query<{ status: string; n: string }>(`SELECT status, count(*)::text AS n FROM delegations WHERE status IN ('pending', 'accepted', 'submitted') GROUP BY status`),
+export async function backlog(q: Conn) {
+  const statusCounts = (t: typeof assistanceRequests | typeof delegations, statuses: string[]) =>
+    q.orm.select({ status: t.status, n: count() }).from(t).where(inArray(t.status, statuses)).groupBy(t.status);
+  const [outbox, help, open] = await Promise.all([
+    q.orm
+      .select({ status: webhookDeliveries.status, n: count(), oldestS: sql<string | null>`extract(epoch FROM now() - min(${webhookDeliveries.createdAt}))::text` })
+      .from(webhookDeliveries)
+      .where(inArray(webhookDeliveries.status, ['pending', 'failed']))
+      .groupBy(webhookDeliveries.status),
+    statusCounts(assistanceRequests, ['open', 'offered', 'queued', 'accepted']),
+    statusCounts(delegations, ['pending', 'accepted', 'submitted']),
   ]);
-  const byStatus = (rows: Array<{ status: string; n: string }>) => Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
-  const pending = outbox.rows.find((r) => r.status === 'pending');
+  const byStatus = (rows: Array<{ status: string; n: number }>) => Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  const pending = outbox.find((r) => r.status === 'pending');
   return {
-    outboxPending: Number(pending?.n ?? 0),
-    outboxOldestSeconds: Number(pending?.oldest_s ?? 0),
-    outboxFailed: Number(outbox.rows.find((r) => r.status === 'failed')?.n ?? 0),
-    help: byStatus(help.rows),
-    delegations: byStatus(delegations.rows),
+    outboxPending: pending?.n ?? 0,
+    outboxOldestSeconds: Number(pending?.oldestS ?? 0),
+    outboxFailed: outbox.find((r) => r.status === 'failed')?.n ?? 0,
+    help: byStatus(help),
+    delegations: byStatus(open),
   };
 }
