@@ -2,6 +2,7 @@
 // Each module registers itself when imported: add ONE import line per module, below.
 import { boot } from './core/boot.js';
 import { installHostApi } from './core/follow.js';
+import { isDjangoAdmin } from './core/packs.js';
 import './presence/index.js';
 import './fields/index.js';
 import './chat/index.js';
@@ -37,7 +38,8 @@ const afterLoad = (then: () => void) => {
   let done = false;
   const once = () => void (done || ((done = true), setTimeout(then, 0)));
   window.addEventListener('load', once, { once: true });
-  setTimeout(once, LOAD_WAIT_MS);
+  // Django admin always starts SelectFilter2 and its calendars on load: no cap there.
+  if (!isDjangoAdmin(document)) setTimeout(once, LOAD_WAIT_MS);
 };
 // A tag added after DOMContentLoaded (readyState "interactive" or "complete") starts from where the page is.
 const whenHostReady = () => afterHostReady(() => afterLoad(start));

@@ -146,7 +146,7 @@ describe.skipIf(!hasChromium || !hasPg)('co-editing in the browser (demo pages, 
     const alice = await openAs(demo.browser, demo.url, DJANGO, 'alice');
     const bob = await openAs(demo.browser, demo.url, DJANGO, 'bob');
     // Bob stops hearing changes (as if a broadcast was lost), so his next write is stale.
-    await bob.page.evaluate(() => window.tandem!.ctx.socket.off('field:ops'));
+    await bob.page.evaluate(() => window.tandem!.ctx.socket.off('field:ops').off('room:heads')); // no broadcasts, no resync
     await alice.page.selectOption('#id_status', 'shipped');
     await expect.poll(async () => (await storedNotes('shop.order:42', 'status')).value).toBe('shipped');
     await bob.page.selectOption('#id_status', 'cancelled');

@@ -85,14 +85,15 @@ describe.skipIf(!hasChromium || !hasPg || !hasDjango)('a real Django admin (pyth
   // Regression (CI, session 4): the overlay mounted at DOMContentLoaded, SelectFilter2 and the
   // calendars started on `load`, and the follower mounted it again a moment later: it left and
   // re-joined the room, so a room state just read (or an edit, or a conflict dialog) belonged to
-  // a mount that was gone. A slow image holds `load` back 1.5 s, so the old order always showed it.
-  it('the change form mounts once, with Django’s load-time widgets bound, even when a slow image holds load back', async () => {
+  // a mount that was gone. A slow image holds `load` back 11 s: longer than the overlay waits for
+  // `load` on other pages (10 s), which Django admin pages must not cut short.
+  it('the change form mounts once, with Django’s load-time widgets bound, even when a slow image holds load back 11 s', { timeout: 90_000 }, async () => {
     const session = await stack.django.login('alice');
     const context = await stack.browser.newContext({ viewport: { width: 1280, height: 1000 } });
     await context.addCookies([{ name: 'sessionid', value: session, url: stack.django.url }]);
     const page = await context.newPage();
     await page.route('**/slow-photo.png', async (route) => {
-      await new Promise((r) => setTimeout(r, 1500));
+      await new Promise((r) => setTimeout(r, 11_000));
       await route.fulfill({ status: 200, contentType: 'image/png', body: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64') });
     });
     await page.addInitScript(() => {

@@ -21,7 +21,7 @@ export function loadPack(src: string, ms = 4_000): Promise<boolean> {
  * Django admin: its jQuery copy (django.jQuery) or its widgets' classes. SelectFilter2 and the
  * calendars start on `load`, which the overlay waits for, so the classes are already there.
  */
-const isDjangoAdmin = (doc: Document) =>
+export const isDjangoAdmin = (doc: Document) =>
   typeof (window as { django?: { jQuery?: unknown } }).django?.jQuery === 'function' ||
   doc.querySelector('select.selectfilter, select.selectfilterstacked, .vDateField, .vTimeField, .vForeignKeyRawIdAdminField, .vManyToManyRawIdAdminField') !== null;
 
