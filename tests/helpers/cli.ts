@@ -17,7 +17,8 @@ export function runCli(args: string[], env: Record<string, string>): Promise<Cli
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    // Bounds a hung run only: the embedded database's cold start took over 30 s on a loaded machine.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
     child.once('error', reject);
     child.once('exit', (code) => {
       clearTimeout(timer);

@@ -32,7 +32,8 @@ export async function spawnTandem(env: Record<string, string>, port?: number, en
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${p}`;
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000);
+  // Bounds a broken start only: tsx compiling the server on a loaded machine passed 30 s.
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 90_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`tandem exited early (${child.exitCode}):\n${out}`);
     try {
