@@ -88,35 +88,32 @@ describe.skipIf(!hasChromium || !hasPg || !hasDjango)('a real Django admin (pyth
   // a mount that was gone. A slow image holds `load` back 11 s: longer than the overlay waits for
   // `load` on other pages (10 s), which Django admin pages must not cut short.
   it('the change form mounts once, with Django’s load-time widgets bound, even when a slow image holds load back 11 s', { timeout: 90_000 }, async () => {
-    const session = await stack.django.login('alice');
-    const context = await stack.browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    await context.addCookies([{ name: 'sessionid', value: session, url: stack.django.url }]);
-    const page = await context.newPage();
-    await page.route('**/slow-photo.png', async (route) => {
-      await new Promise((r) => setTimeout(r, 11_000));
-      await route.fulfill({ status: 200, contentType: 'image/png', body: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64') });
-    });
-    await page.addInitScript(() => {
-      document.addEventListener('DOMContentLoaded', () => {
-        const img = document.createElement('img');
-        img.src = '/static/slow-photo.png';
-        img.alt = '';
-        document.body.append(img);
+    const { page, context } = await openAdminAs(stack, 'alice', '/admin/shop/order/4/change/', async (page) => {
+      await page.route('**/slow-photo.png', async (route) => {
+        await new Promise((r) => setTimeout(r, 11_000));
+        await route.fulfill({ status: 200, contentType: 'image/png', body: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64') });
       });
-      // Every mount sets window.tandem: count the distinct contexts.
-      const seen: unknown[] = [];
-      let value: unknown;
-      Object.defineProperty(window, 'tandem', {
-        configurable: true,
-        get: () => value,
-        set: (v: { ctx: unknown } | undefined) => {
-          value = v;
-          if (v && !seen.includes(v.ctx)) seen.push(v.ctx);
-        },
+      await page.addInitScript(() => {
+        document.addEventListener('DOMContentLoaded', () => {
+          const img = document.createElement('img');
+          img.src = '/static/slow-photo.png';
+          img.alt = '';
+          document.body.append(img);
+        });
+        // Every mount sets window.tandem: count the distinct contexts.
+        const seen: unknown[] = [];
+        let value: unknown;
+        Object.defineProperty(window, 'tandem', {
+          configurable: true,
+          get: () => value,
+          set: (v: { ctx: unknown } | undefined) => {
+            value = v;
+            if (v && !seen.includes(v.ctx)) seen.push(v.ctx);
+          },
+        });
+        Object.defineProperty(window, 'tandemMounts', { get: () => seen.length });
       });
-      Object.defineProperty(window, 'tandemMounts', { get: () => seen.length });
     });
-    await page.goto(new URL('/admin/shop/order/4/change/', stack.django.url).toString());
     await ready(page);
     await page.waitForFunction(() => window.tandem?.ctx.room?.pageKey === 'shop.order:4', undefined, { timeout: 15_000 });
     await page.waitForTimeout(1500); // longer than the follower's settle scans

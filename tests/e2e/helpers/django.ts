@@ -5,6 +5,7 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_pr
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
 import { freePort } from '../../helpers/process.js';
 import { type UserPage, waitForConnection } from './browser.js';
 import { type HostStack, startHostStack } from './host-stack.js';
@@ -109,8 +110,11 @@ export async function startDjangoStack(): Promise<DjangoStack> {
   return { ...s, django: s.host };
 }
 
-/** A browser context (a separate person) logged in to Django as `user`, on `path`, joined to the room. */
-export async function openAdminAs(stack: DjangoStack, user: string, path: string): Promise<UserPage> {
+/**
+ * A browser context (a separate person) logged in to Django as `user`, on `path`, joined to the
+ * room. `before` runs on the page before it loads (routes, init scripts).
+ */
+export async function openAdminAs(stack: DjangoStack, user: string, path: string, before?: (page: Page) => Promise<void>): Promise<UserPage> {
   const session = await stack.django.login(user);
   const context = await stack.browser.newContext({ viewport: { width: 1280, height: 1000 } });
   await context.addCookies([{ name: 'sessionid', value: session, url: stack.django.url }]);
@@ -118,6 +122,7 @@ export async function openAdminAs(stack: DjangoStack, user: string, path: string
   const errors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   page.on('pageerror', (e) => errors.push(e.message));
+  await before?.(page);
   await page.goto(new URL(path, stack.django.url).toString());
   await waitForConnection(page, 'connected');
   await page.waitForFunction(() => Boolean(window.tandem?.ctx.room), undefined, { timeout: 10_000 });
