@@ -9,7 +9,7 @@ export const formDocuments = pgTable('form_documents', {
     .references(() => rooms.id, { onDelete: 'cascade' }),
   tenantId: text('tenant_id').notNull(),
   /** field → saved value (what the host record holds). */
-  base: jsonb('base').notNull().default(sql`'{}'::jsonb`),
+  base: jsonb('base').$type<Record<string, string | boolean | number | string[] | null>>().notNull().default(sql`'{}'::jsonb`),
   /** true while the document holds edits nobody saved yet. */
   dirty: boolean('dirty').notNull().default(false),
   savedBy: text('saved_by'),
@@ -55,7 +55,7 @@ export const fieldOps = pgTable(
     field: text('field').notNull(),
     version: integer('version').notNull(),
     /** 'text' (op is an ot-text-unicode op) or 'set' (op is {value}). */
-    kind: text('kind').notNull(),
+    kind: text('kind').$type<'text' | 'set'>().notNull(),
     op: jsonb('op').notNull(),
     clientId: text('client_id').notNull(),
     seq: integer('seq').notNull(),

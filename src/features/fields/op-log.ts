@@ -10,7 +10,7 @@
  * each newly committed op in turn from their original submissions and retried (bounded).
  */
 import { randomUUID } from 'node:crypto';
-import type { Database, Queryable } from '../../db/client.js';
+import type { Conn, Database } from '../../db/client.js';
 import { createGroupCommit } from '../../db/group-commit.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../ports/log.js';
@@ -163,7 +163,7 @@ export function createOpLog(db: Database, store: FieldStore, opts: OpLogOptions)
     return run;
   }
 
-  async function load(st: FieldState, q: Queryable = db): Promise<void> {
+  async function load(st: FieldState, q: Conn = db): Promise<void> {
     const head = await store.head(q, st.roomId, st.field);
     if (!head) throw new AppError('not_found', `The form has no field "${st.field}"`);
     if (!isTextKind(head.kind)) throw new AppError('bad_request', `Field "${st.field}" is a ${head.kind} field; send its value with field:set`);
@@ -184,7 +184,7 @@ export function createOpLog(db: Database, store: FieldStore, opts: OpLogOptions)
   const toLog = (o: OpRow): LogEntry => ({ version: o.version, op: o.kind === 'text' ? (o.op as TextOp) : [], clientId: o.clientId, seq: o.seq });
 
   /** Committed ops after `base` (oldest first), from memory or the log. */
-  async function committedSince(st: FieldState, base: number, q: Queryable): Promise<LogEntry[]> {
+  async function committedSince(st: FieldState, base: number, q: Conn): Promise<LogEntry[]> {
     if (base >= st.committedVersion) return [];
     const first = st.log[0];
     if (first && first.version <= base + 1) return st.log.filter((e) => e.version > base);
@@ -207,7 +207,7 @@ export function createOpLog(db: Database, store: FieldStore, opts: OpLogOptions)
    * `writer` is decided by the caller in code (a client's op is always 'client'); nothing in the
    * submission itself can make a write a system one.
    */
-  async function accept(st: FieldState, sub: TextSubmit, carried?: Pending, q: Queryable = db, writer: Writer = 'client'): Promise<{ commit: Promise<number> }> {
+  async function accept(st: FieldState, sub: TextSubmit, carried?: Pending, q: Conn = db, writer: Writer = 'client'): Promise<{ commit: Promise<number> }> {
     if (!st.loaded) await load(st, q);
     if (st.readOnly && !carried && writer !== 'system') throw new AppError('forbidden', `Field "${st.field}" is read-only`);
     const dup = st.pending.find((p) => p.sub.clientId === sub.clientId && p.sub.seq === sub.seq);

@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import type { Database, Queryable } from '../../db/client.js';
+import type { Conn, Database } from '../../db/client.js';
 import { AppError } from '../../errors.js';
 import { cpLength, type TextOp } from '../../ot/text.js';
 import type { Broadcast } from '../../ports/broadcast.js';
@@ -18,7 +18,7 @@ export interface Actor {
 }
 
 /** What a published event needs; wired to app.events when that feature is present. */
-export type PublishFn = (q: Queryable, e: { tenantId: string; type: string; roomId: string | null; pageKey: string | null; actor: { type: 'user' | 'app' | 'system'; id: string }; data: Record<string, unknown> }) => Promise<unknown>;
+export type PublishFn = (q: Conn, e: { tenantId: string; type: string; roomId: string | null; pageKey: string | null; actor: { type: 'user' | 'app' | 'system'; id: string }; data: Record<string, unknown> }) => Promise<unknown>;
 
 export interface FieldsDeps {
   db: Database;
@@ -68,12 +68,12 @@ export function createFields(d: FieldsDeps) {
   });
 
   /** An event of the caller's room, in q (on PGlite the transaction holds the only connection). */
-  async function publish(q: Queryable, c: Caller, room: RoomGrant, type: string, data: Record<string, unknown>) {
+  async function publish(q: Conn, c: Caller, room: RoomGrant, type: string, data: Record<string, unknown>) {
     if (!d.publish) return;
     await d.publish(q, { tenantId: c.tenantId, type, roomId: room.roomId, pageKey: room.pageKey, actor: { type: c.kind, id: c.id }, data });
   }
 
-  async function authorOf(q: Queryable, roomId: string, h: FieldHead): Promise<Actor | null> {
+  async function authorOf(q: Conn, roomId: string, h: FieldHead): Promise<Actor | null> {
     if (h.version === 0) return null;
     const [o] = await store.opsSince(q, roomId, h.field, h.version - 1, 1);
     return o ? { id: o.actor, name: o.actorName } : h.updatedBy ? { id: h.updatedBy, name: null } : null;
@@ -130,7 +130,7 @@ export function createFields(d: FieldsDeps) {
   type WriteOutcome = { version: number; unchanged?: true } | { conflict: { id: string; current: { value: unknown; version: number; by: Actor | null } } };
 
   async function writeValue(
-    q: Queryable,
+    q: Conn,
     w: { tenantId: string; roomId: string; field: string; baseVersion: number; value: FieldValue; clientId: string; seq: number; actor: Actor; userId: string; force?: boolean },
   ): Promise<WriteOutcome> {
     const head = await store.head(q, w.roomId, w.field, true);

@@ -1,8 +1,10 @@
 /**
- * SQL of the form document. Raw SQL through the `Queryable` both drivers share (Postgres and
- * PGlite run the same text); the op-log batch is one statement per group commit.
+ * The form document's tables on Drizzle's query builder; the op-log batch stays one raw statement
+ * per group commit (commitBatch says why).
  */
-import type { Database, Queryable } from '../../db/client.js';
+import { and, asc, desc, eq, gt, inArray, isNull, like, lt, lte, max, sql } from 'drizzle-orm';
+import type { Conn, Database } from '../../db/client.js';
+import { fieldConflicts, fieldOps, formDocuments, formFields } from '../../db/schema/index.js';
 import type { TextOp } from '../../ot/text.js';
 import type { FieldValue } from './messages.js';
 
@@ -27,6 +29,9 @@ export interface DocumentRow {
   savedAt: Date | null;
   activeAt: Date;
 }
+
+/** jsonb values are stored as JSON, a missing one as JSON null (never SQL NULL), as they always were. */
+const jsonValue = (v: unknown) => (v === null || v === undefined ? sql`'null'::jsonb` : v);
 
 export interface OpRow {
   field: string;
@@ -63,98 +68,93 @@ export interface BatchHead {
   snapshot: { text: string; version: number } | null;
 }
 
-const toDate = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
+/** A field head as the stores and services read it (a named projection of form_fields). */
+const HEAD = {
+  field: formFields.field,
+  kind: formFields.kind,
+  readOnly: formFields.readOnly,
+  version: formFields.version,
+  value: formFields.value,
+  valueVersion: formFields.valueVersion,
+  updatedBy: formFields.updatedBy,
+  updatedAt: formFields.updatedAt,
+};
 
-const headOf = (r: Record<string, unknown>): FieldHead => ({
-  field: r.field as string,
-  kind: r.kind as string,
-  readOnly: r.read_only as boolean,
-  version: Number(r.version),
-  value: r.value,
-  valueVersion: Number(r.value_version),
-  updatedBy: (r.updated_by as string | null) ?? null,
-  updatedAt: toDate(r.updated_at),
-});
+/** An op of the log (a named projection of field_ops). */
+const OP = {
+  field: fieldOps.field,
+  version: fieldOps.version,
+  kind: fieldOps.kind,
+  op: fieldOps.op,
+  clientId: fieldOps.clientId,
+  seq: fieldOps.seq,
+  actor: fieldOps.actor,
+  actorName: fieldOps.actorName,
+  at: fieldOps.createdAt,
+};
 
-const opOf = (r: Record<string, unknown>): OpRow => ({
-  field: r.field as string,
-  version: Number(r.version),
-  kind: r.kind as 'text' | 'set',
-  op: r.op,
-  clientId: r.client_id as string,
-  seq: Number(r.seq),
-  actor: r.actor as string,
-  actorName: (r.actor_name as string | null) ?? null,
-  at: toDate(r.created_at),
-});
-
-const docOf = (r: Record<string, unknown>): DocumentRow => ({
-  roomId: r.room_id as string,
-  tenantId: r.tenant_id as string,
-  base: (r.base ?? {}) as Record<string, FieldValue>,
-  dirty: r.dirty as boolean,
-  savedBy: (r.saved_by as string | null) ?? null,
-  savedByName: (r.saved_by_name as string | null) ?? null,
-  savedAt: r.saved_at ? toDate(r.saved_at) : null,
-  activeAt: toDate(r.active_at),
-});
-
-const HEAD_COLS = 'field, kind, read_only, version, value, value_version, updated_by, updated_at';
-const OP_COLS = 'field, version, kind, op, client_id, seq, actor, actor_name, created_at';
+const DOCUMENT = {
+  roomId: formDocuments.roomId,
+  tenantId: formDocuments.tenantId,
+  base: formDocuments.base,
+  dirty: formDocuments.dirty,
+  savedBy: formDocuments.savedBy,
+  savedByName: formDocuments.savedByName,
+  savedAt: formDocuments.savedAt,
+  activeAt: formDocuments.activeAt,
+};
 
 export function createFieldStore(db: Database) {
-  async function getDocument(q: Queryable, roomId: string): Promise<DocumentRow | null> {
-    const { rows } = await q.query(`SELECT * FROM form_documents WHERE room_id = $1`, [roomId]);
-    return rows[0] ? docOf(rows[0]) : null;
+  async function getDocument(q: Conn, roomId: string): Promise<DocumentRow | null> {
+    const [row] = await q.orm.select(DOCUMENT).from(formDocuments).where(eq(formDocuments.roomId, roomId));
+    return row ?? null;
   }
 
-  async function heads(q: Queryable, roomId: string, fields?: string[]): Promise<FieldHead[]> {
-    const { rows } = fields
-      ? await q.query(`SELECT ${HEAD_COLS} FROM form_fields WHERE room_id = $1 AND field = ANY($2::text[]) ORDER BY field`, [roomId, fields])
-      : await q.query(`SELECT ${HEAD_COLS} FROM form_fields WHERE room_id = $1 ORDER BY field`, [roomId]);
-    return rows.map(headOf);
+  async function heads(q: Conn, roomId: string, fields?: string[]): Promise<FieldHead[]> {
+    return q.orm
+      .select(HEAD)
+      .from(formFields)
+      .where(and(eq(formFields.roomId, roomId), fields ? inArray(formFields.field, fields) : undefined))
+      .orderBy(asc(formFields.field));
   }
 
-  async function head(q: Queryable, roomId: string, field: string, lock = false): Promise<FieldHead | null> {
-    const { rows } = await q.query(`SELECT ${HEAD_COLS} FROM form_fields WHERE room_id = $1 AND field = $2${lock ? ' FOR UPDATE' : ''}`, [roomId, field]);
-    return rows[0] ? headOf(rows[0]) : null;
+  async function head(q: Conn, roomId: string, field: string, lock = false): Promise<FieldHead | null> {
+    const query = q.orm.select(HEAD).from(formFields).where(and(eq(formFields.roomId, roomId), eq(formFields.field, field)));
+    const [row] = await (lock ? query.for('update') : query);
+    return row ?? null;
   }
 
   /** Creates the document and any fields it lacks; concurrent first joiners both succeed. */
   async function ensureDocument(
-    q: Queryable,
+    q: Conn,
     tenantId: string,
     roomId: string,
     base: Record<string, FieldValue>,
     fields: Array<{ name: string; kind: string; readOnly: boolean; value: unknown }>,
   ): Promise<void> {
-    await q.query(`INSERT INTO form_documents (room_id, tenant_id, base) VALUES ($1, $2, $3::jsonb) ON CONFLICT (room_id) DO NOTHING`, [
-      roomId,
-      tenantId,
-      JSON.stringify(base),
-    ]);
+    await q.orm.insert(formDocuments).values({ roomId, tenantId, base }).onConflictDoNothing({ target: formDocuments.roomId });
     if (fields.length === 0) return;
-    await q.query(
-      `INSERT INTO form_fields (room_id, field, tenant_id, kind, read_only, value)
-       SELECT $1, f.field, $2, f.kind, f.read_only, f.value::jsonb
-       FROM unnest($3::text[], $4::text[], $5::boolean[], $6::text[]) AS f(field, kind, read_only, value)
-       ON CONFLICT (room_id, field) DO NOTHING`,
-      [roomId, tenantId, fields.map((f) => f.name), fields.map((f) => f.kind), fields.map((f) => f.readOnly), fields.map((f) => JSON.stringify(f.value ?? null))],
-    );
+    await q.orm
+      .insert(formFields)
+      .values(fields.map((f) => ({ roomId, field: f.name, tenantId, kind: f.kind, readOnly: f.readOnly, value: jsonValue(f.value) })))
+      .onConflictDoNothing({ target: [formFields.roomId, formFields.field] });
   }
 
-  async function opsSince(q: Queryable, roomId: string, field: string, since: number, limit: number, upTo?: number): Promise<OpRow[]> {
-    const { rows } = await q.query(
-      `SELECT ${OP_COLS} FROM field_ops WHERE room_id = $1 AND field = $2 AND version > $3${upTo !== undefined ? ' AND version <= $5' : ''}
-       ORDER BY version LIMIT $4`,
-      upTo !== undefined ? [roomId, field, since, limit, upTo] : [roomId, field, since, limit],
-    );
-    return rows.map(opOf);
+  async function opsSince(q: Conn, roomId: string, field: string, since: number, limit: number, upTo?: number): Promise<OpRow[]> {
+    return q.orm
+      .select(OP)
+      .from(fieldOps)
+      .where(and(eq(fieldOps.roomId, roomId), eq(fieldOps.field, field), gt(fieldOps.version, since), upTo === undefined ? undefined : lte(fieldOps.version, upTo)))
+      .orderBy(asc(fieldOps.version))
+      .limit(limit);
   }
 
-  async function findOp(q: Queryable, clientId: string, seq: number): Promise<(OpRow & { roomId: string }) | null> {
-    const { rows } = await q.query(`SELECT room_id::text AS room_id, ${OP_COLS} FROM field_ops WHERE client_id = $1 AND seq = $2`, [clientId, seq]);
-    return rows[0] ? { ...opOf(rows[0]), roomId: rows[0].room_id as string } : null;
+  async function findOp(q: Conn, clientId: string, seq: number): Promise<(OpRow & { roomId: string }) | null> {
+    const [row] = await q.orm
+      .select({ ...OP, roomId: fieldOps.roomId })
+      .from(fieldOps)
+      .where(and(eq(fieldOps.clientId, clientId), eq(fieldOps.seq, seq)));
+    return row ?? null;
   }
 
   /**
@@ -165,7 +165,7 @@ export function createFieldStore(db: Database) {
    * holds ack p50 < 1 ms up to 50 k ops/s on 2 cores, where Drizzle's builder cost ~10× the CPU
    * per row on the same batch inserts (docs/DESIGN.md, performance notes; `npm run bench 20`).
    */
-  async function commitBatch(q: Queryable, headsIn: BatchHead[], ops: BatchOp[]): Promise<Set<string>> {
+  async function commitBatch(q: Conn, headsIn: BatchHead[], ops: BatchOp[]): Promise<Set<string>> {
     const { rows } = await q.query<{ room_id: string; field: string }>(
       `WITH input AS (
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::int[])
@@ -214,83 +214,94 @@ export function createFieldStore(db: Database) {
 
   /** A value write: compare-and-set on the head, then the op row; null when the head moved. */
   async function setValue(
-    q: Queryable,
+    q: Conn,
     w: { tenantId: string; roomId: string; field: string; baseVersion: number; value: unknown; clientId: string; seq: number; actor: string; actorName: string | null },
   ): Promise<number | null> {
-    const { rows } = await q.query<{ version: number }>(
-      `UPDATE form_fields SET version = version + 1, value = $4::jsonb, value_version = version + 1, updated_by = $5, updated_at = now()
-        WHERE room_id = $1 AND field = $2 AND version = $3 RETURNING version`,
-      [w.roomId, w.field, w.baseVersion, JSON.stringify(w.value), w.actor],
-    );
-    if (!rows[0]) return null;
-    const version = Number(rows[0].version);
-    await q.query(
-      `INSERT INTO field_ops (tenant_id, room_id, field, version, kind, op, client_id, seq, actor, actor_name)
-       VALUES ($1, $2, $3, $4, 'set', $5::jsonb, $6, $7, $8, $9)`,
-      [w.tenantId, w.roomId, w.field, version, JSON.stringify({ value: w.value }), w.clientId, w.seq, w.actor, w.actorName],
-    );
-    await q.query(`UPDATE form_documents SET dirty = true, active_at = now() WHERE room_id = $1`, [w.roomId]);
-    return version;
+    const [row] = await q.orm
+      .update(formFields)
+      .set({ version: sql`${formFields.version} + 1`, value: jsonValue(w.value), valueVersion: sql`${formFields.version} + 1`, updatedBy: w.actor, updatedAt: sql`now()` })
+      .where(and(eq(formFields.roomId, w.roomId), eq(formFields.field, w.field), eq(formFields.version, w.baseVersion)))
+      .returning({ version: formFields.version });
+    if (!row) return null;
+    await q.orm.insert(fieldOps).values({
+      tenantId: w.tenantId,
+      roomId: w.roomId,
+      field: w.field,
+      version: row.version,
+      kind: 'set',
+      op: { value: w.value },
+      clientId: w.clientId,
+      seq: w.seq,
+      actor: w.actor,
+      actorName: w.actorName,
+    });
+    await q.orm.update(formDocuments).set({ dirty: true, activeAt: sql`now()` }).where(eq(formDocuments.roomId, w.roomId));
+    return row.version;
   }
 
   async function insertConflict(
-    q: Queryable,
+    q: Conn,
     c: { tenantId: string; roomId: string; field: string; userId: string; baseVersion: number; currentVersion: number; mine: unknown; theirs: unknown; theirAuthor: string | null },
   ): Promise<string> {
-    const { rows } = await q.query<{ id: string }>(
-      `INSERT INTO field_conflicts (tenant_id, room_id, field, user_id, base_version, current_version, mine, theirs, their_author)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9) RETURNING id::text AS id`,
-      [c.tenantId, c.roomId, c.field, c.userId, c.baseVersion, c.currentVersion, JSON.stringify(c.mine), JSON.stringify(c.theirs), c.theirAuthor],
-    );
-    return rows[0]!.id;
+    const [row] = await q.orm
+      .insert(fieldConflicts)
+      .values({ ...c, mine: jsonValue(c.mine), theirs: jsonValue(c.theirs) })
+      .returning({ id: fieldConflicts.id });
+    return row!.id;
   }
 
-  async function getConflict(q: Queryable, roomId: string, id: string) {
-    const { rows } = await q.query(`SELECT * FROM field_conflicts WHERE room_id = $1 AND id = $2`, [roomId, id]);
-    return rows[0] ? conflictOf(rows[0]) : null;
+  async function getConflict(q: Conn, roomId: string, id: string): Promise<ConflictRow | null> {
+    const [row] = await q.orm.select().from(fieldConflicts).where(and(eq(fieldConflicts.roomId, roomId), eq(fieldConflicts.id, id)));
+    return row ? conflictOf(row) : null;
   }
 
-  async function resolveConflict(q: Queryable, id: string, r: { resolution: string; value: unknown; version: number | null }): Promise<boolean> {
-    const { rows } = await q.query(
-      `UPDATE field_conflicts SET resolution = $2, resolved_value = $3::jsonb, resolved_version = $4, resolved_at = now()
-        WHERE id = $1 AND resolution IS NULL RETURNING id`,
-      [id, r.resolution, JSON.stringify(r.value ?? null), r.version],
-    );
+  async function resolveConflict(q: Conn, id: string, r: { resolution: string; value: unknown; version: number | null }): Promise<boolean> {
+    const rows = await q.orm
+      .update(fieldConflicts)
+      .set({ resolution: r.resolution, resolvedValue: jsonValue(r.value), resolvedVersion: r.version, resolvedAt: sql`now()` })
+      .where(and(eq(fieldConflicts.id, id), isNull(fieldConflicts.resolution)))
+      .returning({ id: fieldConflicts.id });
     return rows.length > 0;
   }
 
-  async function listConflicts(roomId: string, limit: number) {
-    const { rows } = await db.query(`SELECT * FROM field_conflicts WHERE room_id = $1 ORDER BY created_at DESC, id LIMIT $2`, [roomId, limit]);
+  async function listConflicts(roomId: string, limit: number): Promise<ConflictRow[]> {
+    const rows = await db.orm
+      .select()
+      .from(fieldConflicts)
+      .where(eq(fieldConflicts.roomId, roomId))
+      .orderBy(desc(fieldConflicts.createdAt), asc(fieldConflicts.id))
+      .limit(limit);
     return rows.map(conflictOf);
   }
 
   async function history(roomId: string, field: string, opts: { before?: number | undefined; limit: number }): Promise<OpRow[]> {
-    const { rows } = await db.query(
-      `SELECT ${OP_COLS} FROM field_ops WHERE room_id = $1 AND field = $2 AND ($3::int IS NULL OR version < $3) ORDER BY version DESC LIMIT $4`,
-      [roomId, field, opts.before ?? null, opts.limit],
-    );
-    return rows.map(opOf);
+    return db.orm
+      .select(OP)
+      .from(fieldOps)
+      .where(and(eq(fieldOps.roomId, roomId), eq(fieldOps.field, field), opts.before === undefined ? undefined : lt(fieldOps.version, opts.before)))
+      .orderBy(desc(fieldOps.version))
+      .limit(opts.limit);
   }
 
-  async function markSaved(q: Queryable, roomId: string, base: Record<string, FieldValue>, by: { id: string; name: string | null }): Promise<void> {
-    await q.query(
-      `UPDATE form_documents SET base = $2::jsonb, dirty = false, saved_by = $3, saved_by_name = $4, saved_at = now(), active_at = now() WHERE room_id = $1`,
-      [roomId, JSON.stringify(base), by.id, by.name],
-    );
+  async function markSaved(q: Conn, roomId: string, base: Record<string, FieldValue>, by: { id: string; name: string | null }): Promise<void> {
+    await q.orm
+      .update(formDocuments)
+      .set({ base, dirty: false, savedBy: by.id, savedByName: by.name, savedAt: sql`now()`, activeAt: sql`now()` })
+      .where(eq(formDocuments.roomId, roomId));
   }
 
   async function touch(roomId: string): Promise<void> {
-    await db.query(`UPDATE form_documents SET active_at = now() WHERE room_id = $1`, [roomId]);
+    await db.orm.update(formDocuments).set({ activeAt: sql`now()` }).where(eq(formDocuments.roomId, roomId));
   }
 
   /** Who wrote the room's form lately (user writes of the last 90 days), latest write first per person. */
   async function recentEditors(roomId: string): Promise<Array<{ userId: string; at: number }>> {
-    const { rows } = await db.query<{ userId: string; at: Date }>(
-      `SELECT substring(actor from 6) AS "userId", max(created_at) AS at FROM field_ops
-       WHERE room_id = $1 AND actor LIKE 'user:%' AND created_at > now() - interval '90 days' GROUP BY actor`,
-      [roomId],
-    );
-    return rows.map((r) => ({ userId: r.userId, at: new Date(r.at).getTime() }));
+    const rows = await db.orm
+      .select({ userId: sql<string>`substring(${fieldOps.actor} from 6)`, at: max(fieldOps.createdAt) })
+      .from(fieldOps)
+      .where(and(eq(fieldOps.roomId, roomId), like(fieldOps.actor, 'user:%'), gt(fieldOps.createdAt, sql`now() - interval '90 days'`)))
+      .groupBy(fieldOps.actor);
+    return rows.map((r) => ({ userId: r.userId, at: r.at!.getTime() }));
   }
 
   /**
@@ -298,15 +309,14 @@ export function createFieldStore(db: Database) {
    * their field's snapshot (`value_version`) and never a field's latest op (its author is shown).
    * Clients further behind than what is kept get the snapshot instead (fetchOps, committedSince).
    */
-  async function pruneOps(q: Queryable, cutoff: Date, limit: number): Promise<number> {
-    const { rows } = await q.query(
-      `WITH doomed AS (
-         SELECT o.id FROM field_ops o JOIN form_fields f ON f.room_id = o.room_id AND f.field = o.field
-          WHERE o.created_at < $1 AND o.version <= f.value_version AND o.version < f.version
-          LIMIT $2)
-       DELETE FROM field_ops WHERE id IN (SELECT id FROM doomed) RETURNING 1`,
-      [cutoff, limit],
-    );
+  async function pruneOps(q: Conn, cutoff: Date, limit: number): Promise<number> {
+    const doomed = q.orm
+      .select({ id: fieldOps.id })
+      .from(fieldOps)
+      .innerJoin(formFields, and(eq(formFields.roomId, fieldOps.roomId), eq(formFields.field, fieldOps.field)))
+      .where(and(lt(fieldOps.createdAt, cutoff), lte(fieldOps.version, formFields.valueVersion), lt(fieldOps.version, formFields.version)))
+      .limit(limit);
+    const rows = await q.orm.delete(fieldOps).where(inArray(fieldOps.id, doomed)).returning({ id: fieldOps.id });
     return rows.length;
   }
 
@@ -331,18 +341,18 @@ export interface ConflictRow {
   resolvedAt: Date | null;
 }
 
-const conflictOf = (r: Record<string, unknown>): ConflictRow => ({
-  id: String(r.id),
-  field: r.field as string,
-  userId: r.user_id as string,
-  baseVersion: Number(r.base_version),
-  currentVersion: Number(r.current_version),
+const conflictOf = (r: typeof fieldConflicts.$inferSelect): ConflictRow => ({
+  id: r.id,
+  field: r.field,
+  userId: r.userId,
+  baseVersion: r.baseVersion,
+  currentVersion: r.currentVersion,
   mine: r.mine,
   theirs: r.theirs,
-  theirAuthor: (r.their_author as string | null) ?? null,
-  resolution: (r.resolution as string | null) ?? null,
-  resolvedValue: r.resolved_value ?? null,
-  resolvedVersion: r.resolved_version === null || r.resolved_version === undefined ? null : Number(r.resolved_version),
-  createdAt: toDate(r.created_at),
-  resolvedAt: r.resolved_at ? toDate(r.resolved_at) : null,
+  theirAuthor: r.theirAuthor,
+  resolution: r.resolution,
+  resolvedValue: r.resolvedValue ?? null,
+  resolvedVersion: r.resolvedVersion,
+  createdAt: r.createdAt,
+  resolvedAt: r.resolvedAt,
 });
