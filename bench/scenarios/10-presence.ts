@@ -181,9 +181,9 @@ export default async function presenceBench(): Promise<BenchReport> {
     // Memory on a fresh server of its own: reading it needs the inspector (to force a full GC),
     // and a GC forced through it right before the latency runs made them slower.
     for (const s of sockets.splice(0)) s?.close();
-    const { before, after, WARM } = await memoryPerConnection({ DATA_DIR: mkdtempSync(join(tmpdir(), 'tandem-bench-mem-')), DATABASE_URL: db?.url ?? '' });
-    const perConnKb = (after.rssKb - before.rssKb) / (USERS - WARM);
-    const heapPerConnKb = (after.heapUsedKb + after.externalKb - before.heapUsedKb - before.externalKb) / (USERS - WARM);
+    const { before, after, WARM, perConnKb, heapPerConnKb } = await memoryPerConnection(tandemPeer({ DATA_DIR: mkdtempSync(join(tmpdir(), 'tandem-bench-mem-')), DATABASE_URL: db?.url ?? '' }));
+    // The same reading of bare Socket.IO, right after: the ratio the issue sets a target on.
+    const bare = await memoryPerConnection(socketIoPeer);
     const median = (f: (r: (typeof runs)[number]) => number) => medianOf(runs.map(f));
     const p99 = median((r) => r.p99);
     const genCpu = Math.max(...runs.map((r) => r.cpu));
@@ -208,6 +208,7 @@ export default async function presenceBench(): Promise<BenchReport> {
         [`server RSS at ${WARM} / ${USERS} idle conns, after GC (MB)`]: `${(before.rssKb / 1024).toFixed(1)} / ${(after.rssKb / 1024).toFixed(1)}`,
         'memory per idle connection KB (RSS)': perConnKb.toFixed(1),
         'of which JS heap + external KB': heapPerConnKb.toFixed(1),
+        'bare Socket.IO: memory per idle connection KB (RSS), of which JS heap + external': `${bare.perConnKb.toFixed(1)}, ${bare.heapPerConnKb.toFixed(1)}`,
         'generator CPU %': (genCpu * 100).toFixed(0),
         'generator CPU µs per delivery': median((r) => r.genUs).toFixed(1),
         'receivers per room: measured / batched': `${MEASURED_PER_ROOM} / ${PER_ROOM - MEASURED_PER_ROOM}`,
@@ -219,6 +220,12 @@ export default async function presenceBench(): Promise<BenchReport> {
       targets: [
         { name: 'caret delivery p99', target: '< 50 ms', measured: `${p99.toFixed(1)} ms`, met: p99 < 50 },
         { name: 'memory per idle connection', target: '< 50 KB', measured: `${perConnKb.toFixed(1)} KB`, met: perConnKb > 0 && perConnKb < 50 },
+        {
+          name: "memory per idle connection vs bare Socket.IO's, same run",
+          target: '≤ 1.3×',
+          measured: `${perConnKb.toFixed(1)} / ${bare.perConnKb.toFixed(1)} KB (${(perConnKb / bare.perConnKb).toFixed(2)}×)`,
+          met: bare.perConnKb > 0 && perConnKb <= 1.3 * bare.perConnKb,
+        },
         { name: 'delivered ratio', target: '≥ 0.999', measured: median((r) => r.ratio).toFixed(4), met: median((r) => r.ratio) >= 0.999 },
         buffers.report().target,
       ],
@@ -244,35 +251,54 @@ async function joinAs(base: string, token: string, n: number): Promise<{ socket:
   return { socket, roomId: r.roomId };
 }
 
+/** How a memory reading starts its server and joins user `n` to its room there. */
+interface MemoryPeer {
+  start: (nodeArgs: string[]) => Promise<BenchServer>;
+  join: (server: BenchServer, n: number) => Promise<WireSocket>;
+}
+
+const tandemPeer = (env: Record<string, string>): MemoryPeer => {
+  const tokens: string[] = [];
+  return {
+    start: async (nodeArgs) => {
+      const server = await startServer({ ...env, RATE_LIMIT_PER_MINUTE: '1000000', PRESENCE_IDLE_MS: '3600000', REDIS_URL: '' }, { nodeArgs, quiet: true });
+      tokens.push(...(await Promise.all(Array.from({ length: USERS }, (_, i) => mintToken(server.url, { sub: `m${i}`, name: `Member ${i}`, perms: { '*': ['read', 'write'] } })))));
+      return server;
+    },
+    join: async (server, n) => (await joinAs(server.url, tokens[n]!, n)).socket,
+  };
+};
+
+/** Bare Socket.IO with Tandem's engine options (bench/peers/socketio-server.mjs): a connection joins its room, nothing else. */
+const socketIoPeer: MemoryPeer = {
+  start: (nodeArgs) => startServer({}, { nodeArgs, quiet: true, script: 'bench/peers/socketio-server.mjs' }),
+  join: (server, n) => WireSocket.connect(server.url, { auth: { room: `room-${n % ROOMS}` } }),
+};
+
 /**
  * Memory per idle connection, each in a room: a server started with the inspector on loopback,
  * read right after a forced full GC once WARM users are in (startup and JIT settled) and again
  * once all USERS are.
  */
-async function memoryPerConnection(env: Record<string, string>) {
+async function memoryPerConnection(peer: MemoryPeer) {
   const inspectPort = await freePort();
-  const server = await startServer(
-    { ...env, RATE_LIMIT_PER_MINUTE: '1000000', PRESENCE_IDLE_MS: '3600000', REDIS_URL: '' },
-    { nodeArgs: [`--inspect=127.0.0.1:${inspectPort}`], quiet: true },
-  );
+  const server = await peer.start([`--inspect=127.0.0.1:${inspectPort}`]);
   const sockets: WireSocket[] = [];
   const WARM = USERS >= 200 ? 100 : 50;
   try {
-    const tokens = await Promise.all(
-      Array.from({ length: USERS }, (_, i) => mintToken(server.url, { sub: `m${i}`, name: `Member ${i}`, perms: { '*': ['read', 'write'] } })),
-    );
     let before = { rssKb: 0, heapUsedKb: 0, externalKb: 0 };
     for (let i = 0; i < USERS; i += 50) {
       if (i === WARM) {
         await sleep(2000);
         before = await gcAndReadMemory(inspectPort, server.pid);
       }
-      const batch = await Promise.all(Array.from({ length: Math.min(50, USERS - i) }, (_, j) => joinAs(server.url, tokens[i + j]!, i + j)));
-      sockets.push(...batch.map((b) => b.socket));
+      sockets.push(...(await Promise.all(Array.from({ length: Math.min(50, USERS - i) }, (_, j) => peer.join(server, i + j)))));
     }
     await sleep(2000);
     const after = await gcAndReadMemory(inspectPort, server.pid);
-    return { before, after, WARM };
+    const perConnKb = (after.rssKb - before.rssKb) / (USERS - WARM);
+    const heapPerConnKb = (after.heapUsedKb + after.externalKb - before.heapUsedKb - before.externalKb) / (USERS - WARM);
+    return { before, after, WARM, perConnKb, heapPerConnKb };
   } finally {
     for (const s of sockets) s.close();
     await server.stop();
