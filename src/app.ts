@@ -24,6 +24,8 @@ import delegationRoutes from './features/delegation/routes.js';
 import assistance from './features/assistance/plugin.js';
 import assistanceRoutes from './features/assistance/routes.js';
 import suggestions from './features/suggestions/plugin.js';
+import calls from './features/calls/plugin.js';
+import callRoutes from './features/calls/routes.js';
 import suggestionRoutes from './features/suggestions/routes.js';
 import fields from './features/fields/plugin.js';
 import fieldRoutes from './features/fields/routes.js';
@@ -116,6 +118,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(delegation);
   await app.register(assistance);
   await app.register(suggestions);
+  await app.register(calls);
   await app.register(resync);
   await app.register(opsMetrics);
   await app.register(consolePlugin);
@@ -126,6 +129,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       await api.register(streamRoutes);
       await api.register(delegationRoutes);
       await api.register(assistanceRoutes);
+      await api.register(callRoutes);
       await api.register(suggestionRoutes);
       await api.register(fieldRoutes);
       await api.register(presenceRoutes);

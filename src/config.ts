@@ -8,6 +8,8 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+const iceUrl = /^(stuns?|turns?):[^\s]+$/;
+
 const seconds = (def: number) => z.coerce.number().int().positive().default(def);
 
 /** Every environment variable Tandem reads, with its default. The README's table mirrors this. */
@@ -86,6 +88,16 @@ export const envSchema = z
     BROADCAST_COALESCE_MS: z.coerce.number().int().min(0).max(1000).default(20),
     FIELD_OP_RETENTION_SECONDS: z.coerce.number().int().min(0).default(90 * 24 * 3600),
     FIELD_OP_RETENTION_SWEEP_MS: z.coerce.number().int().min(1000).max(86_400_000).default(3_600_000),
+    // Calls: WebRTC audio, video and screen sharing (issue 16).
+    CALL_ICE_SERVERS: list.pipe(z.array(z.string().regex(iceUrl, 'stun:, stuns:, turn: or turns: URLs'))).default([]),
+    TURN_URLS: list.pipe(z.array(z.string().regex(/^turns?:/, 'turn: or turns: URLs'))).default([]),
+    TURN_SECRET: z.string().min(16, 'at least 16 characters (coturn static-auth-secret)').max(512).optional(),
+    TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(3600),
+    CALL_MAX_PARTICIPANTS: z.coerce.number().int().min(2).max(4).default(4),
+    CALL_RING_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(45_000),
+    CALL_SIGNAL_BURST: z.coerce.number().int().min(1).max(100_000).default(200),
+    CALL_SIGNAL_PER_SECOND: z.coerce.number().positive().max(100_000).default(50),
+    CALL_RINGS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
     OPS_TOKEN: z.string().min(24, 'at least 24 characters (e.g. openssl rand -hex 24)').max(512).optional(),
   })
   .superRefine((env, ctx) => {
@@ -96,6 +108,9 @@ export const envSchema = z
         path: ['DEV_MODE'],
         message: 'development mode issues demo tokens and must not run with NODE_ENV=production',
       });
+    }
+    if ((env.TURN_URLS.length > 0) !== (env.TURN_SECRET !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['TURN_SECRET'], message: 'TURN_URLS and TURN_SECRET go together: the server mints credentials for those URLs with that secret' });
     }
   });
 
@@ -188,6 +203,19 @@ export interface Config {
     /** Dispatchers poll this often besides being woken after commits. */
     eventsPollMs: number;
     streamRetentionSeconds: number;
+  };
+  calls: {
+    /** Served to every caller as they are (STUN, or TURN with credentials of its own). */
+    iceServers: string[];
+    /** TURN URLs that get time-limited credentials minted with `turnSecret` (coturn's REST scheme). */
+    turnUrls: string[];
+    turnSecret: string | undefined;
+    turnTtlSeconds: number;
+    maxParticipants: number;
+    ringTimeoutMs: number;
+    signalBurst: number;
+    signalPerSecond: number;
+    ringsPerMinute: number;
   };
 }
 
@@ -299,6 +327,17 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       webhookAllowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
       eventsPollMs: e.EVENTS_POLL_MS,
       streamRetentionSeconds: e.STREAM_RETENTION_SECONDS,
+    },
+    calls: {
+      iceServers: e.CALL_ICE_SERVERS,
+      turnUrls: e.TURN_URLS,
+      turnSecret: e.TURN_SECRET,
+      turnTtlSeconds: e.TURN_TTL_SECONDS,
+      maxParticipants: e.CALL_MAX_PARTICIPANTS,
+      ringTimeoutMs: e.CALL_RING_TIMEOUT_MS,
+      signalBurst: e.CALL_SIGNAL_BURST,
+      signalPerSecond: e.CALL_SIGNAL_PER_SECOND,
+      ringsPerMinute: e.CALL_RINGS_PER_MINUTE,
     },
   };
 }

@@ -28,6 +28,8 @@ export const errorStatus = {
   conflict: 409,
   version_conflict: 409,
   invalid_transition: 409,
+  /** A call already has the most participants a mesh call may have (CALL_MAX_PARTICIPANTS). */
+  call_full: 409,
   payload_too_large: 413,
   rate_limited: 429,
   internal: 500,

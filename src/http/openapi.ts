@@ -53,6 +53,7 @@ const TAGS = [
   ['notifications', 'User inboxes'],
   ['delegation', 'Form delegation: hand fields of a form to someone'],
   ['assistance', 'Help requests and their routing'],
+  ['calls', 'Calls between the people on a page (WebRTC): history and ICE servers'],
   ['webhooks', 'Webhook endpoints and their delivery log'],
   ['stream', 'The service event stream (WebSocket)'],
   ['audit', 'The append-only audit trail'],

@@ -10,8 +10,10 @@ export interface Audience {
   rooms?: readonly string[];
   /** …and these users' connections… */
   users?: readonly string[];
-  /** …and connections watching every status change of the tenant. */
+  /** …and connections watching every status change of the tenant… */
   statusWatchers?: boolean;
+  /** …and these connections (by id; a call's signals go to one leg). The sender checks they are the tenant's. */
+  connections?: readonly string[];
   /** Not this connection (the sender's own). */
   except?: string;
 }

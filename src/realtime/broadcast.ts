@@ -32,12 +32,14 @@ export function socketBroadcast(io: Server, opts: { coalesceMs: number }): Socke
   return {
     send(a: Audience, event, payload) {
       const rooms = (a.rooms ?? []).map((r) => roomNames.page(a.tenantId, r));
-      if (rooms.length === 1 && !a.users?.length && !a.statusWatchers) return coalescer.post(rooms[0]!, event, payload, a.except);
+      if (rooms.length === 1 && !a.users?.length && !a.statusWatchers && !a.connections?.length) return coalescer.post(rooms[0]!, event, payload, a.except);
       // A wider audience goes out at once, after what its rooms hold.
       for (const r of rooms) coalescer.flush(r);
       const names = [...rooms];
       for (const u of a.users ?? []) names.push(roomNames.user(a.tenantId, u));
       if (a.statusWatchers) names.push(roomNames.statusWatchers(a.tenantId));
+      // Socket.IO puts every socket in a room named by its id, on every instance (redis adapter too).
+      for (const c of a.connections ?? []) names.push(c);
       if (names.length === 0) return;
       emitNow(names, event, payload, a.except);
     },

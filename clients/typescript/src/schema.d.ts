@@ -199,6 +199,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Calls, newest first: who rang whom, who joined, how they ended (a user sees the pages they may read) */
+        get: operations["listCalls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calls/ice-servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The STUN/TURN servers for the caller's browser, with TURN credentials minted for this user (coturn REST scheme) */
+        get: operations["callIceServers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rooms/{roomId}/suggestions": {
         parameters: {
             query?: never;
@@ -594,7 +628,7 @@ export interface components {
                  * @description Stable machine-readable code; the HTTP status follows from it (docs/api.md#errors)
                  * @enum {string}
                  */
-                code: "bad_request" | "validation_failed" | "unauthorized" | "token_missing" | "token_invalid" | "token_expired" | "token_not_yet_valid" | "token_issued_in_future" | "token_algorithm" | "token_signature" | "token_claims" | "unknown_tenant" | "api_key_invalid" | "api_key_revoked" | "forbidden" | "wrong_tenant" | "origin_not_allowed" | "unsupported_protocol" | "not_found" | "conflict" | "version_conflict" | "invalid_transition" | "payload_too_large" | "rate_limited" | "internal" | "unavailable";
+                code: "bad_request" | "validation_failed" | "unauthorized" | "token_missing" | "token_invalid" | "token_expired" | "token_not_yet_valid" | "token_issued_in_future" | "token_algorithm" | "token_signature" | "token_claims" | "unknown_tenant" | "api_key_invalid" | "api_key_revoked" | "forbidden" | "wrong_tenant" | "origin_not_allowed" | "unsupported_protocol" | "not_found" | "conflict" | "version_conflict" | "invalid_transition" | "call_full" | "payload_too_large" | "rate_limited" | "internal" | "unavailable";
                 /** @description For people; may change between versions */
                 message: string;
                 /** @description Present when there is more to say: validation issues, the conflicting field, retryAfterMs */
@@ -1029,6 +1063,119 @@ export interface components {
             };
             createdAt: string;
             /** @enum {string} */
+            type: "call.ringing";
+            data: {
+                callId: string;
+                /** @enum {string} */
+                status: "ringing" | "active" | "ended";
+                callerId: string;
+                helpRequestId: string | null;
+                urgent: boolean;
+                participants: string[];
+                invited: string[];
+            } & {
+                [key: string]: unknown;
+            };
+        } | {
+            /** @description Stable across deliveries, retries and replays: deduplicate on it */
+            id: string;
+            tenantId: string;
+            roomId: string | null;
+            pageKey: string | null;
+            /** @description Gap-free position in the room's log; null outside rooms */
+            roomSeq: number | null;
+            actor: {
+                /** @enum {string} */
+                type: "user" | "app" | "system";
+                id: string;
+            };
+            createdAt: string;
+            /** @enum {string} */
+            type: "call.started";
+            data: {
+                callId: string;
+                /** @enum {string} */
+                status: "ringing" | "active" | "ended";
+                callerId: string;
+                helpRequestId: string | null;
+                urgent: boolean;
+                participants: string[];
+            } & {
+                [key: string]: unknown;
+            };
+        } | {
+            /** @description Stable across deliveries, retries and replays: deduplicate on it */
+            id: string;
+            tenantId: string;
+            roomId: string | null;
+            pageKey: string | null;
+            /** @description Gap-free position in the room's log; null outside rooms */
+            roomSeq: number | null;
+            actor: {
+                /** @enum {string} */
+                type: "user" | "app" | "system";
+                id: string;
+            };
+            createdAt: string;
+            /** @enum {string} */
+            type: "call.joined" | "call.left" | "call.declined";
+            data: {
+                callId: string;
+                /** @enum {string} */
+                status: "ringing" | "active" | "ended";
+                callerId: string;
+                helpRequestId: string | null;
+                urgent: boolean;
+                participants: string[];
+                userId: string;
+            } & {
+                [key: string]: unknown;
+            };
+        } | {
+            /** @description Stable across deliveries, retries and replays: deduplicate on it */
+            id: string;
+            tenantId: string;
+            roomId: string | null;
+            pageKey: string | null;
+            /** @description Gap-free position in the room's log; null outside rooms */
+            roomSeq: number | null;
+            actor: {
+                /** @enum {string} */
+                type: "user" | "app" | "system";
+                id: string;
+            };
+            createdAt: string;
+            /** @enum {string} */
+            type: "call.ended";
+            data: {
+                callId: string;
+                /** @enum {string} */
+                status: "ringing" | "active" | "ended";
+                callerId: string;
+                helpRequestId: string | null;
+                urgent: boolean;
+                participants: string[];
+                /** @enum {string} */
+                reason: "hung_up" | "cancelled" | "declined" | "missed";
+                durationMs: number;
+            } & {
+                [key: string]: unknown;
+            };
+        } | {
+            /** @description Stable across deliveries, retries and replays: deduplicate on it */
+            id: string;
+            tenantId: string;
+            roomId: string | null;
+            pageKey: string | null;
+            /** @description Gap-free position in the room's log; null outside rooms */
+            roomSeq: number | null;
+            actor: {
+                /** @enum {string} */
+                type: "user" | "app" | "system";
+                id: string;
+            };
+            createdAt: string;
+            /** @enum {string} */
             type: "notification.created";
             data: {
                 notificationId: string;
@@ -1086,12 +1233,39 @@ export interface components {
                  * @description Stable machine-readable code; the HTTP status follows from it (docs/api.md#errors)
                  * @enum {string}
                  */
-                code: "bad_request" | "validation_failed" | "unauthorized" | "token_missing" | "token_invalid" | "token_expired" | "token_not_yet_valid" | "token_issued_in_future" | "token_algorithm" | "token_signature" | "token_claims" | "unknown_tenant" | "api_key_invalid" | "api_key_revoked" | "forbidden" | "wrong_tenant" | "origin_not_allowed" | "unsupported_protocol" | "not_found" | "conflict" | "version_conflict" | "invalid_transition" | "payload_too_large" | "rate_limited" | "internal" | "unavailable";
+                code: "bad_request" | "validation_failed" | "unauthorized" | "token_missing" | "token_invalid" | "token_expired" | "token_not_yet_valid" | "token_issued_in_future" | "token_algorithm" | "token_signature" | "token_claims" | "unknown_tenant" | "api_key_invalid" | "api_key_revoked" | "forbidden" | "wrong_tenant" | "origin_not_allowed" | "unsupported_protocol" | "not_found" | "conflict" | "version_conflict" | "invalid_transition" | "call_full" | "payload_too_large" | "rate_limited" | "internal" | "unavailable";
                 /** @description For people; may change between versions */
                 message: string;
                 /** @description Present when there is more to say: validation issues, the conflicting field, retryAfterMs */
                 details?: unknown;
             };
+        };
+        Call: {
+            id: string;
+            roomId: string;
+            pageKey: string;
+            /** @enum {string} */
+            status: "ringing" | "active" | "ended";
+            callerId: string;
+            helpRequestId: string | null;
+            urgent: boolean;
+            legs: {
+                connId: string;
+                userId: string;
+                name: string;
+                joinedAt: string;
+            }[];
+            invitees: {
+                userId: string;
+                name: string;
+                /** @enum {string} */
+                answer: "ringing" | "joined" | "declined" | "missed" | "left";
+            }[];
+            participants: string[];
+            endReason: ("hung_up" | "cancelled" | "declined" | "missed") | null;
+            createdAt: string;
+            startedAt: string | null;
+            endedAt: string | null;
         };
     };
     responses: never;
@@ -2752,6 +2926,184 @@ export interface operations {
             };
             /** @description Body over BODY_LIMIT_BYTES, or a value too long */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over a rate limit; see the retry-after header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A bug, logged with the request id; no internals in the body */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Postgres or Redis unreachable, or shutting down; retry after retry-after */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listCalls: {
+        parameters: {
+            query?: {
+                roomId?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        calls: components["schemas"]["Call"][];
+                    };
+                };
+            };
+            /** @description Invalid input (`validation_failed`, every issue in `details`) or an impossible request (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No, malformed, unknown, expired or revoked credential (one code each) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Wrong credential kind for the route, a missing right, another tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such route, room, user or item — or one the caller may not see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over a rate limit; see the retry-after header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A bug, logged with the request id; no internals in the body */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Postgres or Redis unreachable, or shutting down; retry after retry-after */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    callIceServers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        iceServers: {
+                            urls: string[];
+                            username?: string;
+                            credential?: string;
+                        }[];
+                        expiresAt: string | null;
+                    };
+                };
+            };
+            /** @description Invalid input (`validation_failed`, every issue in `details`) or an impossible request (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No, malformed, unknown, expired or revoked credential (one code each) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Wrong credential kind for the route, a missing right, another tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such route, room, user or item — or one the caller may not see */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,3 +4,4 @@ export * from './collab.js';
 export * from './fields.js';
 export * from './work.js';
 export * from './presence.js';
+export * from './calls.js';

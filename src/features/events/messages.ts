@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ASSISTANCE_STATUSES } from '../assistance/machine.js';
+import { CALL_STATUSES, END_REASONS } from '../calls/machine.js';
 import { chatMessageSchema } from '../chat/messages.js';
 import { commentSchema } from '../comments/messages.js';
 import { DELEGATION_STATUSES } from '../delegation/machine.js';
@@ -42,6 +43,16 @@ const assistanceData = z.looseObject({
   field: nullableString,
 });
 
+const callData = z.looseObject({
+  callId: z.string(),
+  status: z.enum(CALL_STATUSES),
+  callerId: z.string(),
+  helpRequestId: nullableString,
+  urgent: z.boolean(),
+  /** Everyone who has been in the call so far (the caller first). */
+  participants: z.array(z.string()),
+});
+
 const DELEGATION_EVENTS = ['created', ...DELEGATION_STATUSES.filter((s) => s !== 'pending')].map((s) => `delegation.${s}`) as [string, ...string[]];
 
 const member = <T extends [string, ...string[]], D extends z.ZodType>(types: T, data: D) => z.object({ ...envelope, type: z.enum(types), data });
@@ -59,6 +70,10 @@ export const eventSchema = z
     member(['assistance.created'], assistanceData.extend({ message: z.string() })),
     member(['assistance.offered', 'assistance.queued', 'assistance.accepted', 'assistance.resolved', 'assistance.cancelled'], assistanceData),
     member(['assistance.declined', 'assistance.timed_out'], assistanceData.extend({ previousHelperId: nullableString.optional() })),
+    member(['call.ringing'], callData.extend({ invited: z.array(z.string()) })),
+    member(['call.started'], callData),
+    member(['call.joined', 'call.left', 'call.declined'], callData.extend({ userId: z.string() })),
+    member(['call.ended'], callData.extend({ reason: z.enum(END_REASONS), durationMs: z.number() })),
     member(['notification.created'], z.looseObject({ notificationId: z.string(), userId: z.string(), type: z.enum(NOTIFICATION_TYPES), urgent: z.boolean(), title: z.string(), link: z.record(z.string(), z.unknown()) })),
   ])
   .meta({
