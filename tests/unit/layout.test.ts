@@ -28,6 +28,7 @@ const SQL = /\.query(?:<[^>]*>)?\(|\bSELECT\s[\s\S]{0,400}?\sFROM\s|\bINSERT INT
 
 /** A raw statement: `.query(` (optionally with a type argument) called with a string. */
 const RAW = /\.query(?:<[\s\S]{0,300}?>)?\(\s*[`'"]/;
+const RAW_ALL = new RegExp(RAW.source, 'g');
 
 const rel = (p: string) => relative(src, p);
 const featureFiles = files(join(src, 'features'));
@@ -64,24 +65,27 @@ describe('layout', () => {
     expect(bad.map(rel)).toEqual([]);
   });
 
-  it('raw SQL strings only in the stores that keep a measured or inexpressible statement; the rest use the query builder', () => {
-    // Each raw statement there says why in a comment (group commit, savepoints, LISTEN, …).
-    const allowed = [
-      'features/fields/store.ts',
-      'features/chat/store.ts',
-      'features/events/store.ts',
-      'features/timers/store.ts',
-      'features/delegation/store.ts',
-      'features/assistance/store.ts',
-    ];
+  it('raw SQL strings only where a store keeps a measured or inexpressible statement, and no more of them; the rest use the query builder', () => {
+    // Each raw statement says why in a comment. The counts only go down: a new raw statement needs a measurement.
+    const allowed: Record<string, number> = {
+      'features/fields/store.ts': 1, // commitBatch: the op log's group commit
+      'features/chat/store.ts': 2, // insertBatch and bumpRepliesBatch: chat's group commit
+      'features/events/store.ts': 6, // publish CTEs, snapshot horizon, pg_xact_status, LISTEN / pg_notify
+      'features/timers/store.ts': 3, // savepoint, release, rollback to savepoint
+      'features/delegation/store.ts': 2, // savepoint around the field hold
+      'features/assistance/store.ts': 1, // routingContext: three aggregates in one round trip
+    };
     const all = files(src).filter((f) => !rel(f).startsWith('overlay/') && !rel(f).startsWith('db/'));
-    const bad = all.filter((f) => !allowed.includes(rel(f)) && RAW.test(withoutComments(readFileSync(f, 'utf8'))));
-    expect(bad.map(rel)).toEqual([]);
+    const counts = Object.fromEntries(
+      all.map((f) => [rel(f), withoutComments(readFileSync(f, 'utf8')).match(RAW_ALL)?.length ?? 0] as const).filter(([, n]) => n > 0),
+    );
+    expect(counts).toEqual(allowed);
   });
 
   it('the checks see what they look for', () => {
     expect(RAW.test('const { rows } = await q.query<{ n: Record<string, number> }>(\n  `SELECT 1`)')).toBe(true);
     expect(RAW.test("await tx.query('SAVEPOINT x')")).toBe(true);
+    expect("await q.query('SAVEPOINT a'); await q.orm.select(); await q.query(`SELECT 1`, [])".match(RAW_ALL)?.length).toBe(2);
     expect(RAW.test('const u = demoUsers[req.query.user]; q.orm.query.users.findMany()')).toBe(false);
     expect(importsOf(`import type { Server } from 'socket.io';\nimport fp from 'fastify-plugin';`)).toEqual(['socket.io', 'fastify-plugin']);
     expect(SQL.test("await q.query(`SELECT page_key FROM rooms WHERE id = $1`, [id])")).toBe(true);

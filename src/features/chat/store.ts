@@ -1,54 +1,53 @@
-import type { Database, Queryable } from '../../db/client.js';
+import { and, asc, count, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import type { Conn, Database } from '../../db/client.js';
+import { iso } from '../../db/rows.js';
+import { chatMessages as m, chatReactions, chatReads } from '../../db/schema/index.js';
 import type { ChatMessage } from './messages.js';
 import { findLinks } from './text.js';
-import { iso } from '../../db/rows.js';
 
-interface Row {
-  id: string;
-  room_id: string;
-  seq: string;
-  author_type: 'user' | 'app';
-  author_id: string;
-  author_name: string;
-  body: string | null;
-  mentions: string[];
-  thread_root_id: string | null;
-  reply_count: number;
-  client_msg_id: string | null;
-  created_at: Date | string;
-  edited_at: Date | string | null;
-  deleted_at: Date | string | null;
-  reactions: Array<{ emoji: string; users: string[] }> | null;
-}
+/** A message with its reactions grouped by emoji (users in the order they reacted). */
+const MESSAGE = {
+  id: m.id,
+  roomId: m.roomId,
+  seq: m.seq,
+  authorType: m.authorType,
+  authorId: m.authorId,
+  authorName: m.authorName,
+  body: m.body,
+  mentions: m.mentions,
+  threadRootId: m.threadRootId,
+  replyCount: m.replyCount,
+  clientMsgId: m.clientMsgId,
+  createdAt: m.createdAt,
+  editedAt: m.editedAt,
+  deletedAt: m.deletedAt,
+  reactions: sql<Array<{ emoji: string; users: string[] }> | null>`(
+    SELECT json_agg(json_build_object('emoji', x.emoji, 'users', x.users) ORDER BY x.first)
+      FROM (SELECT r.emoji, array_agg(r.user_id ORDER BY r.created_at, r.user_id) AS users, min(r.created_at) AS first
+              FROM ${chatReactions} r WHERE r.message_id = ${m.id} GROUP BY r.emoji) x)`,
+};
 
+type MessageRow = Omit<typeof m.$inferSelect, 'tenantId'> & { reactions: Array<{ emoji: string; users: string[] }> | null };
 
-export function toMessage(r: Row): ChatMessage {
+export function toMessage(r: MessageRow): ChatMessage {
   return {
     id: r.id,
-    roomId: r.room_id,
-    seq: Number(r.seq),
-    author: { type: r.author_type, id: r.author_id, name: r.author_name },
+    roomId: r.roomId,
+    seq: r.seq,
+    author: { type: r.authorType as ChatMessage['author']['type'], id: r.authorId, name: r.authorName },
     body: r.body,
-    deleted: r.deleted_at !== null,
+    deleted: r.deletedAt !== null,
     mentions: r.mentions,
     links: r.body === null ? [] : findLinks(r.body),
-    threadRootId: r.thread_root_id,
-    replyCount: r.reply_count,
+    threadRootId: r.threadRootId,
+    replyCount: r.replyCount,
     reactions: r.reactions ?? [],
-    clientMsgId: r.client_msg_id,
-    createdAt: iso(r.created_at)!,
-    editedAt: iso(r.edited_at),
-    deletedAt: iso(r.deleted_at),
+    clientMsgId: r.clientMsgId,
+    createdAt: iso(r.createdAt)!,
+    editedAt: iso(r.editedAt),
+    deletedAt: iso(r.deletedAt),
   };
 }
-
-/** Messages with their reactions grouped by emoji (users in the order they reacted). */
-const SELECT = `SELECT m.id, m.room_id, m.seq::text AS seq, m.author_type, m.author_id, m.author_name, m.body, m.mentions,
-    m.thread_root_id, m.reply_count, m.client_msg_id, m.created_at, m.edited_at, m.deleted_at,
-    (SELECT json_agg(json_build_object('emoji', x.emoji, 'users', x.users) ORDER BY x.first)
-       FROM (SELECT r.emoji, array_agg(r.user_id ORDER BY r.created_at, r.user_id) AS users, min(r.created_at) AS first
-             FROM chat_reactions r WHERE r.message_id = m.id GROUP BY r.emoji) x) AS reactions
-  FROM chat_messages m`;
 
 export interface NewMessage {
   id: string;
@@ -63,19 +62,16 @@ export interface NewMessage {
 }
 
 export function createChatStore(db: Database) {
-  async function get(q: Queryable, tenantId: string, roomId: string, id: string): Promise<ChatMessage | undefined> {
-    const { rows } = await q.query<Row>(`${SELECT} WHERE m.tenant_id = $1 AND m.room_id = $2 AND m.id = $3`, [tenantId, roomId, id]);
-    return rows[0] && toMessage(rows[0]);
+  const messages = (q: Conn) => q.orm.select(MESSAGE).from(m);
+
+  async function get(q: Conn, tenantId: string, roomId: string, id: string): Promise<ChatMessage | undefined> {
+    const [row] = await messages(q).where(and(eq(m.tenantId, tenantId), eq(m.roomId, roomId), eq(m.id, id)));
+    return row && toMessage(row);
   }
 
   async function byClientId(tenantId: string, roomId: string, authorId: string, clientMsgId: string) {
-    const { rows } = await db.query<Row>(`${SELECT} WHERE m.tenant_id = $1 AND m.room_id = $2 AND m.author_id = $3 AND m.client_msg_id = $4`, [
-      tenantId,
-      roomId,
-      authorId,
-      clientMsgId,
-    ]);
-    return rows[0] && toMessage(rows[0]);
+    const [row] = await messages(db).where(and(eq(m.tenantId, tenantId), eq(m.roomId, roomId), eq(m.authorId, authorId), eq(m.clientMsgId, clientMsgId)));
+    return row && toMessage(row);
   }
 
   /**
@@ -89,7 +85,7 @@ export function createChatStore(db: Database) {
    * Raw SQL on purpose: it is chat's group-commit statement, measured by `npm run bench 30`
    * (the same multi-row `unnest` shape as the op log, where Drizzle's builder cost ~10× per row).
    */
-  async function insertBatch(q: Queryable, ms: Array<Omit<NewMessage, 'seq'>>): Promise<ChatMessage[]> {
+  async function insertBatch(q: Conn, ms: Array<Omit<NewMessage, 'seq'>>): Promise<ChatMessage[]> {
     const { rows } = await q.query<{ ord: number; seq: string; created_at: Date | string }>(
       `WITH input AS (
          SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::uuid[], $11::text[])
@@ -151,21 +147,25 @@ export function createChatStore(db: Database) {
   }
 
   /** Row-locks messages (in id order) until the transaction ends. */
-  async function lockMessages(q: Queryable, ids: string[]) {
-    await q.query(`SELECT 1 FROM chat_messages WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]);
+  async function lockMessages(q: Conn, ids: string[]) {
+    await q.orm.select({ id: m.id }).from(m).where(inArray(m.id, ids)).orderBy(asc(m.id)).for('update');
   }
 
   /** Locks one message of a room for a change (concurrent reaction toggles serialize); null if it is not there. */
-  async function lockMessage(q: Queryable, tenantId: string, roomId: string, id: string): Promise<{ deleted: boolean } | null> {
-    const { rows } = await q.query<{ deleted: boolean }>(
-      `SELECT deleted_at IS NOT NULL AS deleted FROM chat_messages WHERE tenant_id = $1 AND room_id = $2 AND id = $3 FOR UPDATE`,
-      [tenantId, roomId, id],
-    );
-    return rows[0] ?? null;
+  async function lockMessage(q: Conn, tenantId: string, roomId: string, id: string): Promise<{ deleted: boolean } | null> {
+    const [row] = await q.orm
+      .select({ deletedAt: m.deletedAt })
+      .from(m)
+      .where(and(eq(m.tenantId, tenantId), eq(m.roomId, roomId), eq(m.id, id)))
+      .for('update');
+    return row ? { deleted: row.deletedAt !== null } : null;
   }
 
-  /** Adds `n` replies to each thread root; the new counts by root id. */
-  async function bumpRepliesBatch(q: Queryable, bumps: Map<string, number>): Promise<Map<string, number>> {
+  /**
+   * Adds `n` replies to each thread root; the new counts by root id. Raw SQL on purpose: one
+   * statement per group-commit batch (UPDATE … FROM unnest), like insertBatch.
+   */
+  async function bumpRepliesBatch(q: Conn, bumps: Map<string, number>): Promise<Map<string, number>> {
     if (bumps.size === 0) return new Map();
     const { rows } = await q.query<{ id: string; n: number }>(
       `UPDATE chat_messages m SET reply_count = m.reply_count + b.n
@@ -177,61 +177,74 @@ export function createChatStore(db: Database) {
   }
 
   /** Users who wrote the root or a reply of a thread. */
-  async function threadParticipants(q: Queryable, rootId: string): Promise<string[]> {
-    const { rows } = await q.query<{ author_id: string }>(
-      `SELECT DISTINCT author_id FROM chat_messages WHERE (id = $1 OR thread_root_id = $1) AND author_type = 'user'`,
-      [rootId],
-    );
-    return rows.map((r) => r.author_id);
+  async function threadParticipants(q: Conn, rootId: string): Promise<string[]> {
+    const rows = await q.orm
+      .selectDistinct({ authorId: m.authorId })
+      .from(m)
+      .where(and(or(eq(m.id, rootId), eq(m.threadRootId, rootId)), eq(m.authorType, 'user')));
+    return rows.map((r) => r.authorId);
   }
 
-  async function edit(q: Queryable, id: string, body: string, mentions: string[]) {
-    await q.query(`UPDATE chat_messages SET body = $2, mentions = $3::text[], edited_at = now() WHERE id = $1`, [id, body, mentions]);
+  async function edit(q: Conn, id: string, body: string, mentions: string[]) {
+    await q.orm.update(m).set({ body, mentions, editedAt: sql`now()` }).where(eq(m.id, id));
   }
 
-  async function softDelete(q: Queryable, id: string) {
-    await q.query(`UPDATE chat_messages SET body = NULL, mentions = '{}', deleted_at = now() WHERE id = $1`, [id]);
+  async function softDelete(q: Conn, id: string) {
+    await q.orm.update(m).set({ body: null, mentions: [], deletedAt: sql`now()` }).where(eq(m.id, id));
   }
 
   /** Toggles one user's reaction; true when it was added. */
-  async function toggleReaction(q: Queryable, id: string, userId: string, emoji: string): Promise<boolean> {
-    const del = await q.query(`DELETE FROM chat_reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3 RETURNING 1`, [id, userId, emoji]);
-    if (del.rows.length) return false;
-    await q.query(`INSERT INTO chat_reactions (message_id, user_id, emoji) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [id, userId, emoji]);
+  async function toggleReaction(q: Conn, id: string, userId: string, emoji: string): Promise<boolean> {
+    const mine = and(eq(chatReactions.messageId, id), eq(chatReactions.userId, userId), eq(chatReactions.emoji, emoji));
+    const removed = await q.orm.delete(chatReactions).where(mine).returning({ emoji: chatReactions.emoji });
+    if (removed.length) return false;
+    await q.orm.insert(chatReactions).values({ messageId: id, userId, emoji }).onConflictDoNothing();
     return true;
   }
 
   /** Newest first, strictly before `before`; positions commit in order, so pages never shift. */
   async function page(tenantId: string, roomId: string, o: { before?: number | undefined; limit: number; threadRootId?: string | undefined }) {
-    const { rows } = await db.query<Row>(
-      `${SELECT} WHERE m.tenant_id = $1 AND m.room_id = $2 AND m.thread_root_id IS NOT DISTINCT FROM $3::uuid
-         AND ($4::bigint IS NULL OR m.seq < $4) ORDER BY m.seq DESC LIMIT $5`,
-      [tenantId, roomId, o.threadRootId ?? null, o.before ?? null, o.limit + 1],
-    );
+    const rows = await messages(db)
+      .where(
+        and(
+          eq(m.tenantId, tenantId),
+          eq(m.roomId, roomId),
+          o.threadRootId === undefined ? isNull(m.threadRootId) : eq(m.threadRootId, o.threadRootId),
+          o.before === undefined ? undefined : lt(m.seq, o.before),
+        ),
+      )
+      .orderBy(desc(m.seq))
+      .limit(o.limit + 1);
     const more = rows.length > o.limit;
-    const messages = rows.slice(0, o.limit).map(toMessage);
-    return { messages, nextBefore: more ? messages.at(-1)!.seq : null };
+    const list = rows.slice(0, o.limit).map(toMessage);
+    return { messages: list, nextBefore: more ? list.at(-1)!.seq : null };
   }
 
   async function setRead(tenantId: string, roomId: string, userId: string, seq: number): Promise<number> {
-    const { rows } = await db.query<{ s: string }>(
-      `INSERT INTO chat_reads (tenant_id, room_id, user_id, last_read_seq) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (room_id, user_id) DO UPDATE SET last_read_seq = GREATEST(chat_reads.last_read_seq, EXCLUDED.last_read_seq), updated_at = now()
-       RETURNING last_read_seq::text AS s`,
-      [tenantId, roomId, userId, seq],
-    );
-    return Number(rows[0]!.s);
+    const [row] = await db.orm
+      .insert(chatReads)
+      .values({ tenantId, roomId, userId, lastReadSeq: seq })
+      .onConflictDoUpdate({
+        target: [chatReads.roomId, chatReads.userId],
+        set: { lastReadSeq: sql`GREATEST(${chatReads.lastReadSeq}, excluded.last_read_seq)`, updatedAt: sql`now()` },
+      })
+      .returning({ lastReadSeq: chatReads.lastReadSeq });
+    return row!.lastReadSeq;
   }
 
   /** The user's read position and how many messages by others (not deleted) came after it. */
   async function unread(tenantId: string, roomId: string, userId: string): Promise<{ lastReadSeq: number; unread: number }> {
-    const { rows } = await db.query<{ s: string; n: string }>(
-      `WITH r AS (SELECT COALESCE((SELECT last_read_seq FROM chat_reads WHERE room_id = $2 AND user_id = $3), 0) AS s)
-       SELECT r.s::text AS s, (SELECT count(*) FROM chat_messages m WHERE m.tenant_id = $1 AND m.room_id = $2 AND m.seq > r.s
-                                 AND m.author_id <> $3 AND m.deleted_at IS NULL)::text AS n FROM r`,
-      [tenantId, roomId, userId],
-    );
-    return { lastReadSeq: Number(rows[0]!.s), unread: Number(rows[0]!.n) };
+    const read = db.orm
+      .select({ s: chatReads.lastReadSeq })
+      .from(chatReads)
+      .where(and(eq(chatReads.roomId, roomId), eq(chatReads.userId, userId)));
+    const lastReadSeq = sql<number>`COALESCE((${read}), 0)`.mapWith(Number);
+    // An aggregate without GROUP BY: exactly one row, also when nothing came after the position.
+    const [row] = await db.orm
+      .select({ lastReadSeq, unread: count() })
+      .from(m)
+      .where(and(eq(m.tenantId, tenantId), eq(m.roomId, roomId), gt(m.seq, lastReadSeq), ne(m.authorId, userId), isNull(m.deletedAt)));
+    return { lastReadSeq: row!.lastReadSeq, unread: row!.unread };
   }
 
   return { get, byClientId, insertBatch, lockMessages, lockMessage, bumpRepliesBatch, threadParticipants, edit, softDelete, toggleReaction, page, setRead, unread };
