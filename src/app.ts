@@ -39,6 +39,8 @@ import chat from './features/chat/plugin.js';
 import chatRoutes from './features/chat/routes.js';
 import webhooks from './features/webhooks/plugin.js';
 import webhookRoutes from './features/webhooks/routes.js';
+import reach from './features/reach/plugin.js';
+import reachRoutes from './features/reach/routes.js';
 import comments from './features/comments/plugin.js';
 import resync from './features/resync/plugin.js';
 import opsMetrics from './ops/metrics.js';
@@ -65,6 +67,8 @@ export interface Seams {
   fieldStore?: (real: FieldStore, db: Database) => FieldStore;
   fields?: (real: Fields) => Fields;
   broadcast?: (real: Broadcast) => Broadcast;
+  /** The clock notification delivery reads (quiet hours, digest windows, retries): tests move it. */
+  reachClock?: (real: () => number) => () => number;
 }
 
 declare module 'fastify' {
@@ -113,6 +117,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(notifications);
   await app.register(chat);
   await app.register(webhooks);
+  await app.register(reach);
   await app.register(comments);
   // Work items come last: they use presence, fields, events and notifications.
   await app.register(delegation);
@@ -136,6 +141,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       await api.register(notificationRoutes);
       await api.register(chatRoutes);
       await api.register(webhookRoutes);
+      await api.register(reachRoutes);
       await api.register(commentRoutes);
       await api.register(auditRoutes);
       if (config.devMode) await api.register(devRoutes);

@@ -11,6 +11,11 @@ const bool = z
 const iceUrl = /^(stuns?|turns?):[^\s]+$/;
 
 const seconds = (def: number) => z.coerce.number().int().positive().default(def);
+const retrySchedule = z
+  .string()
+  .default('1,5,30,120,600,1800,3600')
+  .transform((s) => s.split(',').map((x) => Number(x.trim())))
+  .refine((xs) => xs.length > 0 && xs.length <= 50 && xs.every((x) => Number.isFinite(x) && x >= 0), 'comma-separated seconds, e.g. 1,5,30');
 
 /** Every environment variable Tandem reads, with its default. The README's table mirrors this. */
 export const envSchema = z
@@ -74,13 +79,14 @@ export const envSchema = z
     CHAT_TAIL_SIZE: z.coerce.number().int().min(0).max(500).default(50),
     CHAT_SEND_BURST: z.coerce.number().int().min(1).max(100_000).default(20),
     CHAT_SEND_PER_SECOND: z.coerce.number().positive().max(100_000).default(2),
-    WEBHOOK_RETRY_SCHEDULE: z
-      .string()
-      .default('1,5,30,120,600,1800,3600')
-      .transform((s) => s.split(',').map((x) => Number(x.trim())))
-      .refine((xs) => xs.length > 0 && xs.length <= 50 && xs.every((x) => Number.isFinite(x) && x >= 0), 'comma-separated seconds, e.g. 1,5,30'),
+    WEBHOOK_RETRY_SCHEDULE: retrySchedule,
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+    // Notifications beyond the browser: email, Slack, Teams (issue 16).
+    NOTIFY_DIGEST_WINDOW_MS: z.coerce.number().int().min(0).max(86_400_000).default(120_000),
+    NOTIFY_RETRY_SCHEDULE: retrySchedule,
+    NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    NOTIFY_DND_RECHECK_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
     EVENTS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
     STREAM_RETENTION_SECONDS: seconds(7 * 24 * 3600),
     // Operating Tandem (issue 15).
@@ -217,6 +223,15 @@ export interface Config {
     signalPerSecond: number;
     ringsPerMinute: number;
   };
+  /** Notifications beyond the browser (features/reach); URLs are vetted like webhooks (webhookAllowPrivateNetworks). */
+  reach: {
+    /** Non-urgent notifications wait this long, so what arrives meanwhile goes out as one message. */
+    digestWindowMs: number;
+    retrySchedule: number[];
+    timeoutMs: number;
+    /** A delivery held by do-not-disturb is looked at again this often (and at once when the status changes). */
+    dndRecheckMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -338,6 +353,12 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       signalBurst: e.CALL_SIGNAL_BURST,
       signalPerSecond: e.CALL_SIGNAL_PER_SECOND,
       ringsPerMinute: e.CALL_RINGS_PER_MINUTE,
+    },
+    reach: {
+      digestWindowMs: e.NOTIFY_DIGEST_WINDOW_MS,
+      retrySchedule: e.NOTIFY_RETRY_SCHEDULE,
+      timeoutMs: e.NOTIFY_TIMEOUT_MS,
+      dndRecheckMs: e.NOTIFY_DND_RECHECK_MS,
     },
   };
 }

@@ -5,3 +5,4 @@ export * from './fields.js';
 export * from './work.js';
 export * from './presence.js';
 export * from './calls.js';
+export * from './reach.js';

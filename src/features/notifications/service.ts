@@ -29,7 +29,7 @@ import type { Events } from '../events/service.js';
 import { createLoop } from '../events/wake.js';
 import { NOTIFICATION_TYPES, notificationLinkSchema, notificationTextSchema, type Notification } from './messages.js';
 import { deliveryFor } from './rules.js';
-import type { NewNotification, NotificationStore } from './store.js';
+import type { NewNotification, NotificationRow, NotificationStore } from './store.js';
 import { toNotification } from './store.js';
 
 export type { NewNotification } from './store.js';
@@ -50,6 +50,10 @@ export function createNotifications(deps: {
   log: Logger;
 }) {
   const { store, events, log } = deps;
+  /** Run in the notification's transaction (features/reach writes its outbox rows here). */
+  const createdHooks: Array<(q: Conn, row: NotificationRow) => Promise<void>> = [];
+  /** Whether a user's open tabs pop a kind (the reach preferences can turn in-app off); the inbox keeps it either way. */
+  let popsInApp: (tenantId: string, userId: string, type: string) => Promise<boolean> = async () => true;
 
   const statusOf = async (tenantId: string, userId: string) => {
     const p = deps.presence();
@@ -69,6 +73,7 @@ export function createNotifications(deps: {
     if (n.link && !notificationLinkSchema.safeParse(n.link).success) throw new AppError('validation_failed', 'Invalid notification link');
     if (n.text && !notificationTextSchema.safeParse(n.text).success) throw new AppError('validation_failed', 'Invalid notification text (a known key, params of short strings or numbers)');
     const row = await store.insert(q, n);
+    for (const hook of createdHooks) await hook(q, row);
     const item = toNotification(row);
     await events.publish(q, {
       tenantId: n.tenantId,
@@ -94,8 +99,11 @@ export function createNotifications(deps: {
     async () => {
       const settled = await store.claimPending(200, async (r) => deliveryFor(r, await statusOf(r.tenantId, r.userId)));
       const users = new Map<string, { tenantId: string; userId: string }>();
+      const pops = new Map<string, Promise<boolean>>(); // one preference lookup per user and kind per batch
       for (const r of settled) {
-        if (r.delivery === 'live') emit(r, toNotification(r));
+        const k = `${r.tenantId}\u0000${r.userId}\u0000${r.type}`;
+        if (r.delivery === 'live' && !pops.has(k)) pops.set(k, popsInApp(r.tenantId, r.userId, r.type));
+        if (r.delivery === 'live' && (await pops.get(k))) emit(r, toNotification(r));
         users.set(`${r.tenantId}\u0000${r.userId}`, r);
       }
       for (const u of users.values()) deps.broadcast.send({ tenantId: u.tenantId, users: [u.userId] }, 'notifications:unread', { unread: await store.unreadCount(u.tenantId, u.userId) });
@@ -106,7 +114,7 @@ export function createNotifications(deps: {
   );
 
   async function releaseFor(tenantId: string, userId: string) {
-    for (const r of await store.release(tenantId, userId)) emit(r, toNotification(r));
+    for (const r of await store.release(tenantId, userId)) if (await popsInApp(r.tenantId, r.userId, r.type)) emit(r, toNotification(r));
   }
 
   /** A status change: leaving dnd surfaces what was held. */
@@ -145,6 +153,8 @@ export function createNotifications(deps: {
     /** Wakes delivery now (for callers that just committed; optional, delivery happens anyway). */
     kick: () => deliverLoop.wake(),
     statusChanged,
+    onCreated: (hook: (q: Conn, row: NotificationRow) => Promise<void>) => void createdHooks.push(hook),
+    setInAppFilter: (fn: typeof popsInApp) => void (popsInApp = fn),
     async list(tenantId: string, userId: string, o: { unreadOnly: boolean; beforeSeq?: number | undefined; limit: number }) {
       const [rows, unread] = await Promise.all([store.list(tenantId, userId, o), store.unreadCount(tenantId, userId)]);
       return { items: rows.map(toNotification), unread };

@@ -129,6 +129,8 @@ export function createRooms(store: RoomStore, opts: { maxRoomsPerConnection: num
 
   return {
     store,
+    /** Where the tenant's pages live: its own host origins, else the instance's ALLOWED_ORIGINS. */
+    hostOrigins: opts.hostOrigins,
     join,
     leave,
     reauthorize,

@@ -2,7 +2,8 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import { checkTarget, hostOf, PRIVATE_NETWORKS_HINT } from './network.js';
+import { AppError } from '../../errors.js';
+import { checkTarget, hostOf, isLocalName, PRIVATE_NETWORKS_HINT } from './network.js';
 
 export interface Resolved {
   address: string;
@@ -97,4 +98,42 @@ export async function postPinned(
     req.on('error', reject);
     req.end(o.body);
   });
+}
+
+/** Registration does not wait longer than this for DNS; delivery re-checks anyway. */
+const REGISTER_LOOKUP_MS = 3000;
+
+/**
+ * Checks a URL someone registers for Tandem to POST to (webhooks, Slack and Teams channels) and
+ * returns it normalised: http(s), no credentials, and unless private networks are allowed, not a
+ * local or private address. `mustResolve`: a name that does not resolve (within 3 s) is refused
+ * too; webhooks accept one (every delivery resolves and vets it again).
+ */
+export async function checkEndpointUrl(raw: string, policy: TargetPolicy, o: { what: string; mustResolve: boolean }): Promise<string> {
+  const What = o.what[0]!.toUpperCase() + o.what.slice(1);
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new AppError('validation_failed', `The ${o.what} is not a URL`);
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new AppError('validation_failed', `${What}s must be http or https`);
+  if (u.username || u.password) throw new AppError('validation_failed', `Put no credentials (user:password@) in a ${o.what}`);
+  if (!policy.allowPrivate && isLocalName(hostOf(u))) {
+    throw new AppError('validation_failed', `${What} refused: host ${JSON.stringify(hostOf(u))} names the local machine; ${PRIVATE_NETWORKS_HINT}`);
+  }
+  if (!policy.allowPrivate || o.mustResolve) {
+    const lookup: Lookup = (host) =>
+      Promise.race([
+        policy.lookup(host),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('DNS timeout')), REGISTER_LOOKUP_MS).unref()),
+      ]);
+    try {
+      await resolveTarget(u, { ...policy, lookup });
+    } catch (err) {
+      if (err instanceof RefusedTarget) throw new AppError('validation_failed', `${What} ${err.message}`);
+      if (o.mustResolve) throw new AppError('validation_failed', `${What} is unreachable: ${(err as Error).message}`);
+    }
+  }
+  return u.toString();
 }

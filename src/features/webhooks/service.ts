@@ -3,8 +3,7 @@ import type { Logger } from '../../ports/log.js';
 import { AppError } from '../../errors.js';
 import type { Events } from '../events/service.js';
 import { createLoop } from '../events/wake.js';
-import { type Lookup, postPinned, RefusedTarget, resolveTarget, systemLookup, type TargetPolicy } from './deliver.js';
-import { hostOf, isLocalName, PRIVATE_NETWORKS_HINT } from './network.js';
+import { checkEndpointUrl, type Lookup, postPinned, RefusedTarget, systemLookup, type TargetPolicy } from './deliver.js';
 import { EVENT_ID_HEADER, nextDelay, sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './sign.js';
 import type { Claimed, EndpointRow, WebhookStore } from './store.js';
 
@@ -19,8 +18,6 @@ export const publicEndpoint = (r: EndpointRow) => ({
 });
 
 const BATCH = 32;
-/** Registration does not wait longer than this for DNS; delivery re-checks anyway. */
-const REGISTER_LOOKUP_MS = 3000;
 
 /**
  * Webhooks: endpoints per tenant, and the dispatcher that drains the outbox the event log fills
@@ -111,37 +108,11 @@ export function createWebhooks(deps: {
   const off = deps.events.onWake(() => loop.wake());
   loop.wake(); // anything left over from before a restart
 
-  async function checkUrl(raw: string) {
-    let u: URL;
-    try {
-      u = new URL(raw);
-    } catch {
-      throw new AppError('validation_failed', 'The webhook URL is not a URL');
-    }
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new AppError('validation_failed', 'Webhook URLs must be http or https');
-    if (u.username || u.password) throw new AppError('validation_failed', 'Put no credentials in a webhook URL; verify the signature instead');
-    if (!policy.allowPrivate) {
-      if (isLocalName(hostOf(u))) throw new AppError('validation_failed', `Webhook URL refused: host ${JSON.stringify(hostOf(u))} names the local machine; ${PRIVATE_NETWORKS_HINT}`);
-      // A name that does not resolve (yet) is accepted: every delivery resolves and vets it again.
-      const lookup: Lookup = (host) =>
-        Promise.race([
-          policy.lookup(host),
-          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('DNS timeout')), REGISTER_LOOKUP_MS).unref()),
-        ]);
-      try {
-        await resolveTarget(u, { ...policy, lookup });
-      } catch (err) {
-        if (err instanceof RefusedTarget) throw new AppError('validation_failed', `Webhook URL ${err.message}`);
-      }
-    }
-    return u.toString();
-  }
-
   return {
     async register(tenantId: string, input: { url: string; eventTypes: string[]; description?: string | undefined; secret?: string | undefined }) {
       const row = await store.createEndpoint({
         tenantId,
-        url: await checkUrl(input.url),
+        url: await checkEndpointUrl(input.url, policy, { what: 'webhook URL', mustResolve: false }),
         eventTypes: [...new Set(input.eventTypes)],
         description: input.description ?? '',
         secret: input.secret ?? `whsec_${randomBytes(24).toString('base64url')}`,
