@@ -288,6 +288,11 @@ describe.skipIf(!hasPg)('room chat (Postgres, real sockets)', () => {
     expect(sync.events.map((e: { seq: number; data: { message: { id: string } } }) => [e.seq, e.data.message.id])).toEqual(
       rest.slice(0, 4).map((r) => [r.message.seq, r.message.id]).sort((x, y) => x[0] - y[0]),
     );
+    // What the log (and so every webhook and resync) holds is the message as acked, time included.
+    const acked = rest.slice(0, 4).map((r) => r.message).sort((x, y) => x.seq - y.seq);
+    expect(sync.events.map((e: { data: { message: unknown } }) => e.data.message)).toEqual(acked);
+    const times = await srv.app.db.query<{ id: string; created_at: Date }>(`SELECT id::text, created_at FROM chat_messages WHERE room_id = $1`, [roomB]);
+    for (const m of acked) expect(times.rows.find((r) => r.id === m.id)!.created_at.toISOString()).toBe(m.createdAt);
     const { rows } = await srv.app.db.query(`SELECT count(*)::int AS n FROM chat_messages WHERE client_msg_id = 'bt-twice'`);
     expect(rows[0]).toEqual({ n: 1 });
     const outbox = await srv.app.db.query<{ room_seq: string }>(

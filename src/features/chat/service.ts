@@ -120,6 +120,33 @@ export function createChat(deps: {
     reject: (err: unknown) => void;
   }
 
+  const newMessage = (j: Job, id: string) => ({
+    id,
+    tenantId: j.ref.tenantId,
+    roomId: j.ref.roomId,
+    pageKey: j.ref.pageKey,
+    author: j.author,
+    body: j.input.body,
+    mentions: j.mentions,
+    threadRootId: j.root?.id ?? null,
+    clientMsgId: j.input.clientMsgId ?? null,
+  });
+
+  /** Nothing but messages and their events to write: no thread reply to count, nobody mentioned to notify. */
+  const plain = (j: Job) => !j.root && j.mentions.length === 0;
+
+  /**
+   * A batch of plain sends (see `plain`) in one statement, its own transaction: messages, events
+   * and webhook outbox commit together, in one round trip instead of four (BEGIN, insert, publish,
+   * COMMIT). Returns the event of each message written; a job without one was a resend.
+   */
+  async function writePlain(jobs: Job[]): Promise<Map<Job, TandemEvent>> {
+    const byId = new Map<string, Job>(jobs.map((j) => [randomUUID(), j]));
+    const { written, tx } = await store.insertBatchPublished(db, [...byId].map(([id, j]) => newMessage(j, id)), 'chat.message.created');
+    events.track(tx, written.map((w) => w.event.tenantId));
+    return new Map(written.map((w) => [byId.get(w.message.id)!, w.event]));
+  }
+
   /**
    * Writes a batch of sends from any rooms in `tx`, in a fixed number of statements: the messages
    * with every room's positions (resends skipped), the thread reply counts, the events with their
@@ -134,16 +161,7 @@ export function createChat(deps: {
     const ids = jobs.map(() => randomUUID());
     const inserted = await store.insertBatch(
       tx,
-      jobs.map((j, i) => ({
-        id: ids[i]!,
-        tenantId: j.ref.tenantId,
-        roomId: j.ref.roomId,
-        author: j.author,
-        body: j.input.body,
-        mentions: j.mentions,
-        threadRootId: j.root?.id ?? null,
-        clientMsgId: j.input.clientMsgId ?? null,
-      })),
+      jobs.map((j, i) => newMessage(j, ids[i]!)),
     );
     const byId = new Map(inserted.map((m) => [m.id, m]));
     const written: Array<{ job: Job; message: ChatMessage }> = [];
@@ -193,7 +211,7 @@ export function createChat(deps: {
     async retry([j], cause, alone) {
       if (alone) return j!.reject(cause);
       try {
-        const ev = (await db.transaction((tx) => writeBatch(tx, [j!]))).get(j!);
+        const ev = (plain(j!) ? await writePlain([j!]) : await db.transaction((tx) => writeBatch(tx, [j!]))).get(j!);
         if (ev) broadcastSafe(j!.ref, ev);
         j!.resolve(ev ?? null);
       } catch (e) {
@@ -230,7 +248,7 @@ export function createChat(deps: {
         leaders.push(j);
       }
     }
-    const results = await db.transaction((tx) => writeBatch(tx, leaders));
+    const results = leaders.every(plain) ? await writePlain(leaders) : await db.transaction((tx) => writeBatch(tx, leaders));
     for (const j of leaders) {
       const ev = results.get(j);
       // Broadcast here, in commit order: each room's events go out in position order.

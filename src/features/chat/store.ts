@@ -4,6 +4,7 @@ import { iso } from '../../db/rows.js';
 import { chatMessages as m, chatReactions, chatReads } from '../../db/schema/index.js';
 import type { ChatMessage } from './messages.js';
 import { findLinks } from './text.js';
+import { eventsFrom, type TandemEvent } from '../events/store.js';
 
 /** A message with its reactions grouped by emoji (users in the order they reacted). */
 const MESSAGE = {
@@ -61,35 +62,19 @@ export interface NewMessage {
   clientMsgId: string | null;
 }
 
-export function createChatStore(db: Database) {
-  const messages = (q: Conn) => q.orm.select(MESSAGE).from(m);
-
-  async function get(q: Conn, tenantId: string, roomId: string, id: string): Promise<ChatMessage | undefined> {
-    const [row] = await messages(q).where(and(eq(m.tenantId, tenantId), eq(m.roomId, roomId), eq(m.id, id)));
-    return row && toMessage(row);
-  }
-
-  async function byClientId(tenantId: string, roomId: string, authorId: string, clientMsgId: string) {
-    const [row] = await messages(db).where(and(eq(m.tenantId, tenantId), eq(m.roomId, roomId), eq(m.authorId, authorId), eq(m.clientMsgId, clientMsgId)));
-    return row && toMessage(row);
-  }
-
-  /**
-   * A whole batch in one statement: skips resends (a row with the same room, author and client
-   * id exists already), takes every room's next positions at once (one counter update per room,
-   * rows locked in key order and held to commit, so positions commit in order and stay gap-free),
-   * and inserts the rest. Returns the inserted rows; a message missing from them was a resend.
-   * The batch must not repeat a (room, author, client id): the caller folds those together.
-   * A resend racing in from another instance hits the unique index and fails the statement
-   * (rather than leave a hole in the positions); the caller retries and then sees it as a resend.
-   * Raw SQL on purpose: it is chat's group-commit statement, measured by `npm run bench 30`
-   * (the same multi-row `unnest` shape as the op log, where Drizzle's builder cost ~10× per row).
-   */
-  async function insertBatch(q: Conn, ms: Array<Omit<NewMessage, 'seq'>>): Promise<ChatMessage[]> {
-    const { rows } = await q.query<{ ord: number; seq: string; created_at: Date | string }>(
-      `WITH input AS (
-         SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::uuid[], $11::text[])
-           AS u(ord, id, tenant_id, room_id, author_type, author_id, author_name, body, mentions, thread_root_id, client_msg_id)
+/**
+ * Chat's group-commit insert, the CTEs both batch statements share: skips resends (a row with the
+ * same room, author and client id exists already), takes every room's next positions at once
+ * (one counter update per room, rows locked in key order and held to commit, so positions commit
+ * in order and stay gap-free), and inserts the rest as `ins`; `numbered` has each fresh input row
+ * with its position. Parameters: messageParams, then page keys ($12) and message templates ($13,
+ * JSON text) for the statement that publishes too (nulls otherwise).
+ * Raw SQL on purpose: it is chat's group-commit statement, measured by `npm run bench 30`
+ * (the same multi-row `unnest` shape as the op log, where Drizzle's builder cost ~10× per row).
+ */
+const INSERT_MESSAGES = `WITH input AS (
+         SELECT * FROM unnest($1::int[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::uuid[], $11::text[], $12::text[], $13::text[])
+           AS u(ord, id, tenant_id, room_id, author_type, author_id, author_name, body, mentions, thread_root_id, client_msg_id, page_key, template)
        ), fresh AS (
          SELECT i.* FROM input i
           WHERE i.client_msg_id IS NULL OR NOT EXISTS (
@@ -108,42 +93,121 @@ export function createChatStore(db: Database) {
          SELECT id, tenant_id, room_id, seq, author_type, author_id, author_name, body, ARRAY(SELECT jsonb_array_elements_text(mentions::jsonb)), thread_root_id, client_msg_id
            FROM numbered
          RETURNING id, created_at
-       )
-       SELECT n.ord, n.seq::text AS seq, ins.created_at FROM ins JOIN numbered n ON n.id = ins.id`,
-      [
-        ms.map((_, i) => i),
-        ms.map((m) => m.id),
-        ms.map((m) => m.tenantId),
-        ms.map((m) => m.roomId),
-        ms.map((m) => m.author.type),
-        ms.map((m) => m.author.id),
-        ms.map((m) => m.author.name),
-        ms.map((m) => m.body),
-        ms.map((m) => JSON.stringify(m.mentions)),
-        ms.map((m) => m.threadRootId),
-        ms.map((m) => m.clientMsgId),
-      ],
+       )`;
+
+/** INSERT_MESSAGES followed by `tail` (more CTEs and the final SELECT), with the messages' parameters and then `more`. */
+async function insertMessages<R>(q: Conn, ms: Array<Omit<NewMessage, 'seq'>>, tail: string, more: unknown[]): Promise<R[]> {
+  const params = [
+    ms.map((_, i) => i),
+    ms.map((m) => m.id),
+    ms.map((m) => m.tenantId),
+    ms.map((m) => m.roomId),
+    ms.map((m) => m.author.type),
+    ms.map((m) => m.author.id),
+    ms.map((m) => m.author.name),
+    ms.map((m) => m.body),
+    ms.map((m) => JSON.stringify(m.mentions)),
+    ms.map((m) => m.threadRootId),
+    ms.map((m) => m.clientMsgId),
+    ...more,
+  ];
+  return (await q.query<R & Record<string, unknown>>(`${INSERT_MESSAGES}${tail.startsWith(',') ? '' : '\n'}${tail}`, params)).rows;
+}
+
+/** A message as it is once inserted, but for its position and time (seq 0, createdAt ''). */
+const unsaved = (m: Omit<NewMessage, 'seq'>): ChatMessage => ({
+  id: m.id,
+  roomId: m.roomId,
+  seq: 0,
+  author: { type: m.author.type, id: m.author.id, name: m.author.name },
+  body: m.body,
+  deleted: false,
+  mentions: m.mentions,
+  links: findLinks(m.body),
+  threadRootId: m.threadRootId,
+  replyCount: 0,
+  reactions: [],
+  clientMsgId: m.clientMsgId,
+  createdAt: '',
+  editedAt: null,
+  deletedAt: null,
+});
+
+export function createChatStore(db: Database) {
+  const messages = (q: Conn) => q.orm.select(MESSAGE).from(m);
+
+  async function get(q: Conn, tenantId: string, roomId: string, id: string): Promise<ChatMessage | undefined> {
+    const [row] = await messages(q).where(and(eq(m.tenantId, tenantId), eq(m.roomId, roomId), eq(m.id, id)));
+    return row && toMessage(row);
+  }
+
+  async function byClientId(tenantId: string, roomId: string, authorId: string, clientMsgId: string) {
+    const [row] = await messages(db).where(and(eq(m.tenantId, tenantId), eq(m.roomId, roomId), eq(m.authorId, authorId), eq(m.clientMsgId, clientMsgId)));
+    return row && toMessage(row);
+  }
+
+  /**
+   * A whole batch in one statement (INSERT_MESSAGES). Returns the inserted rows; a message missing
+   * from them was a resend. The batch must not repeat a (room, author, client id): the caller
+   * folds those together. A resend racing in from another instance hits the unique index and
+   * fails the statement (rather than leave a hole in the positions); the caller retries and then
+   * sees it as a resend.
+   */
+  async function insertBatch(q: Conn, ms: Array<Omit<NewMessage, 'seq'>>): Promise<ChatMessage[]> {
+    const rows = await insertMessages<{ ord: number; seq: string; created_at: Date | string }>(
+      q,
+      ms,
+      `SELECT n.ord, n.seq::text AS seq, ins.created_at FROM ins JOIN numbered n ON n.id = ins.id`,
+      [ms.map(() => null), ms.map(() => null)],
     );
-    return rows.map((r) => {
+    return rows.map((r) => ({ ...unsaved(ms[r.ord]!), seq: Number(r.seq), createdAt: new Date(r.created_at).toISOString() }));
+  }
+
+  /**
+   * insertBatch and the messages' `eventType` events (data `{ message }`, room position = the
+   * message's) with their webhook outbox, in one statement: run on its own it is its own
+   * transaction, one round trip for a whole batch of sends (BEGIN, insert, publish and COMMIT were
+   * four; `npm run bench 30`, see the README). The event's copy of the message gets its position
+   * and time from the same row, as text (to_char truncates to milliseconds as the driver's Date
+   * does, so both read the same). Returns each inserted message with its event, and the
+   * transaction id for the commit watcher.
+   */
+  async function insertBatchPublished(
+    q: Conn,
+    ms: Array<Omit<NewMessage, 'seq'> & { pageKey: string | null }>,
+    eventType: string,
+  ): Promise<{ written: Array<{ message: ChatMessage; event: TandemEvent }>; tx: string }> {
+    const templates = ms.map(unsaved);
+    const rows = await insertMessages<{ ord: number; seq: string; created_at: string; event_id: string; event_created_at: Date | string; tx: string }>(
+      q,
+      ms,
+      `, src AS (
+         SELECT n.ord, n.tenant_id, $14::text AS type, n.room_id, n.page_key, n.seq AS room_seq, n.author_type AS actor_type, n.author_id AS actor_id,
+                jsonb_build_object('message', n.template::jsonb || jsonb_build_object('seq', n.seq, 'createdAt', to_char(ins.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))) AS data
+           FROM ins JOIN numbered n ON n.id = ins.id
+       ), ${eventsFrom('src')}
+       SELECT src.ord, src.room_seq::text AS seq, src.data->'message'->>'createdAt' AS created_at, ev.id::text AS event_id, ev.created_at AS event_created_at,
+              pg_current_xact_id()::text AS tx
+         FROM src JOIN ev ON ev.room_id = src.room_id AND ev.room_seq = src.room_seq ORDER BY src.ord`,
+      [ms.map((m) => m.pageKey), templates.map((t) => JSON.stringify(t)), eventType],
+    );
+    const written = rows.map((r) => {
       const m = ms[r.ord]!;
-      return {
-        id: m.id,
+      const message: ChatMessage = { ...templates[r.ord]!, seq: Number(r.seq), createdAt: r.created_at };
+      const event: TandemEvent = {
+        id: r.event_id,
+        type: eventType,
+        tenantId: m.tenantId,
         roomId: m.roomId,
-        seq: Number(r.seq),
-        author: { type: m.author.type, id: m.author.id, name: m.author.name },
-        body: m.body,
-        deleted: false,
-        mentions: m.mentions,
-        links: findLinks(m.body),
-        threadRootId: m.threadRootId,
-        replyCount: 0,
-        reactions: [],
-        clientMsgId: m.clientMsgId,
-        createdAt: new Date(r.created_at).toISOString(),
-        editedAt: null,
-        deletedAt: null,
+        pageKey: m.pageKey,
+        roomSeq: message.seq,
+        actor: { type: m.author.type, id: m.author.id },
+        data: { message },
+        createdAt: iso(r.event_created_at)!,
       };
+      return { message, event };
     });
+    return { written, tx: rows[0]?.tx ?? '' };
   }
 
   /** Row-locks messages (in id order) until the transaction ends. */
@@ -247,6 +311,6 @@ export function createChatStore(db: Database) {
     return { lastReadSeq: row!.lastReadSeq, unread: row!.unread };
   }
 
-  return { get, byClientId, insertBatch, lockMessages, lockMessage, bumpRepliesBatch, threadParticipants, edit, softDelete, toggleReaction, page, setRead, unread };
+  return { get, byClientId, insertBatch, insertBatchPublished, lockMessages, lockMessage, bumpRepliesBatch, threadParticipants, edit, softDelete, toggleReaction, page, setRead, unread };
 }
 export type ChatStore = ReturnType<typeof createChatStore>;

@@ -49,8 +49,13 @@ export function createEvents(db: Database, waker: Waker, opts: { retentionSecond
       if (e.roomId && e.roomSeq === null) throw new Error('publishMany: a room event needs its roomSeq');
     }
     const { events, tx } = await store.insertEvents(q, es);
-    for (const t of new Set(es.map((e) => e.tenantId))) waker.track(tx, t);
+    track(tx, es.map((e) => e.tenantId));
     return events;
+  }
+
+  /** For a statement that wrote events itself (through store.eventsFrom): its transaction is followed like publish's. */
+  function track(tx: string, tenantIds: Iterable<string>) {
+    for (const t of new Set(tenantIds)) waker.track(tx, t);
   }
 
   /** Takes the room's next log position inside `q`'s transaction (for rows that must carry it, e.g. messages). */
@@ -73,6 +78,7 @@ export function createEvents(db: Database, waker: Waker, opts: { retentionSecond
   return {
     publish,
     publishMany,
+    track,
     nextRoomSeq,
     roomLog,
     roomHead: (roomId: string) => store.roomHead(db, roomId),

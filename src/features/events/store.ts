@@ -108,6 +108,26 @@ export async function insertEvent(q: Queryable, e: PublishInput, roomSeq: number
 }
 
 /**
+ * The data-modifying CTEs `ev` and `outbox` of a batch publish, for a statement that has a CTE
+ * `source` with columns (ord, tenant_id, type, room_id, page_key, room_seq, actor_type, actor_id,
+ * data jsonb): the events in `ord` order (ids follow it) and one pending webhook delivery per
+ * subscribed endpoint. `ev` returns id, tenant_id, type, room_id, room_seq and created_at. Shared
+ * by insertEvents and chat's one-statement send, so the outbox rule is written once.
+ */
+export const eventsFrom = (source: string) => `ev AS (
+       INSERT INTO events (tenant_id, type, room_id, page_key, room_seq, actor_type, actor_id, data)
+       SELECT tenant_id, type, room_id, page_key, room_seq, actor_type, actor_id, data FROM ${source} ORDER BY ord
+       RETURNING id, tenant_id, type, room_id, room_seq, created_at
+     ), outbox AS (
+       INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type)
+       SELECT ev.tenant_id, w.id, ev.id, ev.type FROM ev JOIN webhook_endpoints w ON w.tenant_id = ev.tenant_id
+       WHERE w.active AND EXISTS (
+         SELECT 1 FROM unnest(w.event_types) p
+         WHERE p = '*' OR p = ev.type OR (right(p, 2) = '.*' AND starts_with(ev.type, left(p, -1)))
+       )
+     )`;
+
+/**
  * Many events in one statement, with their webhook deliveries (the outbox), in input order: ids
  * are taken in `ord` order, and rows come back sorted by id. `data` is returned as given (not
  * re-read from jsonb), so it must be plain JSON. Every room event must carry its
@@ -120,20 +140,10 @@ export async function insertEvent(q: Queryable, e: PublishInput, roomSeq: number
 export async function insertEvents(q: Queryable, es: Array<PublishInput & { roomSeq: number | null }>): Promise<{ events: TandemEvent[]; tx: string }> {
   const { rows } = await q.query<{ id: string; room_seq: string | null; created_at: Date | string; tx: string }>(
     `WITH input AS (
-       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[])
-         AS u(ord, tenant_id, type, room_id, page_key, room_seq, actor_type, actor_id, data)
-     ), ev AS (
-       INSERT INTO events (tenant_id, type, room_id, page_key, room_seq, actor_type, actor_id, data)
-       SELECT tenant_id, type, room_id, page_key, room_seq, actor_type, actor_id, data::jsonb FROM input ORDER BY ord
-       RETURNING id, tenant_id, type, room_seq, created_at
-     ), outbox AS (
-       INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type)
-       SELECT ev.tenant_id, w.id, ev.id, ev.type FROM ev JOIN webhook_endpoints w ON w.tenant_id = ev.tenant_id
-       WHERE w.active AND EXISTS (
-         SELECT 1 FROM unnest(w.event_types) p
-         WHERE p = '*' OR p = ev.type OR (right(p, 2) = '.*' AND starts_with(ev.type, left(p, -1)))
-       )
-     )
+       SELECT ord, tenant_id, type, room_id, page_key, room_seq, actor_type, actor_id, data::jsonb AS data
+         FROM unnest($1::int[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[])
+           AS u(ord, tenant_id, type, room_id, page_key, room_seq, actor_type, actor_id, data)
+     ), ${eventsFrom('input')}
      SELECT ev.id::text AS id, ev.room_seq::text AS room_seq, ev.created_at, pg_current_xact_id()::text AS tx FROM ev ORDER BY ev.id`,
     [
       es.map((_, i) => i),
