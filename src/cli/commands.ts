@@ -1,4 +1,5 @@
 /** The ops commands behind `tandem`, as a function so tests can drive it in-process too. */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { createTenantService } from '../auth/tenants.js';
@@ -7,6 +8,10 @@ import { ConfigError, loadConfig } from '../config.js';
 import { type Database, openDatabase } from '../db/client.js';
 import { isAppError } from '../errors.js';
 import { userClaimsSchema } from '../auth/identity.js';
+import { createChannels } from '../features/reach/channels.js';
+import { channelInput } from '../features/reach/messages.js';
+import { createReachStore } from '../features/reach/store.js';
+import { systemLookup } from '../features/webhooks/deliver.js';
 
 export const USAGE = `Usage: tandem <command> [options]
 
@@ -23,6 +28,15 @@ API keys (for business apps: "Authorization: Bearer <key>")
   key create <tenant> [--name N]                 create an API key; prints the key once
   key list <tenant>                              list a tenant's keys (prefix, created, last used, revoked)
   key revoke <tenant> <keyId>                    revoke a key
+
+Notification channels (email, Slack, Teams; see docs/notifications.md)
+  channel add <tenant> email --smtp-host H [--smtp-port 587] [--smtp-user U] [--smtp-password-file F]
+                             [--smtp-secure] [--smtp-require-tls] --from ADDR [--name N]
+                                                 the tenant's SMTP server (connected to and logged in to first)
+  channel add <tenant> slack|teams --url U [--name N]
+                                                 a Slack or Teams incoming-webhook URL
+  channel list <tenant>                          list a tenant's channels (secrets masked)
+  channel remove <tenant> <channelId>            remove a channel
 
 Tokens
   token <tenant> <userId> [--name N] [--roles a,b] [--ttl SECONDS] [--perm PATTERN=RIGHTS]… [--perms JSON]
@@ -52,6 +66,14 @@ const options = {
   ttl: { type: 'string' },
   perms: { type: 'string' },
   perm: { type: 'string', multiple: true },
+  url: { type: 'string' },
+  'smtp-host': { type: 'string' },
+  'smtp-port': { type: 'string' },
+  'smtp-user': { type: 'string' },
+  'smtp-password-file': { type: 'string' },
+  'smtp-secure': { type: 'boolean', default: false },
+  'smtp-require-tls': { type: 'boolean', default: false },
+  from: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -132,6 +154,11 @@ export async function run(argv: string[], env: Record<string, string | undefined
     if (embedded) out.stderr(`tandem: database ready (${elapsed()})`);
     return createTenantService(db);
   };
+  const openChannels = async () => {
+    const svc = await open();
+    const policy = { allowPrivate: config.collab.webhookAllowPrivateNetworks, lookup: systemLookup };
+    return { svc, channels: createChannels({ store: createReachStore(db!), policy, timeoutMs: config.reach.timeoutMs }) };
+  };
   const print = (human: string, json: unknown) => out.stdout(values.json ? JSON.stringify(json, null, 2) : human);
 
   try {
@@ -186,6 +213,51 @@ export async function run(argv: string[], env: Record<string, string | undefined
         if (!/^[0-9a-f-]{36}$/i.test(keyId!)) throw new UsageError(`"${keyId}" is not a key id (see: tandem key list ${tenant})`);
         await (await open()).revokeApiKey(tenant!, keyId!);
         print(`Revoked API key ${keyId} of tenant "${tenant}".`, { id: keyId, tenantId: tenant, revoked: true });
+        return 0;
+      }
+      case 'channel add': {
+        const [tenant, kind] = expectArgs(rest, 2, 'channel add <tenant> email|slack|teams [options]');
+        const input = channelInput.safeParse(
+          kind === 'email'
+            ? {
+                kind,
+                ...(values.name ? { name: values.name } : {}),
+                smtp: {
+                  host: values['smtp-host'],
+                  port: values['smtp-port'] === undefined ? undefined : Number(values['smtp-port']),
+                  secure: values['smtp-secure'],
+                  requireTLS: values['smtp-require-tls'],
+                  ...(values['smtp-user'] ? { user: values['smtp-user'] } : {}),
+                  ...(values['smtp-password-file'] ? { password: readFileSync(values['smtp-password-file'], 'utf8').trim() } : {}),
+                  from: values.from,
+                },
+              }
+            : { kind, ...(values.name ? { name: values.name } : {}), url: values.url },
+        );
+        if (!input.success) {
+          const first = input.error.issues[0];
+          throw new UsageError(`invalid channel: ${first?.path.join('.') || 'channel'}: ${first?.message}`);
+        }
+        const { svc, channels } = await openChannels();
+        if (!(await svc.getTenant(tenant!))) throw new UsageError(`tenant "${tenant}" does not exist`);
+        const c = await channels.add(tenant!, input.data);
+        print(`Added ${c.kind} channel ${c.id} ("${c.name}") to tenant "${tenant}".`, c);
+        return 0;
+      }
+      case 'channel list': {
+        const [tenant] = expectArgs(rest, 1, 'channel list <tenant>');
+        const { svc, channels } = await openChannels();
+        if (!(await svc.getTenant(tenant!))) throw new UsageError(`tenant "${tenant}" does not exist`);
+        const rows = await channels.list(tenant!);
+        const shown = rows.map((c) => ({ ...c, target: c.url ?? `${c.smtp!.host}:${c.smtp!.port} as ${c.smtp!.from}` }));
+        print(rows.length ? table(shown, ['id', 'kind', 'name', 'target', 'createdAt']) : `No notification channels for "${tenant}".`, rows);
+        return 0;
+      }
+      case 'channel remove': {
+        const [tenant, id] = expectArgs(rest, 2, 'channel remove <tenant> <channelId>');
+        if (!/^[0-9a-f-]{36}$/i.test(id!)) throw new UsageError(`"${id}" is not a channel id (see: tandem channel list ${tenant})`);
+        await (await openChannels()).channels.remove(tenant!, id!);
+        print(`Removed notification channel ${id} of tenant "${tenant}".`, { id, tenantId: tenant, removed: true });
         return 0;
       }
       case 'token': {

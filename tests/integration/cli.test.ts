@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
@@ -8,6 +8,7 @@ import { type CliResult, runCli } from '../helpers/cli.js';
 import { spawnTandem } from '../helpers/process.js';
 import { startTandem, type TestServer } from '../helpers/server.js';
 import { createTestDatabase, hasPg, uniqueId } from '../helpers/services.js';
+import { startSmtp } from '../helpers/smtp.js';
 
 /** The same commands in-process (no tsx start-up per call); the spawned runCli covers the real entry point. */
 async function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
@@ -159,10 +160,47 @@ describe.skipIf(!hasPg)('tandem CLI against Postgres', () => {
     expect(perms.stderr).toContain('perms');
   });
 
+  it('adds, lists and removes notification channels; the SMTP password and webhook URL are never printed', async () => {
+    const smtp = await startSmtp({ user: 'mailer', pass: 'pw-from-file' });
+    const pwFile = join(mkdtempSync(join(tmpdir(), 'tandem-cli-pw-')), 'smtp-password');
+    writeFileSync(pwFile, 'pw-from-file\n');
+    const open = { ...env, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' };
+    try {
+      const mail = await cli(['channel', 'add', tenant, 'email', '--smtp-host', '127.0.0.1', '--smtp-port', String(smtp.port), '--smtp-user', 'mailer', '--smtp-password-file', pwFile, '--from', 'Tandem <t@example.test>', '--json'], open);
+      expect(mail.code, mail.stderr).toBe(0);
+      expect(JSON.parse(mail.stdout)).toMatchObject({ kind: 'email', smtp: { host: '127.0.0.1', user: 'mailer', passwordSet: true } });
+      const slack = await cli(['channel', 'add', tenant, 'slack', '--url', 'http://127.0.0.1:9/services/T1/B1/cli-secret-token'], open);
+      expect(slack.code, slack.stderr).toBe(0);
+      const list = await cli(['channel', 'list', tenant], open);
+      expect(list.code).toBe(0);
+      expect(list.stdout).toContain('http://127.0.0.1:9/…oken');
+      expect(list.stdout).toContain(`127.0.0.1:${smtp.port} as Tandem <t@example.test>`);
+      for (const out of [mail.stdout, slack.stdout, list.stdout]) {
+        expect(out).not.toContain('pw-from-file');
+        expect(out).not.toContain('cli-secret-token');
+      }
+      // A wrong password is refused before anything is saved; so is a private address without the opt-in.
+      writeFileSync(pwFile, 'wrong');
+      const again = await cli(['channel', 'add', tenant, 'email', '--smtp-host', '127.0.0.1', '--smtp-port', String(smtp.port), '--smtp-user', 'mailer', '--smtp-password-file', pwFile, '--from', 't@example.test'], open);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('refused or unreachable');
+      const guarded = await cli(['channel', 'add', tenant, 'teams', '--url', 'http://127.0.0.1:9/hook'], env);
+      expect(guarded.code).toBe(1);
+      expect(guarded.stderr).toContain('loopback');
+      expect((await cli(['channel', 'add', tenant, 'pager', '--url', 'http://x.test/'], env)).code).toBe(2);
+      const id = /channel ([0-9a-f-]{36})/.exec(slack.stdout)![1]!;
+      expect((await cli(['channel', 'remove', tenant, id], env)).code).toBe(0);
+      const after = JSON.parse((await cli(['channel', 'list', tenant, '--json'], env)).stdout);
+      expect(after.map((c: { kind: string }) => c.kind)).toEqual(['email']);
+    } finally {
+      await smtp.close();
+    }
+  });
+
   it('prints help, and rejects unknown commands, options and missing arguments with exit code 2', async () => {
     const help = await runCli(['--help'], env);
     expect(help.code).toBe(0);
-    for (const cmd of ['tenant create', 'tenant list', 'key create', 'key list', 'key revoke', 'token']) expect(help.stdout).toContain(cmd);
+    for (const cmd of ['tenant create', 'tenant list', 'key create', 'key list', 'key revoke', 'channel add', 'channel list', 'channel remove', 'token']) expect(help.stdout).toContain(cmd);
     for (const args of [[], ['frobnicate'], ['tenant', 'list', '--bogus'], ['key', 'revoke', tenant], ['token', tenant]]) {
       const r = await cli(args, env);
       expect(r.code, args.join(' ')).toBe(2);

@@ -102,7 +102,7 @@ describe.skipIf(!hasPg)('notifications to Slack and Teams (Postgres, a real HTTP
     }
   }, 60_000);
   afterAll(async () => {
-    await guarded?.close();
+    if (guarded !== srv) await guarded?.close();
     await srv?.close();
     await rx?.close();
     await db?.drop();
@@ -185,5 +185,17 @@ describe.skipIf(!hasPg)('notifications to Slack and Teams (Postgres, a real HTTP
     const r = await api('/users/kim/notification-preferences', { method: 'PUT', body: JSON.stringify({ channels: ['chat'], chatChannelId: '00000000-0000-4000-8000-000000000000' }) });
     expect(r.status).toBe(400);
     expect(await (await api('/users/kim/notification-preferences')).json()).toEqual(before);
+  });
+
+  it('a URL that was allowed when registered is refused at delivery by a guarded instance: failed at once', async () => {
+    // Only the guarded instance delivers now (it shares the database).
+    await srv.close();
+    srv = guarded;
+    await wantChat('ned', 'slack');
+    const before = rx.got.length;
+    await srv.app.notifications.notifyNow({ tenantId: tenant.tenant.id, userId: 'ned', type: 'assistance', title: 'to a loopback hook', urgent: true });
+    await until(async () => (await deliveries('ned'))[0]?.status === 'failed');
+    expect((await deliveries('ned'))[0]).toMatchObject({ status: 'failed', attempts: 1, lastError: expect.stringMatching(/refused: .*loopback/) });
+    expect(rx.got.length).toBe(before);
   });
 });

@@ -183,6 +183,22 @@ describe.skipIf(!hasPg)('notifications by email (Postgres, a real SMTP server)',
     expect(mailsTo('hal')[0]!.mail.subject).toBe('3 new notifications in Tandem');
   }, 90_000);
 
+  it('a kind whose channels leave out in_app is emailed but does not pop in the tabs; the inbox keeps it', async () => {
+    await wantEmail('jo', { channels: ['in_app'], byKind: { mention: ['email'] } });
+    const tab = await connect(srv.url, await tenant.token('jo', { name: 'Jo' }));
+    const popped: string[] = [];
+    tab.on('notification', (n: { title: string }) => popped.push(n.title));
+    await notify('jo', 'by email only', { urgent: true });
+    await srv.app.notifications.notifyNow({ tenantId: tenant.tenant.id, userId: 'jo', type: 'comment', title: 'in the app' });
+    await until(() => mailsTo('jo').length === 1 && popped.length === 1);
+    await sleep(500);
+    expect(popped).toEqual(['in the app']);
+    expect(mailsTo('jo').map((m) => m.mail.subject)).toEqual(['[Urgent] by email only']);
+    const inbox = await request(tab, 'notifications:list', {});
+    expect(inbox.items.map((i: { title: string }) => i.title)).toEqual(['in the app', 'by email only']);
+    tab.disconnect();
+  });
+
   it('bad preferences get a typed error and change nothing', async () => {
     await wantEmail('ivy');
     const before = await (await asUser('ivy', '/notification-preferences')).json();

@@ -67,18 +67,18 @@ const reachRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.app,
       schema: { tags, operationId: 'createNotificationChannel', summary: 'Add an SMTP server, or a Slack or Teams incoming webhook; checked before it is saved', body: channelInput, response: { 201: channelSchema, ...errors(409) } },
     },
-    async (req, reply) => reply.status(201).send(await r.addChannel(tenantOf(req), req.body)),
+    async (req, reply) => reply.status(201).send(await r.channels.add(tenantOf(req), req.body)),
   );
   app.get(
     '/notification-channels',
     { preHandler: app.auth.app, schema: { tags, operationId: 'listNotificationChannels', summary: "The tenant's channels (secrets masked)", response: { 200: z.object({ channels: z.array(channelSchema) }) } } },
-    async (req) => ({ channels: await r.listChannels(tenantOf(req)) }),
+    async (req) => ({ channels: await r.channels.list(tenantOf(req)) }),
   );
   app.delete(
     '/notification-channels/:id',
     { preHandler: app.auth.app, schema: { tags, operationId: 'deleteNotificationChannel', summary: 'Remove a channel; what waits for it fails', params: z.object({ id: z.uuid() }), response: { 204: z.null() } } },
     async (req, reply) => {
-      await r.removeChannel(tenantOf(req), req.params.id);
+      await r.channels.remove(tenantOf(req), req.params.id);
       return reply.status(204).send(null);
     },
   );

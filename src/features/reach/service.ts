@@ -17,13 +17,14 @@ import type { Events } from '../events/service.js';
 import { createLoop } from '../events/wake.js';
 import type { NotificationType } from '../notifications/messages.js';
 import type { NotificationRow } from '../notifications/store.js';
-import { checkEndpointUrl, type Lookup, systemLookup, type TargetPolicy } from '../webhooks/deliver.js';
+import { type Lookup, systemLookup, type TargetPolicy } from '../webhooks/deliver.js';
+import { createChannels } from './channels.js';
 import { nextDelay } from '../webhooks/sign.js';
-import type { Channel, ChannelInput, Preferences, PreferencesInput } from './messages.js';
+import type { Preferences, PreferencesInput } from './messages.js';
 import { emailText, type Item, slackPayload, subjectOf, teamsPayload } from './render.js';
 import { channelsFor, type OutboundChannel, pageLink, plan } from './rules.js';
-import { PermanentFailure, postChat, sendMail, type SmtpConfig, verifySmtp } from './send.js';
-import type { ChannelRow, ClaimedDelivery, PrefsRow, ReachStore } from './store.js';
+import { PermanentFailure, postChat, sendMail, type SmtpConfig } from './send.js';
+import type { ClaimedDelivery, PrefsRow, ReachStore } from './store.js';
 
 export type Reach = ReturnType<typeof createReach>;
 
@@ -46,21 +47,6 @@ export interface ReachDeps {
   lookup?: Lookup;
 }
 
-/** Webhook URLs carry their secret in the path: show the origin and the last characters only. */
-const maskUrl = (url: string) => {
-  const u = new URL(url);
-  return `${u.origin}/…${(u.pathname + u.search).slice(-4)}`;
-};
-
-export function publicChannel(r: ChannelRow): Channel {
-  const base = { id: r.id, kind: r.kind as Channel['kind'], name: r.name, createdAt: r.createdAt.toISOString() };
-  if (r.kind === 'email') {
-    const s = r.config as unknown as SmtpConfig;
-    return { ...base, smtp: { host: s.host, port: s.port, secure: s.secure, requireTLS: s.requireTLS, user: s.user ?? null, passwordSet: !!s.password, from: s.from } };
-  }
-  return { ...base, url: maskUrl(String(r.config.url)) };
-}
-
 function publicPrefs(r: PrefsRow | undefined): Preferences {
   if (!r) return { email: null, chatChannelId: null, channels: ['in_app'], byKind: {}, timeZone: 'UTC', quietHours: null, updatedAt: null };
   return {
@@ -79,6 +65,8 @@ const messageKey = (ids: number[], channel: string) => `<tandem-${channel}-${Mat
 
 export function createReach(deps: ReachDeps) {
   const { store, log } = deps;
+  /** Set when this instance wrote outbox rows: the next commit wake runs the loop (other commits do not). */
+  let enqueuedHere = false;
   const policy: TargetPolicy = { allowPrivate: deps.allowPrivateNetworks, lookup: deps.lookup ?? systemLookup };
   const leaseMs = deps.timeoutMs * 3 + 30_000;
 
@@ -91,6 +79,7 @@ export function createReach(deps: ReachDeps) {
     if (want.has('email') && p.email) out.push('email');
     if (want.has('chat') && p.chatChannelId) out.push('chat');
     const at = new Date(deps.clock() + (n.urgent ? 0 : deps.digestWindowMs));
+    if (out.length) enqueuedHere = true;
     await store.enqueue(q, out.map((channel) => ({ tenantId: n.tenantId, userId: n.userId, notificationId: n.id, channel, urgent: n.urgent, nextAttemptAt: at })));
   }
 
@@ -124,25 +113,6 @@ export function createReach(deps: ReachDeps) {
     });
     loop.wake(); // quiet hours may have ended, or a channel been added
     return publicPrefs(row);
-  }
-
-  async function addChannel(tenantId: string, input: ChannelInput): Promise<Channel> {
-    let config: Record<string, unknown>;
-    if (input.kind === 'email') {
-      const smtp = input.smtp;
-      if (!/^[^\s@<>]+@[^\s@<>]+$/.test(smtp.from.replace(/^.*<(.+)>\s*$/, '$1'))) throw new AppError('validation_failed', 'smtp.from must be an address, e.g. "Tandem <tandem@example.com>"');
-      try {
-        await verifySmtp(smtp, policy, Math.min(deps.timeoutMs, 10_000));
-      } catch (err) {
-        throw new AppError('validation_failed', `SMTP server ${smtp.host}:${smtp.port} refused or unreachable: ${(err as Error).message}`);
-      }
-      config = { ...smtp };
-    } else {
-      config = { url: await checkEndpointUrl(input.url, policy, { what: `${input.kind === 'slack' ? 'Slack' : 'Teams'} webhook URL`, mustResolve: true }) };
-    }
-    const row = await store.createChannel({ tenantId, kind: input.kind, name: input.name, config });
-    if (!row) throw new AppError('conflict', 'This tenant already has an email channel; remove it first');
-    return publicChannel(row);
   }
 
   const statusOf = async (tenantId: string, userId: string) => {
@@ -202,6 +172,7 @@ export function createReach(deps: ReachDeps) {
   let stopped = false;
   const loop = createLoop(
     async () => {
+      enqueuedHere = false;
       const now = deps.clock();
       const claimed = await store.claimDue(new Date(now), new Date(now + leaseMs), MAX_GROUPS);
       const groups = new Map<string, ClaimedDelivery[]>();
@@ -223,7 +194,12 @@ export function createReach(deps: ReachDeps) {
     log,
     'reach',
   );
-  const off = deps.events.onWake(() => loop.wake());
+  // Every poll tick, and the commit wakes after this instance enqueued: a claim per commit of
+  // anything (chat, fields) would be a query per event for nothing. Rows another instance wrote
+  // are found by its own wake or by the next poll tick here.
+  const off = deps.events.onWake((tenantId) => {
+    if (tenantId === null || enqueuedHere) loop.wake();
+  });
   loop.wake(); // anything left over from before a restart
 
   return {
@@ -231,11 +207,7 @@ export function createReach(deps: ReachDeps) {
     wantsInApp,
     getPreferences: async (tenantId: string, userId: string) => publicPrefs(await store.getPrefs(tenantId, userId)),
     setPreferences,
-    addChannel,
-    listChannels: async (tenantId: string) => (await store.listChannels(tenantId)).map(publicChannel),
-    async removeChannel(tenantId: string, id: string) {
-      if (!(await store.removeChannel(tenantId, id))) throw new AppError('not_found', 'No such notification channel');
-    },
+    channels: createChannels({ store, policy, timeoutMs: deps.timeoutMs }),
     deliveries: (tenantId: string, userId: string, o: { status?: string | undefined; limit: number }) => store.listDeliveries(tenantId, userId, o),
     /** Leaving do-not-disturb: what it held goes out now. */
     async statusChanged(tenantId: string, userId: string, status: string | null | undefined) {
