@@ -53,6 +53,9 @@ TOKEN_TTL_SECONDS from the environment, like the server. Migrations are applied 
 The embedded database takes one process at a time: while a server runs on DATA_DIR the CLI
 refuses (stop the server first, or use PostgreSQL).`;
 
+/** Who the audit log says changed a channel from the command line. */
+const CLI_ACTOR = { type: 'system', id: 'cli' } as const;
+
 /** A mistake in how the command was called: printed with the usage, exit code 2. */
 class UsageError extends Error {}
 
@@ -157,7 +160,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
   const openChannels = async () => {
     const svc = await open();
     const policy = { allowPrivate: config.collab.webhookAllowPrivateNetworks, lookup: systemLookup };
-    return { svc, channels: createChannels({ store: createReachStore(db!), policy, timeoutMs: config.reach.timeoutMs }) };
+    return { svc, channels: createChannels({ db: db!, store: createReachStore(db!), policy, timeoutMs: config.reach.timeoutMs }) };
   };
   const print = (human: string, json: unknown) => out.stdout(values.json ? JSON.stringify(json, null, 2) : human);
 
@@ -240,7 +243,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
         }
         const { svc, channels } = await openChannels();
         if (!(await svc.getTenant(tenant!))) throw new UsageError(`tenant "${tenant}" does not exist`);
-        const c = await channels.add(tenant!, input.data);
+        const c = await channels.add(tenant!, input.data, CLI_ACTOR);
         print(`Added ${c.kind} channel ${c.id} ("${c.name}") to tenant "${tenant}".`, c);
         return 0;
       }
@@ -256,7 +259,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
       case 'channel remove': {
         const [tenant, id] = expectArgs(rest, 2, 'channel remove <tenant> <channelId>');
         if (!/^[0-9a-f-]{36}$/i.test(id!)) throw new UsageError(`"${id}" is not a channel id (see: tandem channel list ${tenant})`);
-        await (await openChannels()).channels.remove(tenant!, id!);
+        await (await openChannels()).channels.remove(tenant!, id!, CLI_ACTOR);
         print(`Removed notification channel ${id} of tenant "${tenant}".`, { id, tenantId: tenant, removed: true });
         return 0;
       }

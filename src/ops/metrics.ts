@@ -72,7 +72,7 @@ export default fp(
       },
     });
 
-    // One backlog query per scrape feeds four gauges.
+    // One backlog query per scrape feeds five gauges.
     let pending: Promise<Awaited<ReturnType<typeof backlog>> | null> | null = null;
     const once = () =>
       (pending ??= backlog(app.db)
@@ -103,6 +103,19 @@ export default fp(
       async collect() {
         const b = await once();
         if (b) this.set(b.outboxFailed);
+      },
+    });
+    new Gauge({
+      name: 'tandem_notification_deliveries',
+      help: 'Email and chat notification deliveries not yet sent, by channel and state (waiting: digest window or retry; held: do-not-disturb or quiet hours; failed: after the last retry)',
+      labelNames: ['channel', 'state'] as const,
+      registers,
+      async collect() {
+        const b = await once();
+        if (!b) return;
+        this.reset();
+        for (const channel of ['email', 'chat']) for (const state of ['waiting', 'held', 'failed']) this.set({ channel, state }, 0);
+        for (const r of b.reach) this.inc({ channel: r.channel, state: r.state }, r.n);
       },
     });
     new Gauge({

@@ -116,6 +116,12 @@ describe.skipIf(!hasPg)('notifications to Slack and Teams (Postgres, a real HTTP
       ['slack', `${rx.base}/…oken`],
       ['teams', `${rx.base}/…oken`],
     ]);
+    // Audited, with what the API shows and nothing more.
+    const audit = await (await api('/audit?kind=notification_channel.*')).text();
+    expect(audit).not.toContain('secret-slack-token');
+    expect(JSON.parse(audit).entries.map((e: { action: string; subject: string }) => [e.action, e.subject]).sort()).toEqual(
+      [['notification_channel.created', channel.slack], ['notification_channel.created', channel.teams]].sort(),
+    );
   });
 
   it('posts Slack its documented {text, blocks}, user text escaped, the title linked to the page', async () => {

@@ -136,6 +136,9 @@ describe.skipIf(!hasPg)('notifications by email (Postgres, a real SMTP server)',
     expect(await request(tab, 'presence:status', { status: 'dnd' })).toMatchObject({ ok: true });
     await notify('gus', 'can wait');
     await until(async () => (await deliveries('gus'))[0]?.heldFor === 'dnd');
+    // Operators see it held in /metrics.
+    const metrics = await (await fetch(`${srv.url}/metrics`)).text();
+    expect(Number(/^tandem_notification_deliveries\{channel="email",state="held"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
     await notify('gus', 'fire', { urgent: true });
     await until(() => mailsTo('gus').length === 1);
     expect(mailsTo('gus')[0]!.mail.subject).toBe('[Urgent] fire');

@@ -4,7 +4,9 @@
  * and pass the network guard), and shown with its secrets masked. Used by the REST routes (through
  * app.reach) and by the CLI, which has no running server.
  */
+import type { Database } from '../../db/client.js';
 import { AppError } from '../../errors.js';
+import { type AuditEntry, appendAudit } from '../audit/store.js';
 import { checkEndpointUrl, type TargetPolicy } from '../webhooks/deliver.js';
 import type { Channel, ChannelInput } from './messages.js';
 import { type SmtpConfig, verifySmtp } from './send.js';
@@ -27,10 +29,13 @@ export function publicChannel(r: ChannelRow): Channel {
 
 export type Channels = ReturnType<typeof createChannels>;
 
-export function createChannels(o: { store: ReachStore; policy: TargetPolicy; timeoutMs: number }) {
+/** Who changes a channel, for the audit log: the API key (REST) or the operator (CLI). */
+export type ChannelActor = AuditEntry['actor'];
+
+export function createChannels(o: { db: Database; store: ReachStore; policy: TargetPolicy; timeoutMs: number }) {
   const { store, policy } = o;
   return {
-    async add(tenantId: string, input: ChannelInput): Promise<Channel> {
+    async add(tenantId: string, input: ChannelInput, actor: ChannelActor): Promise<Channel> {
       let config: Record<string, unknown>;
       if (input.kind === 'email') {
         const smtp = input.smtp;
@@ -44,13 +49,23 @@ export function createChannels(o: { store: ReachStore; policy: TargetPolicy; tim
       } else {
         config = { url: await checkEndpointUrl(input.url, policy, { what: `${input.kind === 'slack' ? 'Slack' : 'Teams'} webhook URL`, mustResolve: true }) };
       }
-      const row = await store.createChannel({ tenantId, kind: input.kind, name: input.name, config });
-      if (!row) throw new AppError('conflict', 'This tenant already has an email channel; remove it first');
-      return publicChannel(row);
+      const shown = await o.db.transaction(async (tx) => {
+        const row = await store.createChannel(tx, { tenantId, kind: input.kind, name: input.name, config });
+        if (!row) throw new AppError('conflict', 'This tenant already has an email channel; remove it first');
+        const c = publicChannel(row);
+        // What the audit keeps is what the API shows: never a password or a full webhook URL.
+        await appendAudit(tx, { tenantId, actor, action: 'notification_channel.created', subject: c.id, data: c });
+        return c;
+      });
+      return shown;
     },
     list: async (tenantId: string) => (await store.listChannels(tenantId)).map(publicChannel),
-    async remove(tenantId: string, id: string) {
-      if (!(await store.removeChannel(tenantId, id))) throw new AppError('not_found', 'No such notification channel');
+    async remove(tenantId: string, id: string, actor: ChannelActor) {
+      await o.db.transaction(async (tx) => {
+        const gone = await store.removeChannel(tx, tenantId, id);
+        if (!gone) throw new AppError('not_found', 'No such notification channel');
+        await appendAudit(tx, { tenantId, actor, action: 'notification_channel.removed', subject: id, data: { kind: gone.kind, name: gone.name } });
+      });
     },
   };
 }

@@ -13,6 +13,7 @@ export default fp(
     const { collab, reach: cfg } = app.config;
     const realClock = () => Date.now();
     const reach = createReach({
+      db: app.db,
       store: createReachStore(app.db),
       events: app.events,
       presence: () => app.presence,

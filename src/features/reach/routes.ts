@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { tenantOf } from '../../auth/plugin.js';
+import { actorOf, tenantOf } from '../../auth/plugin.js';
 import { errors } from '../../http/schemas.js';
 import { channelInput, channelSchema, deliverySchema, preferencesInput, preferencesSchema } from './messages.js';
 
@@ -67,7 +67,7 @@ const reachRoutes: FastifyPluginAsyncZod = async (app) => {
       preHandler: app.auth.app,
       schema: { tags, operationId: 'createNotificationChannel', summary: 'Add an SMTP server, or a Slack or Teams incoming webhook; checked before it is saved', body: channelInput, response: { 201: channelSchema, ...errors(409) } },
     },
-    async (req, reply) => reply.status(201).send(await r.channels.add(tenantOf(req), req.body)),
+    async (req, reply) => reply.status(201).send(await r.channels.add(tenantOf(req), req.body, actorOf(req))),
   );
   app.get(
     '/notification-channels',
@@ -78,7 +78,7 @@ const reachRoutes: FastifyPluginAsyncZod = async (app) => {
     '/notification-channels/:id',
     { preHandler: app.auth.app, schema: { tags, operationId: 'deleteNotificationChannel', summary: 'Remove a channel; what waits for it fails', params: z.object({ id: z.uuid() }), response: { 204: z.null() } } },
     async (req, reply) => {
-      await r.channels.remove(tenantOf(req), req.params.id);
+      await r.channels.remove(tenantOf(req), req.params.id, actorOf(req));
       return reply.status(204).send(null);
     },
   );

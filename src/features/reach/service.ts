@@ -11,7 +11,7 @@
  * on NOTIFY_RETRY_SCHEDULE, like webhooks; a claim is a lease, so a crashed sender's rows come due again.
  */
 import type { Logger } from '../../ports/log.js';
-import type { Conn } from '../../db/client.js';
+import type { Conn, Database } from '../../db/client.js';
 import { AppError } from '../../errors.js';
 import type { Events } from '../events/service.js';
 import { createLoop } from '../events/wake.js';
@@ -31,6 +31,7 @@ export type Reach = ReturnType<typeof createReach>;
 const MAX_GROUPS = 16;
 
 export interface ReachDeps {
+  db: Database;
   store: ReachStore;
   events: Events;
   presence: () => { getStatus(tenantId: string, userId: string): Promise<string | null | undefined> } | null;
@@ -207,7 +208,7 @@ export function createReach(deps: ReachDeps) {
     wantsInApp,
     getPreferences: async (tenantId: string, userId: string) => publicPrefs(await store.getPrefs(tenantId, userId)),
     setPreferences,
-    channels: createChannels({ store, policy, timeoutMs: deps.timeoutMs }),
+    channels: createChannels({ db: deps.db, store, policy, timeoutMs: deps.timeoutMs }),
     deliveries: (tenantId: string, userId: string, o: { status?: string | undefined; limit: number }) => store.listDeliveries(tenantId, userId, o),
     /** Leaving do-not-disturb: what it held goes out now. */
     async statusChanged(tenantId: string, userId: string, status: string | null | undefined) {

@@ -49,9 +49,9 @@ export function createReachStore(db: Database) {
     return out!;
   }
 
-  async function createChannel(c: { tenantId: string; kind: string; name: string; config: Record<string, unknown> }): Promise<ChannelRow | null> {
+  async function createChannel(q: Conn, c: { tenantId: string; kind: string; name: string; config: Record<string, unknown> }): Promise<ChannelRow | null> {
     // The one-email-channel index decides a race between two creations: the loser gets null.
-    const [row] = await db.orm.insert(channels).values(c).onConflictDoNothing().returning();
+    const [row] = await q.orm.insert(channels).values(c).onConflictDoNothing().returning();
     return row ?? null;
   }
   async function listChannels(tenantId: string): Promise<ChannelRow[]> {
@@ -65,13 +65,13 @@ export function createReachStore(db: Database) {
     const [row] = await db.orm.select().from(channels).where(and(eq(channels.tenantId, tenantId), eq(channels.kind, 'email'), eq(channels.active, true)));
     return row;
   }
-  async function removeChannel(tenantId: string, id: string): Promise<boolean> {
-    const gone = await db.orm
+  async function removeChannel(q: Conn, tenantId: string, id: string): Promise<ChannelRow | undefined> {
+    const [gone] = await q.orm
       .update(channels)
       .set({ active: false })
       .where(and(eq(channels.tenantId, tenantId), eq(channels.id, id), eq(channels.active, true)))
-      .returning({ id: channels.id });
-    return gone.length === 1;
+      .returning();
+    return gone;
   }
 
   /** The outbox rows of one notification, in its transaction; a second write of the same (notification, channel) is a no-op. */
