@@ -8,7 +8,8 @@ import { createTenantService, type TenantService } from './auth/tenants.js';
 import { createTokenService, type TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { type Database, openDatabase } from './db/client.js';
-import { createDirectory, type Directory } from './features/directory/store.js';
+import { createDirectory } from './features/directory/store.js';
+import type { Directory } from './ports/directory.js';
 import { createRedis } from './realtime/redis.js';
 
 export interface Metrics {

@@ -26,3 +26,16 @@ export interface Broadcast {
   /** Ids of the connections in a page room (on every instance). */
   connectionsIn(tenantId: string, roomId: string): Promise<string[]>;
 }
+
+/**
+ * This instance's own connections. Resync announces each room's heads to the clients connected
+ * here (every instance announces to its own), so it needs the local view the Broadcast port hides.
+ */
+export interface LocalConnections {
+  /** The page rooms with at least one connection on this instance. */
+  pageRooms(): Array<{ tenantId: string; roomId: string }>;
+  /** Sends to a page room's connections on this instance only, after the events the room holds. */
+  sendLocal(tenantId: string, roomId: string, event: string, payload: unknown): void;
+  /** How many connections this instance holds. */
+  count(): number;
+}

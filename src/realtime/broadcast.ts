@@ -1,9 +1,9 @@
 import type { Server } from 'socket.io';
-import type { Audience, Broadcast } from '../ports/broadcast.js';
+import type { Audience, Broadcast, LocalConnections } from '../ports/broadcast.js';
 import { createCoalescer } from './coalesce.js';
-import { roomNames } from './rooms.js';
+import { parsePageRoom, roomNames } from './rooms.js';
 
-export interface SocketBroadcast extends Broadcast {
+export interface SocketBroadcast extends Broadcast, LocalConnections {
   /** Sends what a room (its Socket.IO name) holds now: for events sent around the port that must not overtake it. */
   flush(roomName: string): void;
   /** Sends everything held (shutdown). */
@@ -49,6 +49,20 @@ export function socketBroadcast(io: Server, opts: { coalesceMs: number }): Socke
     async connectionsIn(tenantId, roomId) {
       return (await io.in(roomNames.page(tenantId, roomId)).fetchSockets()).map((s) => s.id);
     },
+    pageRooms() {
+      const out: Array<{ tenantId: string; roomId: string }> = [];
+      for (const name of io.of('/').adapter.rooms.keys()) {
+        const ref = parsePageRoom(name);
+        if (ref) out.push(ref);
+      }
+      return out;
+    },
+    sendLocal(tenantId, roomId, event, payload) {
+      const name = roomNames.page(tenantId, roomId);
+      coalescer.flush(name);
+      io.local.to(name).emit(event, payload);
+    },
+    count: () => io.engine.clientsCount,
     flush: (name) => coalescer.flush(name),
     flushAll: () => coalescer.flushAll(),
   };

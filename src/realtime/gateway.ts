@@ -6,7 +6,7 @@ import { Server } from 'socket.io';
 import { z } from 'zod';
 import type { UserIdentity } from '../auth/identity.js';
 import { AppError, publicError } from '../errors.js';
-import type { Broadcast } from '../ports/broadcast.js';
+import type { Broadcast, LocalConnections } from '../ports/broadcast.js';
 import { socketBroadcast } from './broadcast.js';
 import { bindHandlers, defineHandler, type Handler, type TandemSocket } from './pipeline.js';
 import { PROTOCOL_VERSION, SUPPORTED_PROTOCOLS } from './protocol.js';
@@ -27,8 +27,8 @@ export interface Realtime {
   readonly io: Server;
   /** The Broadcast port services receive (Socket.IO behind it). */
   readonly broadcast: Broadcast;
-  /** Sends the events a page room (its Socket.IO name) has held for coalescing: call before emitting to it around `broadcast`. */
-  flushRoom(roomName: string): void;
+  /** This instance's own connections (resync, the console): the view the Broadcast port hides. */
+  readonly local: LocalConnections;
   readonly instanceId: string;
   /** Registers handlers; call while the app is being built, before it is ready. */
   handle(...handlers: AnyHandler[]): void;
@@ -254,7 +254,7 @@ export default fp(
     const realtime: Realtime = {
       io,
       broadcast: app.seams.broadcast?.(sockets) ?? sockets,
-      flushRoom: (name) => sockets.flush(name),
+      local: sockets,
       instanceId,
       handle: register,
       onConnection: (hook) => connectionHooks.push(hook),

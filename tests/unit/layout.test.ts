@@ -59,6 +59,25 @@ describe('layout', () => {
     expect(bad.map(rel)).toEqual([]);
   });
 
+  it("a feature reaches another only through its public modules, never its store, wake loop or plugin", () => {
+    // Shared pieces live outside the features: src/db (event rows, counters, the audit writers),
+    // src/ports (Directory, Broadcast), src/loop.ts.
+    const publicModules = ['messages', 'service', 'machine', 'rest', 'api', 'types', 'conversation', 'page-key'];
+    const bad = featureFiles.flatMap((f) => {
+      const own = rel(f).split('/')[1];
+      return importsOf(readFileSync(f, 'utf8'))
+        .map((i) => /^\.\.\/([a-z-]+)\/([a-z-]+)\.js$/.exec(i))
+        .filter((m): m is RegExpExecArray => m !== null && m[1] !== own && !publicModules.includes(m[2]!))
+        .map((m) => `${rel(f)} -> ${m[1]}/${m[2]}`);
+    });
+    expect(bad).toEqual([]);
+  });
+
+  it("no feature file uses the gateway's Socket.IO server: local rooms and counts go through the LocalConnections port", () => {
+    const bad = featureFiles.filter((f) => /\brealtime\.io\b|\{\s*io\s*\}\s*=\s*app\.realtime/.test(withoutComments(readFileSync(f, 'utf8'))));
+    expect(bad.map(rel)).toEqual([]);
+  });
+
   it('no SQL outside stores (and src/db)', () => {
     const all = files(src).filter((f) => !rel(f).startsWith('overlay/') && !rel(f).startsWith('db/'));
     const bad = all.filter((f) => basename(f) !== 'store.ts' && SQL.test(withoutComments(readFileSync(f, 'utf8'))));
@@ -85,6 +104,7 @@ describe('layout', () => {
   it('the checks see what they look for', () => {
     expect(RAW.test('const { rows } = await q.query<{ n: Record<string, number> }>(\n  `SELECT 1`)')).toBe(true);
     expect(RAW.test("await tx.query('SAVEPOINT x')")).toBe(true);
+    expect(importsOf("import { nextSeq } from '../events/store.js';")).toEqual(['../events/store.js']);
     expect("await q.query('SAVEPOINT a'); await q.orm.select(); await q.query(`SELECT 1`, [])".match(RAW_ALL)?.length).toBe(2);
     expect(RAW.test('const u = demoUsers[req.query.user]; q.orm.query.users.findMany()')).toBe(false);
     expect(importsOf(`import type { Server } from 'socket.io';\nimport fp from 'fastify-plugin';`)).toEqual(['socket.io', 'fastify-plugin']);

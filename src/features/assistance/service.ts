@@ -6,7 +6,7 @@ import { AppError } from '../../errors.js';
 import type { Broadcast } from '../../ports/broadcast.js';
 import { type Caller, pagePerms, type SystemCaller, systemCaller, type UserCaller } from '../../ports/caller.js';
 import type { Logger } from '../../ports/log.js';
-import { appendAudit, recordWorkEvent, workHistory } from '../audit/store.js';
+import { appendAudit, recordWorkEvent, workHistory } from '../../db/audit.js';
 import type { Events } from '../events/service.js';
 import type { Notifications } from '../notifications/service.js';
 import type { NotificationText } from '../notifications/messages.js';

@@ -12,7 +12,7 @@ import type { Broadcast } from '../../ports/broadcast.js';
 import { mayRead } from '../../auth/permissions.js';
 import { type Caller, need, pagePerms, systemCaller, type UserCaller } from '../../ports/caller.js';
 import type { Logger } from '../../ports/log.js';
-import { appendAudit } from '../audit/store.js';
+import { appendAudit } from '../../db/audit.js';
 import type { Events } from '../events/service.js';
 import type { UserStatus } from '../presence/messages.js';
 import type { AfterCommit, DueTimer, Timers } from '../timers/service.js';

@@ -24,7 +24,7 @@ export default fp(
         id: app.realtime.instanceId,
         startedAt,
         version,
-        sockets: app.realtime.io.engine.clientsCount,
+        sockets: app.realtime.local.count(),
         database: await app.db.ping().then(() => true, () => false),
         redis: app.redis ? app.redis.status === 'ready' : null,
         fanout: app.realtime.fanoutUp,

@@ -2,11 +2,11 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { UserIdentity } from '../../auth/identity.js';
 import type { Database } from '../../db/client.js';
 import { users } from '../../db/schema/index.js';
+import type { Directory, DirectoryUser } from '../../ports/directory.js';
 
-export type DirectoryUser = typeof users.$inferSelect;
 
 /** The tenant's user directory, refreshed from each verified token. */
-export function createDirectory(db: Database) {
+export function createDirectory(db: Database): Directory {
   // Skip rewriting a row whose claims did not change since this process last wrote it.
   const seen = new Map<string, string>();
 
@@ -51,4 +51,3 @@ export function createDirectory(db: Database) {
 
   return { upsertFromIdentity, get, list };
 }
-export type Directory = ReturnType<typeof createDirectory>;

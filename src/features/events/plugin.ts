@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import { createEvents, type Events } from './service.js';
-import { createLoop, createWaker } from './wake.js';
+import { createLoop } from '../../loop.js';
+import { createWaker } from './wake.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -20,10 +20,13 @@
 import type { Logger } from '../../ports/log.js';
 import type { Conn, Database, Queryable } from '../../db/client.js';
 import * as store from './store.js';
-import type { PublishInput, TandemEvent, TenantCursor } from './store.js';
+import type { EventActor, TandemEvent } from '../../db/event-row.js';
+import { nextSeq, roomSeqKey } from '../../db/seqs.js';
+import type { PublishInput, TenantCursor } from './store.js';
 import type { Waker } from './wake.js';
 
-export type { PublishInput, TandemEvent, TenantCursor, EventActor } from './store.js';
+export type { PublishInput, TenantCursor } from './store.js';
+export type { EventActor, TandemEvent };
 
 export type Events = ReturnType<typeof createEvents>;
 
@@ -59,7 +62,7 @@ export function createEvents(db: Database, waker: Waker, opts: { retentionSecond
   }
 
   /** Takes the room's next log position inside `q`'s transaction (for rows that must carry it, e.g. messages). */
-  const nextRoomSeq = (q: Conn, roomId: string) => store.nextSeq(q, store.roomSeqKey(roomId));
+  const nextRoomSeq = (q: Conn, roomId: string) => nextSeq(q, roomSeqKey(roomId));
 
   /**
    * The room's events after `afterSeq`. `complete` is false when older events were pruned

@@ -1,12 +1,8 @@
 import { and, asc, eq, gt, inArray, lt, min, notExists, sql } from 'drizzle-orm';
 import type { Conn, Queryable } from '../../db/client.js';
-import { iso } from '../../db/rows.js';
+import { EVENT_COLUMNS, toEvent, type EventActor, type EventRow, type TandemEvent } from '../../db/event-row.js';
 import { events, streamSeqs, webhookDeliveries } from '../../db/schema/index.js';
-
-export interface EventActor {
-  type: 'user' | 'app' | 'system';
-  id: string;
-}
+import { roomSeqKey } from '../../db/seqs.js';
 
 export interface PublishInput {
   tenantId: string;
@@ -18,61 +14,11 @@ export interface PublishInput {
   data: Record<string, unknown>;
 }
 
-/** An event as every consumer sees it (webhook body, stream frame, room log entry). */
-export interface TandemEvent {
-  /** Stable: the same id on every delivery and resend, so receivers can deduplicate. */
-  id: string;
-  type: string;
-  tenantId: string;
-  roomId: string | null;
-  pageKey: string | null;
-  /** Position in the room's log (gap-free per room), null outside rooms. */
-  roomSeq: number | null;
-  actor: EventActor;
-  data: Record<string, unknown>;
-  createdAt: string;
-}
-
-export type EventRow = typeof events.$inferSelect;
-
-/** The raw statements' event columns, named as the table's row shape so toEvent reads both. */
-export const EVENT_COLUMNS = `id, type, tenant_id AS "tenantId", room_id AS "roomId", page_key AS "pageKey", room_seq AS "roomSeq", actor_type AS "actorType", actor_id AS "actorId", data, created_at AS "createdAt"`;
-
-/** A row (from the query builder, or a raw statement's EVENT_COLUMNS, whose bigints are strings) as every consumer sees it. */
-export function toEvent(r: Omit<EventRow, 'tx'>): TandemEvent {
-  return {
-    id: String(r.id),
-    type: r.type,
-    tenantId: r.tenantId,
-    roomId: r.roomId,
-    pageKey: r.pageKey,
-    roomSeq: r.roomSeq === null ? null : Number(r.roomSeq),
-    actor: { type: r.actorType as EventActor['type'], id: r.actorId },
-    data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
-    createdAt: iso(r.createdAt)!,
-  };
-}
-
 /** A position in a tenant's log: (transaction id, event id), see `readTenant`. */
 export interface TenantCursor {
   tx: string;
   id: number;
 }
-
-/**
- * Next value of a gap-free counter. The row lock is held until the caller's transaction ends,
- * so values commit in order: seeing n means every m < n is visible too.
- */
-export async function nextSeq(q: Conn, key: string): Promise<number> {
-  const [row] = await q.orm
-    .insert(streamSeqs)
-    .values({ key, seq: 1 })
-    .onConflictDoUpdate({ target: streamSeqs.key, set: { seq: sql`${streamSeqs.seq} + 1` } })
-    .returning({ seq: streamSeqs.seq });
-  return row!.seq;
-}
-
-export const roomSeqKey = (roomId: string) => `r:${roomId}`;
 
 /**
  * One statement: the event row (with its room position unless given) and one pending webhook

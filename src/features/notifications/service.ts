@@ -26,7 +26,7 @@ import type { Broadcast } from '../../ports/broadcast.js';
 import type { Conn, Database } from '../../db/client.js';
 import { AppError } from '../../errors.js';
 import type { Events } from '../events/service.js';
-import { createLoop } from '../events/wake.js';
+import { createLoop } from '../../loop.js';
 import { NOTIFICATION_TYPES, notificationLinkSchema, notificationTextSchema, type Notification } from './messages.js';
 import { deliveryFor } from './rules.js';
 import type { NewNotification, NotificationRow, NotificationStore } from './store.js';

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Conn, Database } from '../../db/client.js';
 import { iso } from '../../db/rows.js';
 import { notifications } from '../../db/schema/index.js';
-import { nextSeq } from '../events/store.js';
+import { nextSeq } from '../../db/seqs.js';
 import { type Notification, type NotificationLink, type NotificationText, notificationTextSchema, type NotificationType } from './messages.js';
 
 export interface NewNotification {

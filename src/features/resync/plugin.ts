@@ -1,7 +1,6 @@
 import fp from 'fastify-plugin';
 import { Counter } from 'prom-client';
-import { parsePageRoom, roomNames } from '../../realtime/rooms.js';
-import { createResync, type Resync, type RoomRef } from './service.js';
+import { createResync, type Resync } from './service.js';
 import { readHeads } from './store.js';
 
 declare module 'fastify' {
@@ -13,7 +12,7 @@ declare module 'fastify' {
 /** `room:heads` to every room with connections here: after fan-out comes back, and every RESYNC_INTERVAL_MS for rooms that moved. */
 export default fp(
   async function resyncPlugin(app) {
-    const { io } = app.realtime;
+    const { local } = app.realtime;
     const log = app.log.child({ component: 'resync' });
     const announced = new Counter({
       name: 'tandem_resync_announcements_total',
@@ -21,23 +20,11 @@ export default fp(
       labelNames: ['reason'] as const,
       registers: [app.metrics.registry],
     });
-    const activeRooms = (): RoomRef[] => {
-      const out: RoomRef[] = [];
-      for (const name of io.of('/').adapter.rooms.keys()) {
-        const ref = parsePageRoom(name);
-        if (ref) out.push(ref);
-      }
-      return out;
-    };
     const resync = createResync({
-      activeRooms,
+      activeRooms: () => local.pageRooms(),
       readHeads: (ids) => readHeads(app.db, ids),
-      announce: (room, heads) => {
-        const name = roomNames.page(room.tenantId, room.roomId);
-        // Ops still held for coalescing go first: heads ahead of them would send clients fetching.
-        app.realtime.flushRoom(name);
-        io.local.to(name).emit('room:heads', { roomId: room.roomId, ...heads });
-      },
+      // sendLocal sends what the room holds for coalescing first: heads ahead of held ops would send clients fetching.
+      announce: (room, heads) => local.sendLocal(room.tenantId, room.roomId, 'room:heads', { roomId: room.roomId, ...heads }),
     });
     app.decorate('resync', resync);
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
 import { tenantOf } from '../../auth/plugin.js';
-import { createLoop } from '../events/wake.js';
+import { createLoop } from '../../loop.js';
 import type { TenantCursor } from '../events/service.js';
 import type { TandemEventWire } from '../events/messages.js';
 import { passes, type StreamFilter } from './filter.js';

@@ -1,5 +1,5 @@
 import { can } from '../../auth/permissions.js';
-import type { Directory } from '../directory/store.js';
+import type { Directory } from '../../ports/directory.js';
 import type { PresenceLookup } from '../presence/api.js';
 import { recordLabel, type Sighting, suggest, type Suggestion } from './rank.js';
 

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, lt, lte, sql, type SQL } from 'drizzle-orm
 import type { Database } from '../../db/client.js';
 import { iso } from '../../db/rows.js';
 import { events, webhookAttempts, webhookDeliveries as deliveries, webhookEndpoints as endpoints } from '../../db/schema/index.js';
-import { toEvent, type TandemEvent } from '../events/store.js';
+import { toEvent, type TandemEvent } from '../../db/event-row.js';
 
 export type EndpointRow = typeof endpoints.$inferSelect;
 
