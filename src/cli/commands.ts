@@ -11,7 +11,7 @@ import { userClaimsSchema } from '../auth/identity.js';
 import { createChannels } from '../features/reach/channels.js';
 import { channelInput } from '../features/reach/messages.js';
 import { createReachStore } from '../features/reach/store.js';
-import { systemLookup } from '../features/webhooks/deliver.js';
+import { systemLookup } from '../outbound/deliver.js';
 
 export const USAGE = `Usage: tandem <command> [options]
 

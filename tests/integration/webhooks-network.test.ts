@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postPinned, RefusedTarget, resolveTarget, type Lookup, type Resolved } from '../../src/features/webhooks/deliver.js';
+import { postPinned, RefusedTarget, resolveTarget, type Lookup, type Resolved } from '../../src/outbound/deliver.js';
 import { createWebhookStore } from '../../src/features/webhooks/store.js';
 import { createTestDatabase, hasPg, uniqueId } from '../helpers/services.js';
 import { createTenant, startTandem, type TestServer } from '../helpers/server.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkTarget, classifyAddress, hostOf, isLocalName } from '../../src/features/webhooks/network.js';
+import { checkTarget, classifyAddress, hostOf, isLocalName } from '../../src/outbound/network.js';
 
 const allowed = (ip: string) => classifyAddress(ip).allowed;
 const reason = (ip: string) => {

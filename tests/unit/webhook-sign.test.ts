@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nextDelay, sign, typeMatches, verify } from '../../src/features/webhooks/sign.js';
+import { nextDelay } from '../../src/outbound/retry.js';
+import { sign, typeMatches, verify } from '../../src/features/webhooks/sign.js';
 
 describe('webhook signatures', () => {
   const secret = 'whsec_test_secret_value';

@@ -4,7 +4,8 @@ import { iso } from '../../db/rows.js';
 import { chatMessages as m, chatReactions, chatReads } from '../../db/schema/index.js';
 import type { ChatMessage } from './messages.js';
 import { findLinks } from './text.js';
-import { eventsFrom, type TandemEvent } from '../events/store.js';
+import type { TandemEvent } from '../../db/event-row.js';
+import { eventsFrom } from '../../db/outbox.js';
 
 /** A message with its reactions grouped by emoji (users in the order they reacted). */
 const MESSAGE = {

@@ -32,7 +32,7 @@ import { deliveryFor } from './rules.js';
 import type { NewNotification, NotificationRow, NotificationStore } from './store.js';
 import { toNotification } from './store.js';
 
-export type { NewNotification } from './store.js';
+export type { NewNotification, NotificationRow } from './store.js';
 
 /** What notifications need from presence (src/features/presence), resolved lazily. */
 export interface PresencePort {

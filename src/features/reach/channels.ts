@@ -6,8 +6,8 @@
  */
 import type { Database } from '../../db/client.js';
 import { AppError } from '../../errors.js';
-import { type AuditEntry, appendAudit } from '../audit/store.js';
-import { checkEndpointUrl, type TargetPolicy } from '../webhooks/deliver.js';
+import { type AuditEntry, appendAudit } from '../../db/audit.js';
+import { checkEndpointUrl, type TargetPolicy } from '../../outbound/deliver.js';
 import type { Channel, ChannelInput } from './messages.js';
 import { type SmtpConfig, verifySmtp } from './send.js';
 import type { ChannelRow, ReachStore } from './store.js';

@@ -5,7 +5,7 @@
  * still checks the certificate against the configured host name.
  */
 import nodemailer from 'nodemailer';
-import { postPinned, RefusedTarget, resolveTarget, type TargetPolicy } from '../webhooks/deliver.js';
+import { postPinned, RefusedTarget, resolveTarget, type TargetPolicy } from '../../outbound/deliver.js';
 
 export interface SmtpConfig {
   host: string;

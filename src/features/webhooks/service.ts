@@ -3,8 +3,9 @@ import type { Logger } from '../../ports/log.js';
 import { AppError } from '../../errors.js';
 import type { Events } from '../events/service.js';
 import { createLoop } from '../../loop.js';
-import { checkEndpointUrl, type Lookup, postPinned, RefusedTarget, systemLookup, type TargetPolicy } from './deliver.js';
-import { EVENT_ID_HEADER, nextDelay, sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './sign.js';
+import { checkEndpointUrl, type Lookup, postPinned, RefusedTarget, systemLookup, type TargetPolicy } from '../../outbound/deliver.js';
+import { nextDelay } from '../../outbound/retry.js';
+import { EVENT_ID_HEADER, sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './sign.js';
 import type { Claimed, EndpointRow, WebhookStore } from './store.js';
 
 export type Webhooks = ReturnType<typeof createWebhooks>;

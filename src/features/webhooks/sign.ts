@@ -22,9 +22,4 @@ export function verify(secret: string, header: { signature: string | undefined; 
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
-/** Seconds to wait before attempt n+1 after n failed attempts, or null when there are no more retries. */
-export function nextDelay(schedule: readonly number[], failedAttempts: number): number | null {
-  return failedAttempts >= 1 && failedAttempts <= schedule.length ? schedule[failedAttempts - 1]! : null;
-}
-
 export { typeMatches } from '../events/types.js';

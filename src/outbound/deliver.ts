@@ -2,7 +2,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import { AppError } from '../../errors.js';
+import { AppError } from '../errors.js';
 import { checkTarget, hostOf, isLocalName, PRIVATE_NETWORKS_HINT } from './network.js';
 
 export interface Resolved {
