@@ -47,7 +47,7 @@ export default fp<CoreOptions>(
   async function core(app, { config, db: givenDb }) {
     app.decorate('config', config);
 
-    const db = givenDb ?? openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, log: app.log });
+    const db = givenDb ?? openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgliteSharedBuffersMb: config.pgliteSharedBuffersMb, poolSize: config.databasePoolSize, log: app.log });
     await db.migrate();
     app.decorate('db', db);
     if (!givenDb) app.addHook('onClose', () => db.close());

@@ -149,7 +149,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
     if (embedded) out.stderr(`tandem: opening the embedded database in ${config.dataDir} (this can take half a minute)…`);
     const ticker = embedded ? setInterval(() => out.stderr(`tandem: still opening the database (${elapsed()})…`), 5_000) : undefined;
     try {
-      db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2, log, holder: 'cli' });
+      db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgliteSharedBuffersMb: config.pgliteSharedBuffersMb, poolSize: 2, log, holder: 'cli' });
       await db.migrate();
     } finally {
       clearInterval(ticker);
