@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, request, waitFor } from '../helpers/clients.js';
+import { spawnTandem } from '../helpers/process.js';
 import { createTestDatabase, hasPg, hasRedis, redisUrl, uniqueId } from '../helpers/services.js';
 import { createTenant, startTandem, TEST_ORIGIN, type TestServer } from '../helpers/server.js';
 
@@ -260,6 +261,30 @@ describe.skipIf(!hasPg || !hasRedis)('calls (two instances, Postgres + Redis)', 
     const erin = await user('erin7', page(7));
     expect(await request(erin.s, 'call:ring', { roomId: erin.roomId, helpRequestId: urgent })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   });
+
+  it('a leg whose instance crashed leaves once presence forgets its connection: the room can call again', async () => {
+    const crashed = await spawnTandem({ DATABASE_URL: db.url, REDIS_URL: redisUrl!, ALLOWED_ORIGINS: TEST_ORIGIN, PRESENCE_TTL_MS: '1000', PRESENCE_HEARTBEAT_MS: '300', ...env });
+    try {
+      const alice = await user('alice8', page(8));
+      const bob = await connect(crashed.url, await tenant.token('bob8', { name: 'Bob' }), { origin: TEST_ORIGIN });
+      open.push(bob);
+      const { roomId } = await request(bob, 'room:join', { context: page(8) });
+      const { call } = await request(alice.s, 'call:ring', { roomId });
+      expect(await request(bob, 'call:accept', { roomId, callId: call.id })).toMatchObject({ ok: true, call: { status: 'active' } });
+      crashed.child.kill('SIGKILL'); // no disconnect runs: bob's leg stays in the call
+      await crashed.exited;
+      await sleep(2500); // past bob's presence TTL: the sweep forgets his connection
+      const carol = await user('carol8', page(8));
+      const ended = waitFor(alice.s, 'call:update', (p: any) => p.call.id === call.id && p.call.status === 'ended');
+      // Alice is alone with a dead leg; Carol rings: the dead leg leaves, the old call ends, hers starts.
+      expect(await request(carol.s, 'call:ring', { roomId, userIds: ['alice8'] })).toMatchObject({ ok: true, call: { status: 'ringing', callerId: 'carol8' } });
+      expect((await ended).call).toMatchObject({ endReason: 'hung_up', legs: [] });
+      const left = await pool.query(`SELECT actor_id FROM events WHERE type = 'call.left' AND data->>'callId' = $1`, [call.id]);
+      expect(left.rows).toEqual([{ actor_id: 'connection-gone' }]);
+    } finally {
+      if (crashed.child.exitCode === null) crashed.child.kill('SIGKILL');
+    }
+  }, 120_000);
 
   it('REST: the call history and a user’s ICE servers', async () => {
     const res = await fetch(`${a.url}/api/v1/calls?limit=100`, { headers: { authorization: `Bearer ${tenant.apiKey}` } });

@@ -33,6 +33,9 @@ export default fp(
           const conns = (await live.roomConns(tenantId, roomId)).filter((c) => c.disconnectedAt === null);
           return [...new Map(conns.map((c) => [c.userId, { userId: c.userId, name: c.name }])).values()];
         },
+        async connections(tenantId, roomId) {
+          return new Set((await live.roomConns(tenantId, roomId)).map((c) => c.connId));
+        },
         async statuses(tenantId, userIds) {
           if (userIds.length === 0) return new Map();
           const states = await live.getUsers(tenantId, [...userIds]);

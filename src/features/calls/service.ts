@@ -26,6 +26,8 @@ export const RING_TIMER = 'call.ring';
 /** Who is on a page now, and their presence status (what presence announced). */
 export interface CallPeople {
   inRoom(tenantId: string, roomId: string): Promise<Array<{ userId: string; name: string }>>;
+  /** Ids of the connections presence knows in the room (a crashed instance's expire after PRESENCE_TTL_MS). */
+  connections(tenantId: string, roomId: string): Promise<Set<string>>;
   statuses(tenantId: string, userIds: readonly string[]): Promise<Map<string, UserStatus>>;
 }
 /** The help request a call is made from (assistance's store, read only). */
@@ -98,6 +100,25 @@ export function createCalls(d: CallDeps) {
     return { row, dec };
   }
 
+  /**
+   * Legs whose connection is gone without leaving (their instance crashed: no disconnect ran)
+   * leave now, so a dead leg neither fills the mesh nor keeps the room's call alive for ever.
+   */
+  async function withoutGhosts(tx: Conn, r: CallRow, live: Set<string> | null): Promise<CallRow> {
+    if (!live) return r;
+    for (const leg of r.facts.legs) {
+      if (live.has(leg.connId) || r.facts.phase.status === 'ended') continue;
+      r = (await move(tx, r, { type: 'leave', connId: leg.connId }, systemCaller(r.tenantId, 'connection-gone'))).row;
+    }
+    return r;
+  }
+
+  /** The room's connections, when presence can be trusted to list them: it must know the asking one (else it is behind, or Redis is out). */
+  async function liveConnections(tenantId: string, roomId: string, asking: string): Promise<Set<string> | null> {
+    const conns = await d.people.connections(tenantId, roomId).catch(() => null);
+    return conns?.has(asking) ? conns : null;
+  }
+
   const announce = (r: CallRow) => d.broadcast.send({ tenantId: r.tenantId, users: audienceOf(r) }, 'call:update', { call: toCallView(r) });
 
   /** The call a room-scoped message names: in the caller's tenant and in the room it reads. */
@@ -142,8 +163,11 @@ export function createCalls(d: CallDeps) {
       throw new AppError('conflict', asked.length === 0 ? 'Nobody else is on this page to call' : `Nobody could be rung: ${why}`, { skipped });
     }
     const leg: Leg = { connId, userId: c.id, name: c.name ?? c.id, joinedAt: now() };
+    const conns = await liveConnections(c.tenantId, room.roomId, connId);
     const { row, after } = await d.db.transaction(async (tx) => {
-      const live = await d.store.live(tx, c.tenantId, room.roomId, true);
+      const found = await d.store.live(tx, c.tenantId, room.roomId, true);
+      const pruned = found && (await withoutGhosts(tx, found, conns));
+      const live = pruned && pruned.facts.phase.status !== 'ended' ? pruned : undefined;
       let row: CallRow;
       if (live) {
         if (!live.facts.legs.some((l) => l.connId === connId)) throw new AppError('conflict', 'A call is already going on on this page', { callId: live.id });
@@ -158,7 +182,11 @@ export function createCalls(d: CallDeps) {
       await record(tx, row, 'call.ringing', c, { invited: rung.map((u) => u.userId) });
       await d.timers.cancel(tx, RING_TIMER, row.id);
       await d.timers.schedule(tx, { kind: RING_TIMER, key: row.id, dueAt: now() + d.config.ringTimeoutMs, tenantId: c.tenantId });
-      return { row, after: () => ringOut(row, c, rung.map((u) => u.userId)) };
+      const after = () => {
+        if (pruned && !live) announce(pruned);
+        ringOut(row, c, rung.map((u) => u.userId));
+      };
+      return { row, after };
     });
     after();
     return { call: toCallView(row), rung: rung.map((u) => u.userId), skipped, ...ice(c.id) };
@@ -171,8 +199,9 @@ export function createCalls(d: CallDeps) {
 
   /** Joins a call one was rung for; the answer lists the legs to send offers to. */
   async function accept(c: UserCaller, connId: string, callId: string) {
+    const conns = await liveConnections(c.tenantId, need(c, 'read').roomId, connId);
     const { row } = await d.db.transaction(async (tx) => {
-      const r = await callIn(tx, c, callId, true);
+      const r = await withoutGhosts(tx, await callIn(tx, c, callId, true), conns);
       return move(tx, r, { type: 'accept', leg: { connId, userId: c.id, name: c.name ?? c.id, joinedAt: now() } }, c);
     });
     announce(row);
