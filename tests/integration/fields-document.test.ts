@@ -65,6 +65,39 @@ for (const store of stores) {
       b.close();
     });
 
+    // Drizzle's jsonb parses a string value again: "12.50" came back as 12.5, "true" as true, so the
+    // page was told a value other than the one it wrote (the overlay then refused the Save).
+    it('values that look like JSON stay the strings they were, in the answer, the conflict and the saved state', async () => {
+      const url = `/admin/shop/order/${uniqueId()}/change/`;
+      const looks = ['12.50', 'true', 'null', '"quoted"', '[1]', '{"a":1}'];
+      const page = [
+        { name: 'qty', kind: 'number', value: '12.50' },
+        { name: 'flag', kind: 'select', value: 'true' },
+        { name: 'ref', kind: 'text', value: '007' },
+      ];
+      const a = await connect(srv.url, await tenant.token('alice'));
+      const b = await connect(srv.url, await tenant.token('bob'));
+      const ja = await joinForm(a, url, page);
+      expect(Object.fromEntries(Object.entries(ja.document.fields).map(([k, f]) => [k, (f as { value: unknown }).value]))).toEqual({ qty: '12.50', flag: 'true', ref: '007' });
+      let version = 0;
+      for (const [i, v] of looks.entries()) {
+        const r = await request(a, 'field:set', { roomId: ja.roomId, field: 'flag', baseVersion: version, value: v, clientId: newClientId(), seq: i + 1 });
+        expect(r).toMatchObject({ ok: true });
+        version = r.version;
+        const jb = await joinForm(b, url, page);
+        expect(jb.document.fields.flag!.value).toBe(v);
+      }
+      // A stale write: both sides of the conflict keep their strings.
+      const stale = await request(b, 'field:set', { roomId: ja.roomId, field: 'flag', baseVersion: 0, value: '1e3', clientId: newClientId(), seq: 1 });
+      expect(stale).toMatchObject({ ok: false, error: { code: 'version_conflict', details: { current: { value: '{"a":1}' } } } });
+      expect(await request(a, 'form:saved', { roomId: ja.roomId })).toMatchObject({ ok: true });
+      const again = await joinForm(b, url, page);
+      expect(again.document.fields.qty!.value).toBe('12.50');
+      expect(again.document.fields.ref!.value).toBe('007');
+      a.close();
+      b.close();
+    });
+
     it('refuses invalid ops with a clear error and changes nothing', async () => {
       const url = `/admin/shop/order/${uniqueId()}/change/`;
       const a = await connect(srv.url, await tenant.token('alice'));

@@ -6,7 +6,6 @@ import {
   customType,
   index,
   integer,
-  jsonb,
   pgTable,
   primaryKey,
   text,
@@ -14,6 +13,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { jsonb } from './jsonb.js';
 import { createdAt, rooms, tenantRef } from './core.js';
 
 // Tables of issue 5: the event log/outbox, chat, field comments, notifications, webhooks.

@@ -2,7 +2,6 @@ import { sql } from 'drizzle-orm';
 import {
   bigserial,
   index,
-  jsonb,
   pgTable,
   primaryKey,
   text,
@@ -10,6 +9,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { jsonb } from './jsonb.js';
 
 /** Column helpers every feature's tables share. */
 export const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
