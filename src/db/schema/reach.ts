@@ -68,6 +68,8 @@ export const notificationDeliveries = pgTable(
     heldFor: text('held_for'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull(),
+    /** Claimed by a sender until then (a lease): no other instance takes it meanwhile, a crashed one's claim expires. */
+    leasedUntil: timestamp('leased_until', { withTimezone: true }),
     lastError: text('last_error'),
     /** The message that carried it (its idempotency key, e.g. the email's Message-ID). */
     messageKey: text('message_key'),

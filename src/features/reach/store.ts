@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lte, min, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lte, min, or, sql } from 'drizzle-orm';
 import type { Conn, Database } from '../../db/client.js';
 import { iso } from '../../db/rows.js';
 import { notificationChannels as channels, notificationDeliveries as deliveries, notificationPrefs as prefs, notifications, rooms } from '../../db/schema/index.js';
@@ -26,6 +26,11 @@ export interface ClaimedDelivery {
   read: boolean;
   createdAt: string;
 }
+
+/** Most rows one claim takes (a digest lists 40 and counts the rest; what is left goes next time). */
+const MAX_CLAIM = 2000;
+/** Not leased by a sender, or its lease expired (the sender crashed). */
+const free = (now: Date) => or(isNull(deliveries.leasedUntil), lte(deliveries.leasedUntil, now));
 
 const groupKey = (r: { tenantId: string; userId: string; channel: string }) => `${r.tenantId}\u0000${r.userId}\u0000${r.channel}`;
 
@@ -89,7 +94,7 @@ export function createReachStore(db: Database) {
       const due = await tx.orm
         .select({ tenantId: deliveries.tenantId, userId: deliveries.userId, channel: deliveries.channel })
         .from(deliveries)
-        .where(and(eq(deliveries.status, 'pending'), lte(deliveries.nextAttemptAt, now)))
+        .where(and(eq(deliveries.status, 'pending'), lte(deliveries.nextAttemptAt, now), free(now)))
         .orderBy(asc(deliveries.nextAttemptAt))
         .limit(maxGroups * 8)
         .for('update', { skipLocked: true });
@@ -98,10 +103,11 @@ export function createReachStore(db: Database) {
       const rows = await tx.orm
         .select({ id: deliveries.id })
         .from(deliveries)
-        .where(and(eq(deliveries.status, 'pending'), or(...groups.map((g) => and(eq(deliveries.tenantId, g.tenantId), eq(deliveries.userId, g.userId), eq(deliveries.channel, g.channel))))))
+        .where(and(eq(deliveries.status, 'pending'), free(now), or(...groups.map((g) => and(eq(deliveries.tenantId, g.tenantId), eq(deliveries.userId, g.userId), eq(deliveries.channel, g.channel))))))
+        .limit(MAX_CLAIM)
         .for('update', { skipLocked: true });
       const claimed = rows.map((r) => r.id);
-      if (claimed.length) await tx.orm.update(deliveries).set({ nextAttemptAt: leaseUntil }).where(inArray(deliveries.id, claimed));
+      if (claimed.length) await tx.orm.update(deliveries).set({ leasedUntil: leaseUntil }).where(inArray(deliveries.id, claimed));
       return claimed;
     });
     if (ids.length === 0) return [];
@@ -133,21 +139,21 @@ export function createReachStore(db: Database) {
   const pendingOnly = (ids: number[]) => and(inArray(deliveries.id, ids), eq(deliveries.status, 'pending'));
 
   async function delivered(ids: number[], messageKey: string) {
-    if (ids.length) await db.orm.update(deliveries).set({ status: 'delivered', messageKey, heldFor: null, lastError: null, deliveredAt: sql`now()`, attempts: sql`${deliveries.attempts} + 1` }).where(pendingOnly(ids));
+    if (ids.length) await db.orm.update(deliveries).set({ status: 'delivered', leasedUntil: null, messageKey, heldFor: null, lastError: null, deliveredAt: sql`now()`, attempts: sql`${deliveries.attempts} + 1` }).where(pendingOnly(ids));
   }
   async function skipped(ids: number[], reason: string) {
-    if (ids.length) await db.orm.update(deliveries).set({ status: 'skipped', lastError: reason, heldFor: null }).where(pendingOnly(ids));
+    if (ids.length) await db.orm.update(deliveries).set({ status: 'skipped', leasedUntil: null, lastError: reason, heldFor: null }).where(pendingOnly(ids));
   }
   /** A failed attempt: due again at `retryAt`, or failed for good when there is none. */
   async function attemptFailed(ids: number[], error: string, retryAt: Date | null, messageKey: string) {
     if (!ids.length) return;
     await db.orm
       .update(deliveries)
-      .set({ attempts: sql`${deliveries.attempts} + 1`, lastError: error, messageKey, heldFor: null, ...(retryAt ? { nextAttemptAt: retryAt } : { status: 'failed' }) })
+      .set({ attempts: sql`${deliveries.attempts} + 1`, leasedUntil: null, lastError: error, messageKey, heldFor: null, ...(retryAt ? { nextAttemptAt: retryAt } : { status: 'failed' }) })
       .where(pendingOnly(ids));
   }
   async function hold(ids: number[], until: Date, reason: 'dnd' | 'quiet') {
-    if (ids.length) await db.orm.update(deliveries).set({ nextAttemptAt: until, heldFor: reason }).where(pendingOnly(ids));
+    if (ids.length) await db.orm.update(deliveries).set({ nextAttemptAt: until, leasedUntil: null, heldFor: reason }).where(pendingOnly(ids));
   }
   /** The user left do-not-disturb: what it held is due now. */
   async function releaseDnd(tenantId: string, userId: string, now: Date): Promise<number> {
@@ -159,7 +165,9 @@ export function createReachStore(db: Database) {
     return rows.length;
   }
   async function nextDueAt(): Promise<Date | null> {
-    const [row] = await db.orm.select({ at: min(deliveries.nextAttemptAt) }).from(deliveries).where(eq(deliveries.status, 'pending'));
+    // A leased row comes due again only when its lease runs out (another sender may be at work on it).
+    const dueAt = sql<Date>`greatest(${deliveries.nextAttemptAt}, coalesce(${deliveries.leasedUntil}, ${deliveries.nextAttemptAt}))`;
+    const [row] = await db.orm.select({ at: min(dueAt) }).from(deliveries).where(eq(deliveries.status, 'pending'));
     return row?.at ? new Date(row.at) : null;
   }
 
