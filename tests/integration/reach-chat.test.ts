@@ -27,15 +27,31 @@ const textBlock = z
     separator: z.boolean().optional(),
   })
   .strict();
+const openUrl = z.object({ type: z.literal('Action.OpenUrl'), url: z.url(), title: z.string().min(1).optional() }).strict();
+const textRun = z
+  .object({
+    type: z.literal('TextRun'),
+    text: z.string().min(1),
+    weight: z.enum(['Default', 'Lighter', 'Bolder']).optional(),
+    isSubtle: z.boolean().optional(),
+    color: z.enum(['Default', 'Dark', 'Light', 'Accent', 'Good', 'Warning', 'Attention']).optional(),
+    selectAction: openUrl.optional(),
+  })
+  .strict();
+const richTextBlock = z
+  .object({ type: z.literal('RichTextBlock'), inlines: z.array(textRun).min(1), spacing: textBlock.shape.spacing, separator: z.boolean().optional() })
+  .strict();
 const adaptiveCard = z
   .object({
     $schema: z.literal('http://adaptivecards.io/schemas/adaptive-card.json'),
     type: z.literal('AdaptiveCard'),
     version: z.string().regex(/^1\.[0-5]$/),
-    body: z.array(textBlock).min(1),
-    actions: z.array(z.object({ type: z.literal('Action.OpenUrl'), title: z.string().min(1), url: z.url() }).strict()).optional(),
+    body: z.array(z.discriminatedUnion('type', [textBlock, richTextBlock])).min(1),
+    actions: z.array(openUrl.required({ title: true })).optional(),
   })
   .strict();
+/** What a card shows as text, and the links it opens, in order. */
+const runs = (card: z.infer<typeof adaptiveCard>) => card.body.flatMap((b) => (b.type === 'TextBlock' ? [{ text: b.text, url: undefined }] : b.inlines.map((i) => ({ text: i.text, url: i.selectAction?.url }))));
 const teamsMessage = z
   .object({ type: z.literal('message'), attachments: z.array(z.object({ contentType: z.literal('application/vnd.microsoft.card.adaptive'), contentUrl: z.null(), content: adaptiveCard }).strict()).length(1) })
   .strict();
@@ -143,16 +159,20 @@ describe.skipIf(!hasPg)('notifications to Slack and Teams (Postgres, a real HTTP
     await new Promise((r) => setTimeout(r, 1200));
     expect(postsTo('teams')).toHaveLength(1);
     const card = teamsMessage.parse(postsTo('teams')[0]!.body).attachments[0]!.content;
-    const texts = card.body.map((b) => b.text);
-    expect(texts[0]).toBe('3 new notifications in Tandem');
+    const shown = runs(card);
+    expect(shown[0]!.text).toBe('3 new notifications in Tandem');
     for (const i of [1, 2, 3]) {
-      expect(texts).toContain(`request ${i}`);
-      expect(texts).toContain(`[Open the page](${HOST}/admin/shop/order/${i}/change/)`);
+      expect(shown.map((r) => r.text)).toContain(`request ${i}`);
+      expect(shown).toContainEqual({ text: 'Open the page', url: `${HOST}/admin/shop/order/${i}/change/` });
     }
     // A single notification carries an OpenUrl action instead.
-    await notify('lou', 'just one', { urgent: true, url: '/admin/shop/order/9/change/' });
+    // Its text stays text: Teams does not parse markdown in a TextRun, so a link in a body is no link.
+    await notify('lou', 'just **one**', { urgent: true, url: '/admin/shop/order/9/change/', body: 'see [this](https://evil.example/)' });
     await until(() => postsTo('teams').length === 2);
-    expect(teamsMessage.parse(postsTo('teams')[1]!.body).attachments[0]!.content.actions).toEqual([{ type: 'Action.OpenUrl', title: 'Open the page', url: `${HOST}/admin/shop/order/9/change/` }]);
+    const single = teamsMessage.parse(postsTo('teams')[1]!.body).attachments[0]!.content;
+    expect(single.actions).toEqual([{ type: 'Action.OpenUrl', title: 'Open the page', url: `${HOST}/admin/shop/order/9/change/` }]);
+    expect(runs(single)).toContainEqual({ text: 'see [this](https://evil.example/)', url: undefined });
+    expect(single.body.filter((b) => b.type === 'TextBlock').map((b) => b.type === 'TextBlock' && b.text)).toEqual(['Urgent notification']);
   });
 
   it('retries after a receiver failure (500, then 200): delivered once', async () => {

@@ -1,13 +1,13 @@
 /**
  * Pure: the messages that carry notifications out, one per delivery batch (one item, or a digest).
  * Text from users stays text: the email is text/plain, Slack text is escaped for mrkdwn, Teams
- * TextBlocks carry no markdown of ours except the link.
+ * gets it in TextRuns (which Teams does not parse as markdown).
  *
  *  - Slack incoming webhooks: `{ text, blocks }` — `text` is the notification fallback, blocks are
  *    Block Kit `header` / `section` (mrkdwn, at most 3000 characters) / `context`; at most 50 blocks.
  *  - Microsoft Teams (incoming webhooks and Workflows "post to a channel when a webhook request is
  *    received"): `{ type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive',
- *    contentUrl: null, content: <AdaptiveCard 1.4> }] }`.
+ *    contentUrl: null, content: <AdaptiveCard 1.4> }] }`; user text in RichTextBlock TextRuns (no markdown).
  */
 export interface Item {
   title: string;
@@ -30,7 +30,8 @@ const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…`
 const more = (items: readonly Item[]) => (items.length > DIGEST_LIST_MAX ? items.length - DIGEST_LIST_MAX : 0);
 
 export function subjectOf(items: readonly Item[]): string {
-  if (items.length === 1) return clip(`${items[0]!.urgent ? '[Urgent] ' : ''}${items[0]!.title}`, 200);
+  // One line: a title with a line break must not become a second header.
+  if (items.length === 1) return clip(`${items[0]!.urgent ? '[Urgent] ' : ''}${items[0]!.title}`.replace(/\s+/g, ' '), 200);
   const urgent = items.some((i) => i.urgent) ? '[Urgent] ' : '';
   return `${urgent}${items.length} new notifications in Tandem`;
 }
@@ -72,15 +73,25 @@ export function slackPayload(items: readonly Item[], to: Recipient) {
   return { text: slackEscape(text), blocks };
 }
 
+/**
+ * Teams renders markdown in a TextBlock, so text from users goes in RichTextBlock TextRuns, which it
+ * shows as written (a body with "[x](https://evil)" is not a link); links are ours, as selectActions.
+ */
+const plainBlock = (text: string, style: { weight?: 'Bolder'; isSubtle?: boolean; spacing?: string; separator?: boolean } = {}) => {
+  const { weight, isSubtle, ...block } = style;
+  return { type: 'RichTextBlock', ...block, inlines: [{ type: 'TextRun', text, ...(weight ? { weight } : {}), ...(isSubtle ? { isSubtle } : {}) }] };
+};
+const linkBlock = (url: string) => ({ type: 'RichTextBlock', spacing: 'Small', inlines: [{ type: 'TextRun', text: 'Open the page', color: 'Accent', selectAction: { type: 'Action.OpenUrl', url } }] });
+
 export function teamsPayload(items: readonly Item[], to: Recipient) {
   const body: Array<Record<string, unknown>> = [
-    { type: 'TextBlock', text: subjectOf(items), weight: 'Bolder', size: 'Medium', wrap: true },
-    { type: 'TextBlock', text: `For ${to.name} (${to.userId})`, isSubtle: true, spacing: 'None', wrap: true },
+    { type: 'TextBlock', text: items.length === 1 ? (items[0]!.urgent ? 'Urgent notification' : 'New notification') : subjectOf(items), weight: 'Bolder', size: 'Medium', wrap: true },
+    plainBlock(`For ${to.name} (${to.userId})`, { isSubtle: true, spacing: 'None' }),
   ];
   for (const i of items.slice(0, DIGEST_LIST_MAX)) {
-    body.push({ type: 'TextBlock', text: `${i.urgent ? '⚠ ' : ''}${i.title}`, weight: 'Bolder', wrap: true, separator: true });
-    if (i.body) body.push({ type: 'TextBlock', text: clip(i.body, 2000), wrap: true, spacing: 'Small' });
-    if (i.url && items.length > 1) body.push({ type: 'TextBlock', text: `[Open the page](${i.url})`, wrap: true, spacing: 'Small' });
+    body.push(plainBlock(`${i.urgent ? '⚠ ' : ''}${i.title}`, { weight: 'Bolder', separator: true }));
+    if (i.body) body.push(plainBlock(clip(i.body, 2000), { spacing: 'Small' }));
+    if (i.url && items.length > 1) body.push(linkBlock(i.url));
   }
   if (more(items)) body.push({ type: 'TextBlock', text: `…and ${more(items)} more in Tandem`, isSubtle: true, wrap: true });
   const single = items.length === 1 ? items[0]!.url : null;
