@@ -15,7 +15,7 @@ for (const lang of ['de', 'fr']) {
   await build({ entryPoints: [`src/overlay/i18n-packs/${lang}.ts`], ...overlayOptions(minify), outfile: `public/tandem-i18n/${lang}.js` });
 }
 // Widget adapter packs, loaded only by the pages whose widgets they bind (src/overlay/core/packs.ts).
-for (const pack of ['django']) {
+for (const pack of ['django', 'mui']) {
   await build({ entryPoints: [`src/overlay/adapter-packs/${pack}.ts`], ...overlayOptions(minify), outfile: `public/tandem-adapters/${pack}.js` });
 }
-console.log('build-overlay: public/tandem.js, public/tandem-i18n/{de,fr}.js, public/tandem-adapters/django.js');
+console.log('build-overlay: public/tandem.js, public/tandem-i18n/{de,fr}.js, public/tandem-adapters/{django,mui}.js');

@@ -7,8 +7,8 @@ import type { Page } from 'playwright-core';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, hasPg } from '../helpers/services.js';
-import { overlay, type UserPage } from './helpers/browser.js';
-import { covered, settle } from './helpers/fit.js';
+import { countMounts, mounts, overlay, type UserPage } from './helpers/browser.js';
+import { covered, openTool, settle } from './helpers/fit.js';
 import { inRoom, openAppAs, type Post, type ReactAdminStack, save, startReactAdminStack } from './helpers/react-admin.js';
 import { settled } from './helpers/widgets.js';
 
@@ -19,8 +19,8 @@ const value = (p: Page, name: string) => p.locator(`form [name="${name}"]`).inpu
 describe.skipIf(!hasChromium || !hasPg)('react-admin: a single-page admin', () => {
   let stack: ReactAdminStack;
   const people: UserPage[] = [];
-  const open = async (user: string, path: string, viewport?: { width: number; height: number }) => {
-    const u = await openAppAs(stack, user, path, viewport);
+  const open = async (user: string, path: string, viewport?: { width: number; height: number }, before?: (p: Page) => Promise<unknown>) => {
+    const u = await openAppAs(stack, user, path, viewport, before);
     people.push(u);
     return u;
   };
@@ -172,6 +172,32 @@ describe.skipIf(!hasChromium || !hasPg)('react-admin: a single-page admin', () =
     await expect.poll(() => stack.document('posts:4').then((d) => d.review_on)).toBe('2024-10-21');
     await expect.poll(() => value(alice.page, 'review_on')).toBe('10/21/2024');
     expect(await save(stack, alice.page)).toMatchObject({ id: 4, review_on: '2024-10-21' });
+    expect([...alice.errors, ...bob.errors]).toEqual([]);
+  });
+
+  // A dependent input drawn on the same record (react-admin's FormDataConsumer) used to mount the
+  // overlay again: leave and re-join the room, a new socket, every panel closed and rebuilt.
+  it('a dependent input drawn on the same record is bound in place: one mount, the open chat keeps its draft, the new field is co-edited and saved', async () => {
+    const alice = await open('alice', '/?note=1#/posts/4', undefined, countMounts);
+    const bob = await open('bob', '/?note=1#/posts/4', undefined, countMounts);
+    await Promise.all([inRoom(alice.page, 'posts:4', FIELDS), inRoom(bob.page, 'posts:4', FIELDS)]);
+    await openTool(alice.page, 'chat');
+    const composer = overlay(alice.page, '.tdm-panel-chat textarea');
+    await composer.fill('half-written message');
+
+    // Alice switches Featured on: both pages draw the note input (bob's through the co-edited switch).
+    await alice.page.getByRole('switch', { name: 'Featured' }).or(alice.page.getByRole('checkbox', { name: 'Featured' })).click();
+    await Promise.all([inRoom(alice.page, 'posts:4', FIELDS + 1), inRoom(bob.page, 'posts:4', FIELDS + 1)]);
+    await alice.page.locator('input[name=feature_note]').click();
+    await alice.page.keyboard.type('On the front page', { delay: 20 });
+    await expect.poll(() => value(bob.page, 'feature_note')).toBe('On the front page');
+    const saved = await save(stack, bob.page);
+    expect(saved).toMatchObject({ featured: true, feature_note: 'On the front page' });
+
+    expect(await mounts(alice.page)).toBe(1);
+    expect(await mounts(bob.page)).toBe(1);
+    expect(await overlay(alice.page, '.tdm-panel-chat').isVisible()).toBe(true);
+    expect(await composer.inputValue()).toBe('half-written message');
     expect([...alice.errors, ...bob.errors]).toEqual([]);
   });
 

@@ -15,7 +15,7 @@ describe('overlay bundle size', () => {
   it('tandem.js is at most 60 KB gzipped; each language or adapter pack at most 5 KB', async () => {
     expect(await gzipped('src/overlay/main.ts')).toBeLessThanOrEqual(60_000);
     for (const lang of ['de', 'fr']) expect(await gzipped(`src/overlay/i18n-packs/${lang}.ts`)).toBeLessThanOrEqual(5_000);
-    // Django admin's widget adapters, loaded only by Django admin pages.
-    expect(await gzipped('src/overlay/adapter-packs/django.ts')).toBeLessThanOrEqual(5_000);
+    // Django admin's and Material UI's widget adapters, loaded only by pages that draw them.
+    for (const pack of ['django', 'mui']) expect(await gzipped(`src/overlay/adapter-packs/${pack}.ts`)).toBeLessThanOrEqual(5_000);
   });
 });

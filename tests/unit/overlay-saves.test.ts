@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRecordSave, recordOf } from '../../src/overlay/fields/saves.js';
+import { isRecordSave, leftPageSavedBy, recordOf, rememberLeftAfterSave } from '../../src/overlay/fields/saves.js';
 
 const ok = (method: string, url: string, status = 200) => ({ method, url, status });
 
@@ -30,4 +30,24 @@ describe('which single-page app requests save the room’s record', () => {
     expect(recordOf('/reports/weekly')).toBeNull();
     expect(recordOf('posts:add~bob')).toBeNull();
   });
+
+  // react-admin's undoable mode: Save leaves the form, the PUT follows from the list page.
+  it('a write to a record left just after Save is that save, once, within 30 s', () => {
+    rememberLeftAfterSave('posts:7', { title: 'Hello' }, 1_000);
+    expect(leftPageSavedBy({ ...ok('PUT', 'http://h/api/posts/8'), body: { title: 'Hello' } }, 2_000)).toBeNull();
+    expect(leftPageSavedBy({ ...ok('PUT', 'http://h/api/posts/7'), body: { id: 7, title: 'Hello', tags: [{ id: 1 }] } }, 6_000)).toBe('posts:7');
+    expect(leftPageSavedBy({ ...ok('PUT', 'http://h/api/posts/7'), body: { title: 'Hello' } }, 7_000)).toBeNull();
+    rememberLeftAfterSave('posts:7', {}, 10_000);
+    expect(leftPageSavedBy(ok('PUT', 'http://h/api/posts/7'), 41_000)).toBeNull();
+  });
+
+  // Save, then Undo (no write), then another write to the record (an inline edit on the list).
+  it('not a later write whose body disagrees with the text the form showed at Save; a body that is no JSON object is not judged', () => {
+    rememberLeftAfterSave('posts:9', { title: 'As saved', body: 'Text' }, 0);
+    expect(leftPageSavedBy({ ...ok('PATCH', 'http://h/api/posts/9'), body: { title: 'Renamed inline', body: 'Text' } }, 5_000)).toBeNull();
+    expect(leftPageSavedBy({ ...ok('PATCH', 'http://h/api/posts/9'), body: { status: 'published' } }, 6_000)).toBe('posts:9'); // no text field in it: not judged
+    rememberLeftAfterSave('posts:9', { title: 'As saved' }, 10_000);
+    expect(leftPageSavedBy({ ...ok('PUT', 'http://h/api/posts/9'), body: undefined }, 11_000)).toBe('posts:9');
+  });
 });
+

@@ -24,7 +24,8 @@ export function frameworkOf(el: Element): Framework | null {
 const protoSetter = (el: Element, prop: 'value' | 'checked') =>
   Object.getOwnPropertyDescriptor(Object.getPrototypeOf(el) as object, prop)?.set as ((this: Element, v: unknown) => void) | undefined;
 
-const own = new WeakSet<Event>();
+// One set for tandem.js and the adapter packs (each bundles its own copy of this module).
+const own: WeakSet<Event> = ((globalThis as { tandemOwnEvents?: WeakSet<Event> }).tandemOwnEvents ??= new WeakSet());
 /** True for the events a write dispatched (the overlay's own listeners must not take them for typing). */
 export const isOwnEvent = (e: Event) => own.has(e);
 const fire = (el: Element, type: string) => {

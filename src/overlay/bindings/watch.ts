@@ -17,6 +17,8 @@ export interface Watcher {
   quietly(f: FieldInfo, fn: () => void): void;
   /** Checks every field now (before a submit); returns once changes were reported. */
   checkAll(): void;
+  /** The registry changed (a form redrawn): watch the new elements; what they show now is not a change. */
+  refresh(): void;
   stop(): void;
 }
 
@@ -38,6 +40,7 @@ export function createWatcher(fields: FieldRegistry, onChange: (f: FieldInfo, v:
   const undo: Array<() => void> = [];
 
   const check = (f: FieldInfo) => {
+    if (fields.get(f.name) !== f) return; // drawn again or gone since it was scheduled
     const v = bindingOf(f).read();
     if (last.has(f.name) && sameValue(last.get(f.name), v)) return;
     last.set(f.name, v);
@@ -60,7 +63,17 @@ export function createWatcher(fields: FieldRegistry, onChange: (f: FieldInfo, v:
   };
   const fieldOf = (t: EventTarget | null) => (t instanceof Element ? fields.fieldOf(t) : undefined);
 
-  for (const f of fields.all()) last.set(f.name, bindingOf(f).read());
+  // Which FieldInfo each last value was read from: a field drawn again starts from what it shows.
+  const seenAs = new Map<string, FieldInfo>();
+  const seed = () => {
+    for (const name of [...last.keys()]) if (!fields.get(name)) (last.delete(name), seenAs.delete(name));
+    for (const f of fields.all()) {
+      if (seenAs.get(f.name) === f) continue;
+      seenAs.set(f.name, f);
+      last.set(f.name, bindingOf(f).read());
+    }
+  };
+  seed();
 
   // 1. Native events (capture: a host handler that stops propagation must not hide a change).
   for (const type of ['input', 'change'] as const) {
@@ -122,24 +135,36 @@ export function createWatcher(fields: FieldRegistry, onChange: (f: FieldInfo, v:
   hookAllJquery();
 
   // 4. DOM mutations inside the form: options added, moved or rebuilt; attributes set by script.
-  const form = fields.form;
-  if (form) {
-    const mo = new MutationObserver((records) => {
-      for (const r of records) schedule(fieldOf(r.target));
-    });
-    mo.observe(form, { subtree: true, childList: true, attributes: true, attributeFilter: ['value', 'checked', 'selected'] });
-    undo.push(() => mo.disconnect());
-  }
+  const mo = new MutationObserver((records) => {
+    for (const r of records) schedule(fieldOf(r.target));
+  });
+  const observeForm = () => {
+    mo.disconnect();
+    if (fields.form) mo.observe(fields.form, { subtree: true, childList: true, attributes: true, attributeFilter: ['value', 'checked', 'selected'] });
+  };
+  observeForm();
+  undo.push(() => mo.disconnect());
 
   // 5. Widget signals, as adapters bind fields.
   const widgetOff = new Map<string, () => void>();
+  const subscribedAs = new Map<string, FieldInfo>();
   const subscribe = (f: FieldInfo, b: FieldBinding) => {
+    subscribedAs.set(f.name, f);
     widgetOff.get(f.name)?.();
     if (b.listen) widgetOff.set(f.name, b.listen(() => schedule(f)));
     for (const el of f.elements) hookElement(el);
   };
   undo.push(onBound(subscribe));
   undo.push(() => widgetOff.forEach((off) => off()));
+  // Fields bind while the registry scans the form, before any watcher listens: subscribe to those here.
+  const subscribeBound = () => {
+    for (const f of fields.all()) {
+      const b = bindingOf(f);
+      if (b.adapter !== 'native' && b.listen && subscribedAs.get(f.name) !== f) subscribe(f, b);
+    }
+  };
+
+  subscribeBound();
 
   // 6. The reconcile: anything no signal told us about, and jQuery loaded after us.
   const timer = setInterval(() => {
@@ -163,6 +188,12 @@ export function createWatcher(fields: FieldRegistry, onChange: (f: FieldInfo, v:
     checkAll() {
       scheduled.clear();
       for (const f of fields.all()) check(f);
+    },
+    refresh() {
+      seed();
+      for (const f of fields.all()) for (const el of f.elements) hookElement(el);
+      subscribeBound();
+      observeForm();
     },
     stop: () => undo.splice(0).reverse().forEach((u) => u()),
   };

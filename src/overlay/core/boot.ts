@@ -2,7 +2,7 @@ import { type OverlayConfig, readConfig } from './config.js';
 import { createConnection } from './connection.js';
 import { createEmitter } from './emitter.js';
 import { t, useLanguage } from './i18n.js';
-import { followPage, type PageSnapshot, snapshot } from './follow.js';
+import { followPage, type PageSnapshot, samePlace, snapshot } from './follow.js';
 import { useAdapterPacks } from './packs.js';
 import { createFieldRegistry, pageContext } from './page.js';
 import { hostWritesSettled } from './requests.js';
@@ -20,8 +20,9 @@ declare global {
 
 /**
  * Reads the script tag, then mounts on the page: builds the context, initialises every registered
- * module, connects. A single-page app's new route or new form ends that mount and starts the next
- * (follow.ts), so each room's fields, presence and chat are the page's own.
+ * module, connects. A single-page app's new route ends that mount and starts the next (follow.ts),
+ * so each room's fields, presence and chat are the page's own; a form drawn, redrawn or changed on
+ * the same route is bound again in place (`rebind`).
  */
 let booting = false;
 
@@ -39,6 +40,10 @@ export async function boot(doc: Document = document): Promise<void> {
     current = next;
     queue = queue.then(async () => {
       const on = current;
+      await useAdapterPacks(doc, config.serverUrl); // an app may draw Material UI only now
+      // The same page with its form redrawn: the fields are bound again in place, on the same
+      // connection and room membership (nobody sees us leave; an open dialog or panel stays).
+      if (mounted && samePlace(mounted.page, on)) return mounted.rebind(on);
       if (mounted) {
         // A save still on its way belongs to the room being left: let it tell that room first.
         await hostWritesSettled(10_000);
@@ -61,6 +66,9 @@ export async function boot(doc: Document = document): Promise<void> {
 let stopAll: () => void = () => undefined;
 
 interface Mounted {
+  readonly page: PageSnapshot;
+  /** The form changed on the same page: the registry reads it again, modules hear `fields`, the room is joined again. */
+  rebind(page: PageSnapshot): Promise<void>;
   /** Leaves the room, then disconnects and disposes every module. */
   stop(): Promise<void>;
 }
@@ -126,9 +134,24 @@ async function mount(doc: Document, config: OverlayConfig, page: PageSnapshot): 
     for (const d of disposers.reverse()) d();
     ui.dispose();
   };
+  let shown = page;
+  const rebind = async (next: PageSnapshot) => {
+    const retitled = next.title !== shown.title;
+    shown = next;
+    const changes = fields.replace(next.form);
+    const changed = changes.added.length > 0 || changes.removed.length > 0 || changes.moved.length > 0 || changes.formChanged;
+    if (changed) events.emit('fields', changes);
+    if (changed || retitled) await conn.rejoin();
+  };
   window.tandem = { ctx, stop: () => stopAll() };
   conn.start();
-  return { stop };
+  return {
+    get page() {
+      return shown;
+    },
+    rebind,
+    stop,
+  };
 }
 
 /** One line in the console when the overlay joined but cannot co-edit (it used to say nothing). */

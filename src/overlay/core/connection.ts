@@ -13,6 +13,8 @@ export interface Connection {
   getToken(): Promise<string>;
   request<T>(event: string, payload: unknown, timeoutMs?: number): Promise<Ack<T>>;
   start(): void;
+  /** Joins the page's room again on this connection (its fields changed); the next reconnect would anyway. */
+  rejoin(): Promise<void>;
   /** Leaves the room at once (others see us go now, not after the reconnect grace period). */
   leave(): Promise<void>;
   stop(): void;
@@ -191,6 +193,10 @@ export function createConnection(opts: ConnectionOptions): Connection {
       window.addEventListener('online', onOnline);
       window.addEventListener('offline', onOffline);
       socket.connect();
+    },
+    async rejoin() {
+      if (joining) await joining;
+      if (!leaving && !stopped && socket.connected && user) await join();
     },
     async leave() {
       leaving = true;

@@ -1,5 +1,5 @@
 import { bindingOf, claimedControl, ignoredControl, widgetOf } from '../bindings/registry.js';
-import type { FieldInfo, FieldKind, FieldRegistry } from './types.js';
+import type { FieldChanges, FieldInfo, FieldKind, FieldRegistry } from './types.js';
 
 /** Never synchronised or announced: secrets and things that are not user data. */
 const SKIPPED_TYPES = new Set(['password', 'hidden', 'file', 'submit', 'button', 'reset', 'image']);
@@ -48,42 +48,19 @@ export function findForm(doc: Document, selector?: string): HTMLFormElement | nu
   return best;
 }
 
-export function createFieldRegistry(form: HTMLFormElement | null): FieldRegistry {
-  const byName = new Map<string, FieldInfo>();
-  const byElement = new WeakMap<Element, FieldInfo>();
-  if (form) {
-    for (const el of controlsOf(form)) {
-      const name = (el.name || el.id).slice(0, 200);
-      const kind = kindOf(el) ?? 'other'; // a claimed control: its adapter names the kind
-      const existing = byName.get(name);
-      if (existing) {
-        // Radio groups (and checkbox groups) share a name: one field, several elements.
-        existing.elements.push(el);
-        byElement.set(el, existing);
-        continue;
-      }
-      if (byName.size >= MAX_FIELDS) continue;
-      allowSelection(el);
-      const info: FieldInfo = {
-        name,
-        kind,
-        label: labelOf(el).slice(0, 300),
-        readOnly: el.disabled || ('readOnly' in el && el.readOnly),
-        element: el,
-        elements: [el],
-      };
-      byName.set(name, info);
-      byElement.set(el, info);
-      // Decided once, here, before any module reads them: a widget may make the field another kind
-      // (a datepicker's input holds a date) or say it is writable (flatpickr sets readonly itself).
-      const widget = widgetOf(info);
-      if (widget?.kind) info.kind = widget.kind;
-      if (widget?.readOnly) info.readOnly = widget.readOnly(info);
-      if (!info.label && widget?.label) info.label = widget.label(info).slice(0, 300);
-    }
-  }
+/** The form's fields, read again when the form changes (`replace`): unchanged fields keep their FieldInfo. */
+export interface LiveFieldRegistry extends FieldRegistry {
+  replace(form: HTMLFormElement | null): FieldChanges;
+}
+
+export function createFieldRegistry(initial: HTMLFormElement | null): LiveFieldRegistry {
+  let form = initial;
+  let byName = scanFields(form, new Map());
+  let byElement = indexByElement(byName);
   return {
-    form,
+    get form() {
+      return form;
+    },
     all: () => [...byName.values()],
     get: (name) => byName.get(name),
     fieldOf(target) {
@@ -97,7 +74,63 @@ export function createFieldRegistry(form: HTMLFormElement | null): FieldRegistry
       for (const f of byName.values()) if (f.elements.length && bindingOf(f).owns(el)) return f;
       return undefined;
     },
+    replace(next) {
+      const before = byName;
+      const formBefore = form;
+      form = next;
+      byName = scanFields(next, before);
+      byElement = indexByElement(byName);
+      const changes: FieldChanges = { added: [], removed: [], moved: [], formChanged: next !== formBefore };
+      for (const [name, f] of byName) {
+        const old = before.get(name);
+        if (!old) changes.added.push(f);
+        else if (old !== f) changes.moved.push({ from: old, to: f });
+      }
+      for (const [name, f] of before) if (!byName.has(name)) changes.removed.push(f);
+      return changes;
+    },
   };
+}
+
+const sameElements = (a: HTMLElement[], b: HTMLElement[]) => a.length === b.length && a.every((el, i) => el === b[i]);
+
+/** One FieldInfo per name; a field whose elements and kind did not change is the `previous` object itself. */
+function scanFields(form: HTMLFormElement | null, previous: Map<string, FieldInfo>): Map<string, FieldInfo> {
+  const byName = new Map<string, FieldInfo>();
+  if (!form) return byName;
+  for (const el of controlsOf(form)) {
+    const name = (el.name || el.id).slice(0, 200);
+    const existing = byName.get(name);
+    if (existing) {
+      // Radio groups (and checkbox groups) share a name: one field, several elements.
+      existing.elements.push(el);
+      continue;
+    }
+    if (byName.size >= MAX_FIELDS) continue;
+    allowSelection(el);
+    const kind = kindOf(el) ?? 'other'; // a claimed control: its adapter names the kind
+    byName.set(name, { name, kind, label: labelOf(el).slice(0, 300), readOnly: el.disabled || ('readOnly' in el && el.readOnly), element: el, elements: [el] });
+  }
+  for (const [name, info] of byName) {
+    const old = previous.get(name);
+    if (old && sameElements(old.elements, info.elements)) {
+      byName.set(name, old);
+      continue;
+    }
+    // Decided once, here, before any module reads them: a widget may make the field another kind
+    // (a datepicker's input holds a date) or say it is writable (flatpickr sets readonly itself).
+    const widget = widgetOf(info);
+    if (widget?.kind) info.kind = widget.kind;
+    if (widget?.readOnly) info.readOnly = widget.readOnly(info);
+    if (!info.label && widget?.label) info.label = widget.label(info).slice(0, 300);
+  }
+  return byName;
+}
+
+function indexByElement(byName: Map<string, FieldInfo>): WeakMap<Element, FieldInfo> {
+  const byElement = new WeakMap<Element, FieldInfo>();
+  for (const f of byName.values()) for (const el of f.elements) byElement.set(el, f);
+  return byElement;
 }
 
 /** What room:join carries: the server derives and validates the page key from it. */

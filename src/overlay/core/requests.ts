@@ -8,6 +8,8 @@ export interface HostWrite {
   /** Absolute URL of the request. */
   url: string;
   status: number;
+  /** The request's body when it was JSON text (what a data provider sends); undefined otherwise. */
+  body?: unknown;
 }
 type Listener = (w: HostWrite) => void | Promise<unknown>;
 
@@ -28,6 +30,15 @@ export async function hostWritesSettled(maxMs: number): Promise<void> {
     await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, Math.max(0, until - Date.now())))]);
   }
 }
+
+const jsonOf = (body: unknown): unknown => {
+  if (typeof body !== 'string') return undefined;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+};
 
 const track = (p: Promise<unknown>) => {
   inFlight.add(p);
@@ -50,7 +61,8 @@ function install(): void {
       if (!WRITES.has(method)) return res;
       const url = new URL(input instanceof Request ? input.url : String(input), document.baseURI).href;
       // Listeners run before the host sees the answer: a host that navigates on success must not outrun "saved".
-      const seen = res.then(async (r) => (await done({ method, url, status: r.status }), r));
+      const body = jsonOf(init?.body);
+      const seen = res.then(async (r) => (await done({ method, url, status: r.status, body }), r));
       track(seen.catch(() => undefined));
       return seen;
     } as typeof fetch;
@@ -69,7 +81,7 @@ function install(): void {
       if (i && WRITES.has(i.method)) {
         track(
           new Promise<void>((resolve) => {
-            this.addEventListener('loadend', () => void done({ ...i, status: this.status }).finally(resolve), { once: true });
+            this.addEventListener('loadend', () => void done({ ...i, status: this.status, body: jsonOf(body) }).finally(resolve), { once: true });
           }),
         );
       }

@@ -28,6 +28,16 @@ export interface FieldRegistry {
   fieldOf(el: EventTarget | null): FieldInfo | undefined;
 }
 
+/** How the form's fields changed when a single-page app redrew part of it (same page, same room). */
+export interface FieldChanges {
+  added: FieldInfo[];
+  removed: FieldInfo[];
+  /** Same name, new element(s): React drew the control again. */
+  moved: Array<{ from: FieldInfo; to: FieldInfo }>;
+  /** The <form> element itself is another one. */
+  formChanged: boolean;
+}
+
 export interface SessionUser {
   id: string;
   name: string;
@@ -55,6 +65,11 @@ export interface OverlayEvents {
   disconnected: { reason: string };
   /** Connection indicator state changed. */
   connection: { state: ConnectionState };
+  /**
+   * The form changed on the same page (fields drawn, redrawn or removed): the registry holds the
+   * new fields; the room is joined again on the same connection (a `joined` with rejoin=true follows).
+   */
+  fields: FieldChanges;
   /** room:join was refused (e.g. no permission); the error from the server. */
   joinFailed: { code: string; message: string };
 }

@@ -11,6 +11,8 @@ import { TextBinding, type WireOp } from './text.js';
 import { ValueSync } from './values.js';
 import { onHostWrite } from '../core/requests.js';
 import { isRecordSave, leftPageSavedBy, rememberLeftAfterSave } from './saves.js';
+import { rebindFields, trackRecentEdits } from './rebind.js';
+import { missingPacks } from '../core/packs.js';
 
 // As isTextKind in features/fields/messages.ts, which the overlay cannot import (it would bundle zod).
 const TEXT_KINDS = new Set(['text', 'textarea']);
@@ -67,7 +69,7 @@ registerModule({
       const u = unsaved();
       status.dataset.unsaved = String(u);
       // "All changes synced" only where something is synchronised: a page without fields says so instead.
-      const idle = ctx.room ? (ctx.fields.all().length ? t('fields.synced') : t('fields.no_form')) : '';
+      const idle = ctx.room ? (ctx.fields.all().length ? t(missingPacks().length ? 'fields.widgets_missing' : 'fields.synced') : t('fields.no_form')) : '';
       status.textContent = u ? (ctx.connection === 'connected' ? t('fields.saving') : t('fields.unsaved_offline')) : idle;
       hostEl.dataset.unsaved = String(u);
       // Which fields wait for the server (tests and support read it).
@@ -114,19 +116,17 @@ registerModule({
     let pageKey: string | null = null;
     const persistKey = (name: string) => (pageKey ? fieldKey(ctx.serverUrl, pageKey, name) : null);
     const values = new ValueSync(ctx, watcher, { persistKey, onState: updateStatus, onRemote: flash });
-    for (const f of ctx.fields.all()) {
-      if (!TEXT_KINDS.has(f.kind)) continue;
-      text.set(
-        f.name,
-        new TextBinding(ctx, f, {
-          persistKey: () => persistKey(f.name),
-          epoch: () => epoch,
-          onState: updateStatus,
-          onRemote: (by) => flash(f, by),
-          write: (t) => watcher.write(f, t),
-        }),
-      );
-    }
+    const bindText = (f: FieldInfo) => {
+      const b: TextBinding = new TextBinding(ctx, f, {
+        persistKey: () => persistKey(b.field.name),
+        epoch: () => epoch,
+        onState: updateStatus,
+        onRemote: (by) => flash(b.field, by),
+        write: (t) => watcher.write(b.field, t),
+      });
+      text.set(f.name, b);
+    };
+    for (const f of ctx.fields.all()) if (TEXT_KINDS.has(f.kind)) bindText(f);
 
     ctx.socket.on('field:ops', (m: { roomId: string; ops: WireOp[] }) => {
       if (m.roomId !== ctx.room?.roomId) return;
@@ -178,6 +178,8 @@ registerModule({
     // A single-page app's save: a successful write to the record's URL (fetch or XHR, see saves.ts),
     // or to the record of a page left just after Save (the room's values are what was saved).
     let hostSubmitAt = 0;
+    // The text fields as the app's Save saw them: its later write (undoable mode) carries the same.
+    let submittedText: Record<string, string> = {};
     const offWrites = onHostWrite(async (w) => {
       if (ctx.room && ctx.fields.all().length && isRecordSave(ctx.room.pageKey, w)) return (hostSubmitAt = 0), tellSaved();
       const key = leftPageSavedBy(w);
@@ -186,9 +188,20 @@ registerModule({
       if (!r.ok) console.warn(`tandem: could not tell page "${key}" about the save (${r.error.code}): ${r.error.message}`);
     });
 
-    const unguard = ctx.fields.form
-      ? guardSubmit(ctx, ctx.fields.form, { watcher, values, text, unsaved, onSubmit: (saved) => void tellSaved(saved), onHostSubmit: () => (hostSubmitAt = Date.now()) })
-      : () => undefined;
+    const guard = () =>
+      ctx.fields.form
+        ? guardSubmit(ctx, ctx.fields.form, { watcher, values, text, unsaved, onSubmit: (saved) => void tellSaved(saved), onHostSubmit: () => ((hostSubmitAt = Date.now()), (submittedText = Object.fromEntries([...text].map(([n, b]) => [n, b.client?.text ?? ''])))) })
+        : () => undefined;
+    let unguard = guard();
+
+    // The app drew (part of) the form again on this page: bindings move to the new controls.
+    const recent = trackRecentEdits();
+    ctx.events.on('fields', (changes) => {
+      rebindFields(changes, { text, values, watcher, isText: (f) => TEXT_KINDS.has(f.kind), bindText, touched: recent.touched });
+      recent.clear();
+      if (changes.formChanged) (unguard(), (unguard = guard()));
+      updateStatus();
+    });
 
     function offerDraft(d: NonNullable<DocumentAnswer['draft']>) {
       const when = new Date(d.editedAt).toLocaleString();
@@ -239,7 +252,7 @@ registerModule({
 
     return () => {
       // Saved, then left before the app wrote the record (react-admin's undoable mode).
-      if (pageKey && Date.now() - hostSubmitAt < 10_000) rememberLeftAfterSave(pageKey);
+      if (pageKey && Date.now() - hostSubmitAt < 10_000) rememberLeftAfterSave(pageKey, submittedText);
       window.removeEventListener('beforeunload', onUnload);
       offWrites();
       unguard();

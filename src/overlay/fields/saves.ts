@@ -41,20 +41,26 @@ export function isRecordSave(pageKey: string, w: { method: string; url: string; 
  * Record pages this tab left just after the person pressed Save. react-admin's default
  * (undoable) mode writes the record about five seconds later, from the next page: that write
  * still saves the left room's record. Only a page left right after a Save is remembered, so an
- * unrelated later write to the same record (an inline edit on the list) is not taken for it.
+ * unrelated later write to the same record (an inline edit on the list) is not taken for it; and
+ * after an Undo, no write comes, so a later one whose body disagrees with the text the form
+ * showed is someone else's write, not the form's save.
  */
 const LEFT_MS = 30_000;
-const left = new Map<string, number>();
+const left = new Map<string, { at: number; text: Record<string, string> }>();
 
-export function rememberLeftAfterSave(pageKey: string, now = Date.now()): void {
-  if (recordOf(pageKey)) left.set(pageKey, now);
+/** `text`: the text fields' values the form showed when it was left. */
+export function rememberLeftAfterSave(pageKey: string, text: Record<string, string> = {}, now = Date.now()): void {
+  if (recordOf(pageKey)) left.set(pageKey, { at: now, text });
 }
 
+const agrees = (text: Record<string, string>, body: unknown) =>
+  body === null || typeof body !== 'object' || Object.entries(text).every(([k, v]) => typeof (body as Record<string, unknown>)[k] !== 'string' || (body as Record<string, unknown>)[k] === v);
+
 /** The page key of a remembered left page this write saved (then forgotten), or null. */
-export function leftPageSavedBy(w: { method: string; url: string; status: number }, now = Date.now()): string | null {
-  for (const [key, at] of left) {
-    if (now - at > LEFT_MS) left.delete(key);
-    else if (isRecordSave(key, w)) return left.delete(key), key;
+export function leftPageSavedBy(w: { method: string; url: string; status: number; body?: unknown }, now = Date.now()): string | null {
+  for (const [key, l] of left) {
+    if (now - l.at > LEFT_MS) left.delete(key);
+    else if (isRecordSave(key, w) && agrees(l.text, w.body)) return left.delete(key), key;
   }
   return null;
 }

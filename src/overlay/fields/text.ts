@@ -91,12 +91,12 @@ export class TextBinding {
   private sentEpoch = -1;
   private fetching = false;
   private readonly run = new TypingRun();
-  private readonly el: HTMLInputElement | HTMLTextAreaElement;
+  private el: HTMLInputElement | HTMLTextAreaElement;
   private readonly disposers: Array<() => void> = [];
 
   constructor(
     private readonly ctx: OverlayContext,
-    readonly field: FieldInfo,
+    public field: FieldInfo,
     private readonly hooks: {
       persistKey: () => string | null;
       epoch: () => number;
@@ -107,6 +107,24 @@ export class TextBinding {
     },
   ) {
     this.el = field.element as HTMLInputElement | HTMLTextAreaElement;
+    this.listen();
+  }
+
+  /** The app drew the control again (same field): the document and its history stay, the element is the new one. */
+  moveTo(field: FieldInfo) {
+    this.dispose();
+    this.field = field;
+    this.el = field.element as HTMLInputElement | HTMLTextAreaElement;
+    this.composing = false;
+    this.listen();
+  }
+
+  /** Shows the document's text (the app drew the control with something else). */
+  show() {
+    this.render([]);
+  }
+
+  private listen() {
     const on = <K extends keyof HTMLElementEventMap>(type: K, fn: (e: HTMLElementEventMap[K]) => void) => {
       this.el.addEventListener(type, fn as EventListener);
       this.disposers.push(() => this.el.removeEventListener(type, fn as EventListener));
@@ -326,6 +344,6 @@ export class TextBinding {
   }
 
   dispose() {
-    for (const d of this.disposers) d();
+    for (const d of this.disposers.splice(0)) d();
   }
 }

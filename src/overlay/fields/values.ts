@@ -57,7 +57,8 @@ export class ValueSync {
 
   private st(name: string): FieldState {
     let s = this.state.get(name);
-    if (!s) this.state.set(name, (s = { version: 0, room: null, pending: null, sending: false, conflict: false }));
+    // version -1: not in a join answer yet (a field drawn after the join), so an edit is based on the page as served.
+    if (!s) this.state.set(name, (s = { version: -1, room: null, pending: null, sending: false, conflict: false }));
     return s;
   }
 
@@ -119,10 +120,11 @@ export class ValueSync {
       const entry = entries[f.name];
       if (!entry) continue;
       const s = this.st(f.name);
+      const first = s.version < 0; // first answer for this field: this mount's join, or it was drawn since
       s.version = entry.version;
       s.room = entry.value as Value;
       s.sending = false;
-      if (!rejoin && !s.pending) s.pending = this.restore(f.name);
+      if ((!rejoin || first) && !s.pending) s.pending = this.restore(f.name);
       if (s.pending?.baseVersion === -1) {
         // Changed before we knew the room: based on the page as served, if the room still holds that.
         s.pending.baseVersion = sameValue(s.room, bindingOf(f).readSaved()) ? s.version : Math.max(0, s.version - 1);
@@ -134,6 +136,12 @@ export class ValueSync {
       }
       if (s.pending) this.flush(f);
     }
+  }
+
+  /** Shows what the page must show (a control drawn again by the app may show something else). */
+  show(f: FieldInfo) {
+    const shown = this.expected(f.name);
+    if (!sameValue(bindingOf(f).read(), shown)) this.watcher.write(f, shown);
   }
 
   flushAll() {

@@ -367,6 +367,12 @@ export function initWork(ctx: OverlayContext) {
     render();
   });
 
+  // Controls the app drew again are not locked yet, whatever the old ones were.
+  ctx.events.on('fields', ({ moved, removed }) => {
+    for (const f of [...moved.map((m) => m.to), ...removed]) locked.delete(f.name);
+    paintFields();
+  });
+
   ctx.events.on('joined', async ({ room }) => {
     const work = room.answer.work as { delegations?: Delegation[]; approverRole?: string } | undefined;
     if (work?.approverRole) approverRole = work.approverRole;

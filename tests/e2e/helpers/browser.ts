@@ -126,6 +126,23 @@ export async function waitForConnection(page: Page, ...states: string[]): Promis
 /** Elements inside the overlay's shadow root (playwright's CSS locators pierce open shadow roots). */
 export const overlay = (page: Page, selector: string) => page.locator(`#tandem-overlay ${selector}`);
 
+/** Before the page loads: counts the overlay's mounts (each one sets window.tandem with a new context); read with `mounts`. */
+export const countMounts = (page: Page) =>
+  page.addInitScript(() => {
+    const seen: unknown[] = [];
+    let value: unknown;
+    Object.defineProperty(window, 'tandem', {
+      configurable: true,
+      get: () => value,
+      set: (v: { ctx: unknown } | undefined) => {
+        value = v;
+        if (v && !seen.includes(v.ctx)) seen.push(v.ctx);
+      },
+    });
+    Object.defineProperty(window, 'tandemMounts', { get: () => seen.length });
+  });
+export const mounts = (page: Page) => page.evaluate(() => (window as unknown as { tandemMounts: number }).tandemMounts);
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const file = `${ARTIFACTS}/${name}.png`;

@@ -16,6 +16,8 @@ export interface Post {
   published_on: string | null;
   review_on: string | null;
   category: string | null;
+  /** Drawn only with `?note=1` while featured is on. */
+  feature_note?: string;
 }
 interface Host {
   url: string;
@@ -30,10 +32,11 @@ export const startReactAdminStack = () =>
   startHostStack({ id: 'blog', name: 'Blog (react-admin)', keyName: 'react-admin' }, (tandemUrl, apiKey) => startHost({ tandemUrl, apiKey }) as Promise<Host>);
 
 /** A person (own browser context, `user` cookie) on `path` of the app, once the overlay co-edits its form. */
-export async function openAppAs(stack: ReactAdminStack, user: string, path: string, viewport = { width: 1280, height: 1000 }): Promise<UserPage> {
+export async function openAppAs(stack: ReactAdminStack, user: string, path: string, viewport = { width: 1280, height: 1000 }, before?: (page: Page) => Promise<unknown>): Promise<UserPage> {
   const context = await stack.browser.newContext({ viewport });
   await context.addCookies([{ name: 'user', value: user, url: stack.host.url }]);
   const page = await context.newPage();
+  await before?.(page);
   page.setDefaultTimeout(15_000);
   const errors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));

@@ -15,6 +15,7 @@ import {
   DataTable,
   Edit,
   EditButton,
+  FormDataConsumer,
   List,
   Resource,
   SelectInput,
@@ -69,6 +70,12 @@ const history = location.pathname.startsWith('/app');
 // notification closes (docs/embedding.md). Under /app/ the form stays open after a save
 // (redirect={false}); under / react-admin goes back to the list.
 const mutationMode = new URLSearchParams(location.search).get('mode') === 'undoable' ? 'undoable' : 'pessimistic';
+// `?note=1`: a dependent input (react-admin's FormDataConsumer) drawn only while Featured is on,
+// as apps show fields that depend on others: the form changes under the overlay on the same record.
+const withNote = new URLSearchParams(location.search).get('note') === '1';
+const FeatureNote = () => (
+  <FormDataConsumer>{({ formData }) => formData.featured && <TextInput source="feature_note" label="Feature note" />}</FormDataConsumer>
+);
 const PostEdit = () => (
   <Edit mutationMode={mutationMode} redirect={history ? false : 'list'}>
     <SimpleForm>
@@ -76,6 +83,7 @@ const PostEdit = () => (
       <TextInput source="body" multiline minRows={3} />
       <SelectInput source="status" choices={STATUSES} />
       <BooleanInput source="featured" />
+      {withNote && <FeatureNote />}
       <TextInput source="published_on" type="date" />
       <ReviewDateInput source="review_on" label="Review on" />
       <AutocompleteInput source="category" choices={CATEGORIES} />

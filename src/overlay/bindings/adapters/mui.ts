@@ -193,7 +193,8 @@ export const muiDatePicker: WidgetAdapter = {
     const inSections = (t: EventTarget | null) => t instanceof Node && (sections()?.contains(t) ?? false);
     let typing = inSections(document.activeElement);
     // The room holds YYYY-MM-DD (what business apps and other locales read), the input its own text.
-    const held = heldWhileTyping(() => typing, () => isoOf(el.value, root()));
+    // A date complete in every section is a change even while typing goes on; a half-typed one is not.
+    const held = heldWhileTyping(() => typing && !ISO_DATE.test(isoOf(el.value, root())), () => isoOf(el.value, root()));
     return {
       read: held.read,
       readSaved: () => isoOf(el.value, root()),

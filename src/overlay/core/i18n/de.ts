@@ -172,6 +172,7 @@ export const de: Record<MessageKey, string> = {
   'fields.saving': 'Speichere…',
   'fields.unsaved_offline': 'Ungespeicherte Änderungen (offline)',
   'fields.synced': 'Alle Änderungen abgeglichen',
+  'fields.widgets_missing': 'Abgeglichen, außer Widgets, die nicht geladen werden konnten',
   'fields.no_form': 'Kein Formular zum gemeinsamen Bearbeiten auf dieser Seite',
   'fields.you_saved': 'Sie haben das Formular gespeichert',
   'fields.saved_by': '{name} hat gespeichert',

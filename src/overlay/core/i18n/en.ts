@@ -177,6 +177,7 @@ export const en = {
   'fields.saving': 'Saving…',
   'fields.unsaved_offline': 'Unsaved edits (offline)',
   'fields.synced': 'All changes synced',
+  'fields.widgets_missing': 'Synced, except widgets that could not be loaded',
   'fields.no_form': 'No form to co-edit on this page',
   'fields.you_saved': 'You saved the form',
   'fields.saved_by': '{name} saved',

@@ -172,6 +172,7 @@ export const fr: Record<MessageKey, string> = {
   'fields.saving': 'Enregistrement…',
   'fields.unsaved_offline': 'Modifications non enregistrées (hors ligne)',
   'fields.synced': 'Toutes les modifications sont synchronisées',
+  'fields.widgets_missing': 'Synchronisé, sauf les widgets qui n’ont pas pu être chargés',
   'fields.no_form': 'Aucun formulaire à coéditer sur cette page',
   'fields.you_saved': 'Vous avez enregistré le formulaire',
   'fields.saved_by': '{name} a enregistré',
