@@ -92,7 +92,7 @@ describe.skipIf(!hasPg)('notifications to Slack and Teams (Postgres, a real HTTP
   let tenant: Awaited<ReturnType<typeof createTenant>>;
   let rx: Awaited<ReturnType<typeof receiver>>;
   const channel: Record<'slack' | 'teams', string> = { slack: '', teams: '' };
-  const env = { EVENTS_POLL_MS: '100', NOTIFY_DIGEST_WINDOW_MS: '1000', NOTIFY_RETRY_SCHEDULE: '0.2,0.2,0.2', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' };
+  const env = { EVENTS_POLL_MS: '100', NOTIFY_DIGEST_WINDOW_MS: '2000', NOTIFY_RETRY_SCHEDULE: '0.2,0.2,0.2', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' };
   const api = (path: string, init: RequestInit = {}, base = srv.url) =>
     fetch(`${base}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json', ...init.headers } });
   const post = (path: string, body: unknown, base?: string) => api(path, { method: 'POST', body: JSON.stringify(body) }, base);
@@ -156,7 +156,7 @@ describe.skipIf(!hasPg)('notifications to Slack and Teams (Postgres, a real HTTP
     await wantChat('lou', 'teams');
     await Promise.all([1, 2, 3].map((i) => notify('lou', `request ${i}`, { url: `/admin/shop/order/${i}/change/` })));
     await until(() => postsTo('teams').length === 1);
-    await new Promise((r) => setTimeout(r, 1200));
+    await new Promise((r) => setTimeout(r, 2200));
     expect(postsTo('teams')).toHaveLength(1);
     const card = teamsMessage.parse(postsTo('teams')[0]!.body).attachments[0]!.content;
     const shown = runs(card);
