@@ -194,6 +194,50 @@ describe.skipIf(!hasPg)('authority: work items need read on their page, whatever
     expect(await request(ann, 'work:delegation:get', { id: delegationId })).toMatchObject({ ok: true });
     expect(await api('GET', `/assistance/${requestId}`, annToken)).toMatchObject({ status: 200 });
   });
+
+  it('refuses a delegation to someone who cannot read the page, on sockets and REST, and creates nothing', async () => {
+    const other = `/admin/shop/order/${Math.floor(Math.random() * 1e6)}/change/`;
+    const j = await request(ann, 'room:join', { context: { url: other, title: 'Order', fields: [{ name: 'qty', kind: 'number', value: 2 }] } });
+    const counts = async () =>
+      (
+        await srv.app.db.query<{ d: number; n: number; e: number }>(
+          `SELECT (SELECT count(*)::int FROM delegations WHERE tenant_id = $1) AS d,
+                  (SELECT count(*)::int FROM notifications WHERE tenant_id = $1 AND user_id = 'apo') AS n,
+                  (SELECT count(*)::int FROM events WHERE tenant_id = $1 AND type LIKE 'delegation.%') AS e`,
+          [tenant.tenant.id],
+        )
+      ).rows[0]!;
+    const before = await counts();
+    const bySocket = await request(ann, 'work:delegate', { roomId: j.roomId, fields: ['qty'], assigneeId: 'apo' });
+    expect(bySocket).toMatchObject({ ok: false, error: { code: 'validation_failed', details: { assigneeId: 'apo' } } });
+    const byRest = await api('POST', '/delegations', annToken, { roomId: j.roomId, fields: ['qty'], assigneeId: 'apo' });
+    expect(byRest).toMatchObject({ status: 400, body: { error: { code: 'validation_failed' } } });
+    expect(await counts()).toEqual(before);
+    // Someone who may read it still gets it.
+    expect(await request(ann, 'work:delegate', { roomId: j.roomId, fields: ['qty'], assigneeId: 'walt' })).toMatchObject({ ok: true });
+  });
+
+  it("tells a party of a delegation's moves only while they may read its page (notification and live frame)", async () => {
+    const notes = async (status: string) =>
+      (
+        await srv.app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM notifications WHERE tenant_id = $1 AND user_id = 'walt' AND data->>'delegationId' = $2 AND data->>'status' = $3`, [
+          tenant.tenant.id,
+          delegationId,
+          status,
+        ])
+      ).rows[0]!.n;
+    expect(await notes('pending')).toBe(1); // walt could read the page when it was delegated to him
+    // walt's next token grants another part of the app only (the directory keeps the last token's rights).
+    const narrowed = await connect(srv.url, await tenant.token('walt', { perms: { 'hr.*': ['read', 'write', 'comment'] } }));
+    open.push(narrowed);
+    const frames: unknown[] = [];
+    narrowed.on('work:delegation', (p) => frames.push(p));
+    narrowed.on('notification', (p) => frames.push(p));
+    expect(await request(ann, 'work:delegation:act', { id: delegationId, action: 'cancel' })).toMatchObject({ ok: true, delegation: { status: 'cancelled' } });
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await notes('cancelled')).toBe(0);
+    expect(frames).toEqual([]);
+  });
 });
 
 describe.skipIf(!hasPg)('authority: tokens from the future, and where a room may point', () => {

@@ -57,9 +57,21 @@ export function createDelegations(d: DelegationDeps) {
   const now = d.now ?? Date.now;
   const rules = { approverRole: d.config.approverRole };
 
-  /** Broadcasts the delegation to its room and to both parties' tabs (one frame, deduplicated by Socket.IO). */
-  function broadcast(view: DelegationView, tenantId: string) {
-    d.broadcast.send({ tenantId, rooms: [view.roomId], users: [view.delegator.id, view.assignee.id] }, 'work:delegation', { delegation: view });
+  /**
+   * Those of `userIds` who may read the page now, by the rights of their last token (the
+   * directory's): a party who lost read on the page hears nothing more of its delegations.
+   * Read on `q`: inside a move's transaction its own connection (PGlite has only the one).
+   */
+  async function readers(q: Conn, tenantId: string, pageKey: string, userIds: Iterable<string>): Promise<string[]> {
+    const ids = [...new Set(userIds)];
+    const may = new Set((await store.permsOf(q, tenantId, ids)).filter((u) => mayRead(u.perms, pageKey)).map((u) => u.id));
+    return ids.filter((id) => may.has(id));
+  }
+
+  /** Broadcasts the delegation to its room and to the tabs of both parties who may read its page (one frame, deduplicated by Socket.IO). */
+  async function broadcast(view: DelegationView, tenantId: string) {
+    const users = await readers(d.db, tenantId, view.pageKey, [view.delegator.id, view.assignee.id]);
+    d.broadcast.send({ tenantId, rooms: [view.roomId], users }, 'work:delegation', { delegation: view });
   }
 
   async function create(actor: UserCaller, input: CreateDelegation): Promise<DelegationView> {
@@ -72,6 +84,11 @@ export function createDelegations(d: DelegationDeps) {
     if (input.assigneeId === actor.id) throw new AppError('bad_request', 'You cannot delegate fields to yourself');
     const assignee = await d.directory.get(tenantId, input.assigneeId);
     if (!assignee) throw new AppError('not_found', `No user "${input.assigneeId}" in this tenant`);
+    if (!mayRead(assignee.perms, room.pageKey)) {
+      throw new AppError('validation_failed', `${assignee.displayName} cannot read this page, so they cannot work on its fields; delegate to someone who can`, {
+        assigneeId: assignee.id,
+      });
+    }
     let dueAt: Date | null = null;
     if (input.dueAt) {
       dueAt = new Date(input.dueAt);
@@ -114,7 +131,7 @@ export function createDelegations(d: DelegationDeps) {
     const row = (await store.get(d.db, tenantId, id))!;
     await d.locks.invalidate(room.id);
     const view = toView(row);
-    broadcast(view, tenantId);
+    await broadcast(view, tenantId);
     return view;
   }
 
@@ -146,7 +163,7 @@ export function createDelegations(d: DelegationDeps) {
       cancelled: `${who} cancelled the delegation on ${page}`,
       expired: `The delegation on ${page} expired`,
     };
-    for (const userId of recipients) {
+    for (const userId of await readers(tx, row.tenantId, row.pageKey, recipients)) {
       await d.notifications.notify(tx, {
         tenantId: row.tenantId,
         userId,
@@ -199,7 +216,7 @@ export function createDelegations(d: DelegationDeps) {
       view,
       after: async () => {
         await d.locks.invalidate(row.roomId);
-        broadcast(view, tenantId);
+        await broadcast(view, tenantId);
       },
     };
   }

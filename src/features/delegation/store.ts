@@ -184,7 +184,13 @@ export function createDelegationStore(db: Database) {
     return asRows(await withNames(db).where(where).orderBy(desc(delegations.updatedAt), asc(delegations.id)).limit(f.limit));
   }
 
-  return { insert, get, update, release, holder, openInRoom, list };
+  /** The page rights of these users, from their last token (the directory), read on `q` (a transaction's connection inside one). */
+  async function permsOf(q: Conn, tenantId: string, userIds: string[]) {
+    if (userIds.length === 0) return [];
+    return q.orm.select({ id: users.id, perms: users.perms }).from(users).where(and(eq(users.tenantId, tenantId), inArray(users.id, userIds)));
+  }
+
+  return { insert, get, update, release, holder, openInRoom, list, permsOf };
 }
 export type DelegationStore = ReturnType<typeof createDelegationStore>;
 
