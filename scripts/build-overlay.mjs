@@ -18,4 +18,6 @@ for (const lang of ['de', 'fr']) {
 for (const pack of ['django', 'mui']) {
   await build({ entryPoints: [`src/overlay/adapter-packs/${pack}.ts`], ...overlayOptions(minify), outfile: `public/tandem-adapters/${pack}.js` });
 }
-console.log('build-overlay: public/tandem.js, public/tandem-i18n/{de,fr}.js, public/tandem-adapters/{django,mui}.js');
+// The call panel and WebRTC, loaded the first time a call is started or rings (src/overlay/calls/index.ts).
+await build({ entryPoints: ['src/overlay/call-pack/index.ts'], ...overlayOptions(minify), outfile: 'public/tandem-calls.js' });
+console.log('build-overlay: public/tandem.js, public/tandem-i18n/{de,fr}.js, public/tandem-adapters/{django,mui}.js, public/tandem-calls.js');

@@ -7,6 +7,7 @@ import './presence/index.js';
 import './fields/index.js';
 import './chat/index.js';
 import './work/index.js';
+import './calls/index.js';
 
 // Callable as soon as tandem.js ran (before the overlay joined): window.Tandem.setPage / setForm / saved.
 installHostApi(async (values) => (await window.tandem?.ctx.use<{ saved(v?: Record<string, unknown>): Promise<boolean> }>('fields')?.saved(values)) ?? false);

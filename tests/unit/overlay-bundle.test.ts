@@ -18,4 +18,13 @@ describe('overlay bundle size', () => {
     // Django admin's and Material UI's widget adapters, loaded only by pages that draw them.
     for (const pack of ['django', 'mui']) expect(await gzipped(`src/overlay/adapter-packs/${pack}.ts`)).toBeLessThanOrEqual(5_000);
   });
+
+  it('the call pack (tandem-calls.js: panel and WebRTC, loaded when a call starts or rings) is at most 8 KB gzipped, and none of it is in tandem.js', async () => {
+    // Measured when it was split out (issue 16): 5,163 bytes; tandem.js grew by 314 bytes (the Call tool, the ring listener, two catalog keys).
+    expect(await gzipped('src/overlay/call-pack/index.ts')).toBeLessThanOrEqual(8_000);
+    const main = await build({ entryPoints: ['src/overlay/main.ts'], ...overlayOptions(true), write: false, logLevel: 'silent', metafile: true });
+    const inputs = Object.keys(main.metafile!.inputs);
+    expect(inputs.filter((f) => f.includes('call-pack/'))).toEqual([]);
+    expect(inputs.some((f) => f.includes('overlay/calls/index.ts'))).toBe(true);
+  });
 });

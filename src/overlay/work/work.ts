@@ -6,6 +6,7 @@ import { bindingOf } from '../bindings/index.js';
 import { hostOriginsOf, pageLinkTarget } from '../core/navigate.js';
 import { errorText, t } from '../core/i18n.js';
 import { icon } from '../core/icons.js';
+import type { CallService } from '../calls/types.js';
 import { workCss } from './styles.js';
 
 type Delegation = DelegationView;
@@ -277,6 +278,9 @@ export function initWork(ctx: OverlayContext) {
     if (kind === 'offer' || kind === 'queue') actions.append(button(t('work.accept_open'), 'help-accept', () => respond('accept'), 'work-primary'));
     if (kind === 'offer') actions.append(button(t('work.decline'), 'help-decline', () => respond('decline')));
     if ((kind === 'mine' || kind === 'helping') && h.status === 'accepted') actions.append(button(t('work.resolved'), 'help-resolve', () => respond('resolve')));
+    if ((kind === 'mine' || kind === 'helping') && h.status === 'accepted' && h.roomId === ctx.room?.roomId) {
+      actions.append(button(t('calls.call'), 'help-call', () => ctx.use<CallService>('calls')?.call({ helpRequestId: h.id })));
+    }
     if (kind === 'mine' && h.status !== 'accepted') actions.append(button(t('work.cancel'), 'help-cancel', () => respond('cancel')));
     if (kind === 'helping' && h.roomId !== ctx.room?.roomId) actions.append(button(t('work.open_page'), 'open-page', () => go(h.pageUrl)));
     if (actions.childElementCount) card.append(actions);

@@ -12,13 +12,17 @@ export function buildOverlay(): void {
   execFileSync(process.execPath, ['scripts/build-overlay.mjs'], { stdio: 'ignore' });
 }
 
-export function launchBrowser(): Promise<Browser> {
+/** `extraArgs`: e.g. FAKE_MEDIA for suites that use the camera, microphone or screen. */
+export function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!chromiumPath) throw new Error('Chromium is not available');
   return chromium.launch({
     executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', ...extraArgs],
   });
 }
+
+/** Chromium's fake camera, microphone and screen, granted without a prompt. */
+export const FAKE_MEDIA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] as const;
 
 export interface Demo {
   browser: Browser;
@@ -40,7 +44,7 @@ export interface Demo {
  * What every e2e suite starts with: the overlay bundle built, its own database, a dev-mode Tandem
  * child process on a free port (`env` added to DEV_MODE and DATABASE_URL) and headless Chromium.
  */
-export async function startDemo(env: Record<string, string> = {}): Promise<Demo> {
+export async function startDemo(env: Record<string, string> = {}, opts: { browserArgs?: readonly string[] } = {}): Promise<Demo> {
   buildOverlay();
   const db = await createTestDatabase();
   let browser: Browser | undefined;
@@ -57,7 +61,7 @@ export async function startDemo(env: Record<string, string> = {}): Promise<Demo>
     const port = await freePort();
     const spawn = () => spawnTandem({ DEV_MODE: 'true', DATABASE_URL: db.url, ...env }, port);
     server = await spawn();
-    browser = await launchBrowser();
+    browser = await launchBrowser(opts.browserArgs);
     const demo: Demo = {
       browser,
       db,

@@ -99,6 +99,7 @@ export const de: Record<MessageKey, string> = {
   'error.version_conflict': 'Jemand hat das inzwischen geändert; bitte erneut versuchen.',
   'error.invalid_transition': 'Das ist im jetzigen Zustand nicht möglich.',
   'error.call_full': 'Dieser Anruf hat schon so viele Teilnehmende, wie ein Anruf haben kann.',
+  'calls.call': 'Anrufen',
   'error.payload_too_large': 'Das ist zu lang.',
   'error.rate_limited': 'Zu viele Anfragen; bitte kurz warten und erneut versuchen.',
   'error.unsupported_protocol': 'Tandem wurde aktualisiert; bitte die Seite neu laden.',

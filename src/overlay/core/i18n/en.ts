@@ -103,6 +103,7 @@ export const en = {
   'error.version_conflict': 'Someone changed this meanwhile; try again.',
   'error.invalid_transition': 'That is not possible in its current state.',
   'error.call_full': 'This call already has as many people as a call can have.',
+  'calls.call': 'Call',
   'error.payload_too_large': 'That is too long.',
   'error.rate_limited': 'Too many requests; wait a moment and try again.',
   'error.unsupported_protocol': 'Tandem was updated; reload the page.',

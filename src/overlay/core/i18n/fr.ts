@@ -99,6 +99,7 @@ export const fr: Record<MessageKey, string> = {
   'error.version_conflict': 'Quelqu’un l’a modifié entre-temps ; réessayez.',
   'error.invalid_transition': 'Ce n’est pas possible dans son état actuel.',
   'error.call_full': 'Cet appel compte déjà le nombre maximal de participants.',
+  'calls.call': 'Appeler',
   'error.payload_too_large': 'C’est trop long.',
   'error.rate_limited': 'Trop de requêtes ; patientez un instant puis réessayez.',
   'error.unsupported_protocol': 'Tandem a été mis à jour ; rechargez la page.',
