@@ -4,7 +4,7 @@
 // helper's video track while the requester keeps decoding, hanging up ends both sides; do-not-
 // disturb holds the ring of a normal request and lets an urgent one through.
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { hasChromium, hasPg } from '../helpers/services.js';
 import { type Demo, FAKE_MEDIA, openAs, overlay, screenshot, startDemo } from './helpers/browser.js';
 import { openTool } from './helpers/fit.js';
@@ -49,6 +49,7 @@ describe.skipIf(!hasChromium || !hasPg)('calls in the browser (demo page, fake m
   it('a help request is accepted and called; both receive audio and video; sharing the screen replaces the video; hanging up ends both sides', async () => {
     const carol = await openAs(demo.browser, demo.url, DJANGO, 'carol');
     const dave = await openAs(demo.browser, demo.url, DJANGO, 'dave');
+    onTestFinished(() => Promise.all([carol, dave].map((u) => u.context.close())).then(() => undefined));
     // Nothing of the call pack is loaded before a call.
     expect(await carol.page.evaluate(() => 'tandemCallPack' in window)).toBe(false);
 
@@ -68,9 +69,9 @@ describe.skipIf(!hasChromium || !hasPg)('calls in the browser (demo page, fake m
     await ring.waitFor({ state: 'detached' });
 
     // Both receive the other's audio and video: frames decoded, audio packets received.
-    const atCarol = await statsUntil(carol.page, (s) => s.framesDecoded > 0 && s.audioPacketsReceived > 0);
-    const atDave = await statsUntil(dave.page, (s) => s.framesDecoded > 0 && s.audioPacketsReceived > 0);
-    expect(atCarol.state).toBe('connected');
+    const flowing = (s: Stats[number]) => s.state === 'connected' && s.framesDecoded > 0 && s.audioPacketsReceived > 0;
+    await statsUntil(carol.page, flowing);
+    const atDave = await statsUntil(dave.page, flowing);
     expect(atDave.sendingVideo).toBe('fake_device_0');
     for (const u of [carol, dave]) {
       await overlay(u.page, '.tdmcall-status:has-text("In a call with")').waitFor();
@@ -103,15 +104,13 @@ describe.skipIf(!hasChromium || !hasPg)('calls in the browser (demo page, fake m
       expect(await overlay(u.page, '.tdmcall-tile').count()).toBe(0);
     }
     expect(await act(carol.page, id, 'resolve')).toMatchObject({ ok: true });
-    for (const u of [carol, dave]) {
-      expect(u.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
-      await u.context.close();
-    }
+    for (const u of [carol, dave]) expect(u.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
   }, 120_000);
 
   it('a user in do-not-disturb is not rung for a normal help request, and is rung for an urgent one', async () => {
     const carol = await openAs(demo.browser, demo.url, DJANGO, 'carol');
     const dave = await openAs(demo.browser, demo.url, DJANGO, 'dave');
+    onTestFinished(() => Promise.all([carol, dave].map((u) => u.context.close())).then(() => undefined));
     await carol.page.evaluate(() => window.tandem!.ctx.request('presence:status', { status: 'dnd' }));
     const call = async (id: string) => {
       expect(await act(dave.page, id, 'accept')).toMatchObject({ ok: true });
@@ -133,6 +132,5 @@ describe.skipIf(!hasChromium || !hasPg)('calls in the browser (demo page, fake m
     expect(await ring.textContent()).toContain('Dave Nguyen is calling about an urgent help request');
     await overlay(carol.page, '.tdmcall-ring [data-action="call-decline"]').click();
     await overlay(dave.page, '.tdmcall-status:has-text("The call ended")').waitFor();
-    for (const u of [carol, dave]) await u.context.close();
   }, 90_000);
 });
