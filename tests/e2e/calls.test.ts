@@ -58,6 +58,12 @@ describe.skipIf(!hasChromium || !hasPg)('calls in the browser (demo page, fake m
     await overlay(dave.page, `.work-card[data-kind="offer"][data-request-id="${id}"] [data-action="help-accept"]`).click();
     const callButton = overlay(dave.page, `.work-card[data-kind="helping"][data-request-id="${id}"] [data-action="help-call"]`);
     expect(await callButton.textContent()).toBe('Call');
+    // Dave's camera is slow to start (a permission prompt, a busy device): Carol's offer arrives before his side is ready, and must wait for it.
+    await dave.page.evaluate(() => {
+      const md = navigator.mediaDevices;
+      const real = md.getUserMedia.bind(md);
+      md.getUserMedia = (c) => new Promise((r) => setTimeout(r, 3000)).then(() => real(c));
+    });
     await callButton.click();
 
     // Carol is rung (a prompt with Accept and Decline, a count on the Call tool); the call starts when she accepts.

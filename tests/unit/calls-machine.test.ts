@@ -44,9 +44,10 @@ describe('call machine', () => {
     expect(two.phase.status).toBe('active');
     expect(decideCall(two, { type: 'leave', connId: 'c-c' }, 4, 20)).toMatchObject({ ok: true, ended: 'hung_up', next: { phase: { status: 'ended', startedAt: 10, endedAt: 20 }, legs: [], participants: ['a', 'b', 'c'] } });
     expect(decideCall(apply(ringing('b', 'c'), { type: 'decline', userId: 'b' }), { type: 'decline', userId: 'c' }, 4, 3)).toMatchObject({ ok: true, ended: 'declined' });
-    expect(decideCall(ringing('b'), { type: 'timeout' }, 4, 3)).toMatchObject({ ok: true, ended: 'missed' });
+    expect(decideCall(ringing('b'), { type: 'timeout' }, 4, 3)).toMatchObject({ ok: true, ended: 'missed', next: { version: 2 } });
     // A timeout after everyone answered changes nothing; an ended call refuses every move.
-    expect(decideCall(active, { type: 'timeout' }, 4, 3)).toMatchObject({ ok: true, changed: false, ended: null });
+    expect(decideCall(active, { type: 'timeout' }, 4, 3)).toMatchObject({ ok: true, changed: false, ended: null, next: { version: active.version } });
+    expect(active.version).toBe(3);
     const ended = apply(ringing('b'), { type: 'timeout' });
     expect(decideCall(ended, { type: 'accept', leg: leg('b') }, 4, 3)).toMatchObject({ ok: false, code: 'invalid_transition' });
   });

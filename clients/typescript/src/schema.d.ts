@@ -1367,6 +1367,7 @@ export interface components {
                 answer: "ringing" | "joined" | "declined" | "missed" | "left";
             }[];
             participants: string[];
+            version: number;
             endReason: ("hung_up" | "cancelled" | "declined" | "missed") | null;
             createdAt: string;
             startedAt: string | null;

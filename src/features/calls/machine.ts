@@ -43,6 +43,8 @@ export interface CallFacts {
   invitees: Invitee[];
   /** Everyone who was ever in the call (the audit's participants). */
   participants: string[];
+  /** One more per change: clients keep the newest state whatever order updates and acks arrive in. */
+  version: number;
 }
 
 export type CallEvent =
@@ -69,6 +71,7 @@ export function startCall(caller: Leg, invitees: Array<{ userId: string; name: s
     legs: [caller],
     invitees: invitees.map((u) => ({ ...u, answer: 'ringing' })),
     participants: [caller.userId],
+    version: 1,
   };
   return { ok: true, next, joined: caller, left: null, started: false, ended: null, changed: true };
 }
@@ -95,6 +98,11 @@ const ok = (next: CallFacts, extra: Partial<Omit<Extract<CallDecision, { ok: tru
 });
 
 export function decideCall(f: CallFacts, ev: CallEvent, max: number, now: number): CallDecision {
+  const d = decide(f, ev, max, now);
+  return d.ok && d.changed ? { ...d, next: { ...d.next, version: f.version + 1 } } : d;
+}
+
+function decide(f: CallFacts, ev: CallEvent, max: number, now: number): CallDecision {
   if (f.phase.status === 'ended') return refuse('invalid_transition', 'This call has ended');
   switch (ev.type) {
     case 'invite': {

@@ -60,6 +60,8 @@ export const callViewSchema = z
     legs: z.array(z.object({ connId: z.string(), userId: z.string(), name: z.string(), joinedAt: z.string() })),
     invitees: z.array(z.object({ userId: z.string(), name: z.string(), answer: z.enum(['ringing', 'joined', 'declined', 'missed', 'left']) })),
     participants: z.array(z.string()),
+    /** Grows with every change: of two states of one call, the higher version is the newer. */
+    version: z.number().int(),
     endReason: z.enum(END_REASONS).nullable(),
     createdAt: z.string(),
     startedAt: z.string().nullable(),

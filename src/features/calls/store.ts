@@ -101,6 +101,7 @@ export function toCallView(r: CallRow): CallView {
     legs: f.legs.map((l) => ({ ...l, joinedAt: at(l.joinedAt)! })),
     invitees: f.invitees,
     participants: f.participants,
+    version: f.version,
     endReason: f.phase.status === 'ended' ? f.phase.reason : null,
     createdAt: iso(r.createdAt)!,
     startedAt: f.phase.status === 'active' ? at(f.phase.startedAt) : f.phase.status === 'ended' ? at(f.phase.startedAt) : null,

@@ -20,6 +20,9 @@ const start: StartCallPack = (ctx: OverlayContext, kit): CallPack => {
   let screen: MediaStreamTrack | null = null;
   let muted = false;
   let cameraOff = false;
+  let early: Array<Signal & { callId: string }> = [];
+  /** The latest state of calls we are not in yet: an update can overtake our own ring or accept. */
+  const seen = new Map<string, CallView>();
   const me = () => ctx.socket.id ?? '';
   const live = () => call !== null && call.status !== 'ended';
   const fail = (e: { code: string; message: string }) => ctx.ui.toast(kit.errorText(e), { kind: 'error' });
@@ -86,6 +89,11 @@ const start: StartCallPack = (ctx: OverlayContext, kit): CallPack => {
       },
     });
     const m = mesh;
+    for (const s of early.filter((x) => x.callId === c.id)) void m.onSignal(s).catch((err) => console.warn('tandem: call signal failed', err));
+    early = [];
+    const newer = seen.get(c.id);
+    seen.clear();
+    if (newer && newer.version > c.version) onUpdate({ call: newer });
     speaking = createSpeaking(() => m.energies(me()), (ids) => ui.setSpeaking(muted ? new Set([...ids].filter((id) => id !== me())) : ids));
     ui.panel.open();
     render();
@@ -106,13 +114,11 @@ const start: StartCallPack = (ctx: OverlayContext, kit): CallPack => {
     if (live()) return ui.panel.open();
     const room = ctx.room;
     if (!room) return;
-    const stream = await media();
-    if (!stream) return;
+    // Ring first: nobody to call (alone, do-not-disturb, a full call) is said without asking for the camera.
     const r = await ctx.request<{ call: CallView; skipped: Array<{ userId: string }> } & Ice>('call:ring', { roomId: room.roomId, ...o });
-    if (!r.ok) {
-      for (const tr of stream.getTracks()) tr.stop();
-      return fail(r.error);
-    }
+    if (!r.ok) return fail(r.error);
+    const stream = await media();
+    if (!stream) return void (await ctx.request('call:leave', { roomId: r.call.roomId, callId: r.call.id }));
     join(r.call, r.iceServers, stream);
     if (r.skipped.length) ctx.ui.toast(t('skipped', { names: r.skipped.map((s) => s.userId).join(', ') }));
   }
@@ -187,7 +193,11 @@ const start: StartCallPack = (ctx: OverlayContext, kit): CallPack => {
       ringing = null;
       ui.ring(null);
     }
-    if (call?.id === c.id) {
+    if (call?.id !== c.id && (seen.get(c.id)?.version ?? 0) < c.version) {
+      seen.set(c.id, c);
+      if (seen.size > 20) seen.delete(seen.keys().next().value!);
+    }
+    if (call?.id === c.id && c.version > call.version) {
       call = c;
       if (c.status === 'ended' || !c.legs.some((l) => l.connId === me())) teardown();
       else {
@@ -201,6 +211,8 @@ const start: StartCallPack = (ctx: OverlayContext, kit): CallPack => {
 
   const onSignal = (s: Signal & { callId: string }) => {
     if (call?.id === s.callId && mesh) void mesh.onSignal(s).catch((err) => console.warn('tandem: call signal failed', err));
+    // Before our mesh exists (the camera prompt is still open), a quick callee's offer waits here.
+    else if (early.push(s) > 100) early.shift();
   };
 
   ctx.socket.on('call:update', onUpdate);
