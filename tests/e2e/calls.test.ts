@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { hasChromium, hasPg } from '../helpers/services.js';
 import { type Demo, FAKE_MEDIA, openAs, overlay, screenshot, startDemo } from './helpers/browser.js';
-import { openTool } from './helpers/fit.js';
+import { expectAxeClean, openTool } from './helpers/fit.js';
 
 const DJANGO = '/demo/admin/shop/order/42/change/';
 
@@ -71,6 +71,7 @@ describe.skipIf(!hasChromium || !hasPg)('calls in the browser (demo page, fake m
     await ring.waitFor();
     expect(await ring.textContent()).toContain('Dave Nguyen is calling');
     expect(await ring.getAttribute('aria-label')).toBe('Incoming call');
+    await expectAxeClean(carol.page, 'ring prompt');
     await overlay(carol.page, '.tdmcall-ring [data-action="call-accept"]').click();
     await ring.waitFor({ state: 'detached' });
 
@@ -88,6 +89,13 @@ describe.skipIf(!hasChromium || !hasPg)('calls in the browser (demo page, fake m
     // Who is speaking: the fake microphone's tone marks the speaker's tile.
     await overlay(carol.page, '.tdmcall-tile:not([data-self])[data-speaking="true"]').waitFor({ timeout: 15_000 });
     await screenshot(carol.page, 'calls-in-call');
+    await expectAxeClean(carol.page, 'call panel, in a call');
+    // Keyboard: the controls are buttons in the tab order.
+    await overlay(carol.page, '[data-action="call-camera"]').focus();
+    await carol.page.keyboard.press('Enter');
+    await overlay(carol.page, '[data-action="call-camera"][aria-pressed="true"]:has-text("Turn camera on")').waitFor();
+    await carol.page.keyboard.press('Enter');
+    await overlay(carol.page, '[data-action="call-camera"][aria-pressed="false"]').waitFor();
 
     // Dave shares his screen: his sender's track is the screen now; Carol keeps decoding, at the screen's size.
     const before = await statsUntil(carol.page, () => true);
