@@ -2,7 +2,7 @@
  * Pure presence rules: no I/O, `now` passed in. Connection records are what the live store
  * holds; participants are what clients see (one per person, all their tabs merged).
  */
-import type { Caret, Participant, PresenceStatus, UserStatus } from './messages.js';
+import type { Caret, OnlineUser, Participant, PresenceStatus, UserStatus } from './messages.js';
 
 export interface RoomEntry {
   pageKey: string;
@@ -127,4 +127,31 @@ export function caretDelay(lastSentAt: number | undefined, now: number, perSecon
   if (lastSentAt === undefined) return 0;
   const interval = 1000 / perSecond;
   return Math.max(0, Math.ceil(lastSentAt + interval - now));
+}
+
+/** Pure. Who is online in a tenant, from its connections: each person once, named as in their newest tab, by name. */
+export function onlineUsers(conns: ConnRecord[], statusOf: (userId: string) => PresenceStatus): OnlineUser[] {
+  const byUser = new Map<string, ConnRecord[]>();
+  for (const c of conns) byUser.set(c.userId, [...(byUser.get(c.userId) ?? []), c]);
+  return [...byUser]
+    .map(([userId, list]) => ({
+      userId,
+      name: list.reduce((a, b) => (b.connectedAt > a.connectedAt ? b : a)).name,
+      status: statusOf(userId),
+      rooms: roomsOf(list),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId));
+}
+
+/** Pure. How many people are in each room, busiest first. */
+export function roomCounts(conns: ConnRecord[]): Array<{ roomId: string; participants: number }> {
+  const people = new Map<string, Set<string>>();
+  for (const c of conns) {
+    for (const roomId of Object.keys(c.rooms)) {
+      let s = people.get(roomId);
+      if (!s) people.set(roomId, (s = new Set()));
+      s.add(c.userId);
+    }
+  }
+  return [...people].map(([roomId, s]) => ({ roomId, participants: s.size })).sort((a, b) => b.participants - a.participants || a.roomId.localeCompare(b.roomId));
 }

@@ -6,17 +6,18 @@ import type { Logger } from '../../ports/log.js';
 import type { JoinContext, LeaveReason } from '../rooms/service.js';
 import type { LiveStore } from './live.js';
 import type { OnlineUser, Participant, PresenceCaret, PresenceJoinAnswer, PresenceStatus, PresenceUpdate, UserStatus } from './messages.js';
+import { type CaretQueue, createCaretQueue } from './carets.js';
+import { createStatusReads } from './status.js';
 import {
-  caretDelay,
   colorFor,
   type ConnRecord,
   defaultUserState,
   effectiveStatus,
-  participantOf,
+  onlineUsers,
   participantsOf,
+  roomCounts,
   roomsOf,
   shortSid,
-  type UserState,
 } from './presence.js';
 import type { VisitStore } from './store.js';
 
@@ -32,8 +33,6 @@ export interface PresenceDeps {
   now?: () => number;
 }
 
-type PendingCaret = Omit<NonNullable<ConnRecord['rooms'][string]['caret']>, 'seq'>;
-
 /** This instance's view of one of its own connections. */
 interface LocalConn {
   conn: Connection;
@@ -42,7 +41,7 @@ interface LocalConn {
   dirty: boolean;
   /** Store writes for this connection, one at a time, in order. */
   chain: Promise<unknown>;
-  caret: { lastSentAt: number | undefined; pending: Map<string, PendingCaret>; timer: NodeJS.Timeout | undefined; seq: number };
+  caret: CaretQueue;
 }
 
 export type Presence = ReturnType<typeof createPresence>;
@@ -84,41 +83,33 @@ export function createPresence(deps: PresenceDeps) {
       disconnectedAt: null,
       rooms: {},
     };
-    lc = { conn, rec, dirty: false, chain: Promise.resolve(), caret: { lastSentAt: undefined, pending: new Map(), timer: undefined, seq: 0 } };
+    const created: LocalConn = {
+      conn,
+      rec,
+      dirty: false,
+      chain: Promise.resolve(),
+      caret: createCaretQueue({
+        perSecond: config.caretPerSecond,
+        now,
+        send(roomId, caret) {
+          const entry = rec.rooms[roomId];
+          if (!entry) return;
+          entry.caret = caret;
+          broadcast.send({ tenantId: rec.tenantId, rooms: [roomId], except: rec.connId }, 'presence:caret', { roomId, userId: rec.userId, sid: shortSid(rec.connId), ...caret });
+        },
+        // Stored with the next heartbeat, not on every move.
+        sent: () => void (created.dirty = true),
+      }),
+    };
+    lc = created;
     local.set(conn.id, lc);
-    const created = lc;
     void run(lc, () => live.put(created.rec, now() + config.ttlMs));
     return lc;
   }
 
-  async function userState(tenantId: string, userId: string): Promise<UserState> {
-    return (await live.getUsers(tenantId, [userId])).get(userId) ?? defaultUserState(now());
-  }
-
-  const onlineStatus = (s: UserState): PresenceStatus => {
-    const e = effectiveStatus(s, true, now(), config.idleMs);
-    return e === 'offline' ? 'available' : e;
-  };
-
-  async function statusMap(tenantId: string, userIds: string[]): Promise<Map<string, PresenceStatus>> {
-    const states = await live.getUsers(tenantId, userIds);
-    return new Map(userIds.map((id) => [id, onlineStatus(states.get(id) ?? defaultUserState(now()))]));
-  }
-
   /** This instance's own connections are fresher than their stored copies (carets are stored lazily). */
   const withLocal = (conns: ConnRecord[]) => conns.map((c) => local.get(c.connId)?.rec ?? c);
-
-  /**
-   * A user's state to announce, after a change to it was written: the version is taken first,
-   * then the state is read, so a higher version always describes at least what a lower one did
-   * (clients keep the highest; see PresenceJoinAnswer and docs/protocol.md).
-   */
-  async function versionedState(tenantId: string, userId: string) {
-    const version = await live.nextVersion(tenantId);
-    const conns = withLocal(await live.userConns(tenantId, userId));
-    const status = onlineStatus(await userState(tenantId, userId));
-    return { version, conns, participantIn: (roomId: string) => participantOf(roomId, conns, status, version) };
-  }
+  const { userState, statusMap, versionedState } = createStatusReads({ live, now, idleMs: config.idleMs, withLocal });
 
   /** Recomputes a user's status and announces it if it changed; the compare-and-set picks one announcer. */
   async function reconcile(tenantId: string, userId: string): Promise<UserStatus> {
@@ -223,7 +214,7 @@ export function createPresence(deps: PresenceDeps) {
     if (!lc || !lc.rec.rooms[roomId]) return;
     await run(lc, async () => {
       delete lc.rec.rooms[roomId];
-      lc.caret.pending.delete(roomId);
+      lc.caret.drop(roomId);
       await live.put(lc.rec, now() + config.ttlMs);
       await live.unindexRoom(lc.rec.tenantId, roomId, lc.rec.connId);
       await afterRoomExit(lc.rec.tenantId, lc.rec.userId, roomId);
@@ -234,7 +225,7 @@ export function createPresence(deps: PresenceDeps) {
     const lc = local.get(conn.id);
     if (!lc) return;
     local.delete(conn.id);
-    clearTimeout(lc.caret.timer);
+    lc.caret.stop();
     await run(lc, async () => {
       lc.rec.disconnectedAt = now();
       // Kept through the grace period: a reload or reconnect shows no leave/join pair.
@@ -264,39 +255,11 @@ export function createPresence(deps: PresenceDeps) {
     });
   }
 
-  function flushCarets(lc: LocalConn) {
-    const c = lc.caret;
-    c.timer = undefined;
-    if (c.pending.size === 0) return;
-    c.lastSentAt = now();
-    const { tenantId, userId, connId } = lc.rec;
-    for (const [roomId, pending] of c.pending) {
-      const entry = lc.rec.rooms[roomId];
-      if (!entry) continue;
-      // Carets are ordered per tab by this local counter, not by the shared participant version:
-      // only this instance moves this tab's caret, and a caret must stay free of store round trips.
-      const caret = { ...pending, seq: ++c.seq };
-      entry.caret = caret;
-      broadcast.send({ tenantId: tenantId, rooms: [roomId], except: lc.rec.connId }, 'presence:caret', { roomId, userId, sid: shortSid(connId), ...caret });
-    }
-    c.pending.clear();
-    lc.dirty = true;
-  }
-
-  /** Coalesced per connection: at most `caretPerSecond` broadcasts, the latest position wins, the last one always goes out. */
+  /** Coalesced per connection (carets.ts): at most `caretPerSecond` broadcasts, the latest position wins, the last one always goes out. */
   function caret(conn: Connection, msg: PresenceCaret): { queued: boolean } {
     const lc = local.get(conn.id);
     if (!lc || !lc.rec.rooms[msg.roomId]) throw new AppError('not_found', 'You have not joined this room; send room:join first');
-    const c = lc.caret;
-    c.pending.set(msg.roomId, { field: msg.field, anchor: msg.anchor, head: msg.head });
-    if (c.timer) return { queued: true };
-    const wait = caretDelay(c.lastSentAt, now(), config.caretPerSecond);
-    if (wait === 0) {
-      flushCarets(lc);
-      return { queued: false };
-    }
-    c.timer = setTimeout(() => flushCarets(lc), wait);
-    return { queued: true };
+    return lc.caret.post(msg.roomId, { field: msg.field, anchor: msg.anchor, head: msg.head });
   }
 
   async function activity(conn: Connection): Promise<{ status: UserStatus }> {
@@ -391,26 +354,12 @@ export function createPresence(deps: PresenceDeps) {
 
   async function online(tenantId: string): Promise<OnlineUser[]> {
     const conns = await live.tenantConns(tenantId);
-    const byUser = new Map<string, ConnRecord[]>();
-    for (const c of conns) byUser.set(c.userId, [...(byUser.get(c.userId) ?? []), c]);
-    const statuses = await statusMap(tenantId, [...byUser.keys()]);
-    return [...byUser].map(([userId, list]) => ({
-      userId,
-      name: list.reduce((a, b) => (b.connectedAt > a.connectedAt ? b : a)).name,
-      status: statuses.get(userId) ?? 'available',
-      rooms: roomsOf(list),
-    })).sort((a, b) => a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId));
+    const statuses = await statusMap(tenantId, [...new Set(conns.map((c) => c.userId))]);
+    return onlineUsers(conns, (id) => statuses.get(id) ?? 'available');
   }
 
   async function activeRooms(tenantId: string): Promise<Array<{ roomId: string; participants: number }>> {
-    const conns = await live.tenantConns(tenantId);
-    const people = new Map<string, Set<string>>();
-    for (const c of conns) for (const roomId of Object.keys(c.rooms)) {
-      let s = people.get(roomId);
-      if (!s) people.set(roomId, (s = new Set()));
-      s.add(c.userId);
-    }
-    return [...people].map(([roomId, s]) => ({ roomId, participants: s.size })).sort((a, b) => b.participants - a.participants || a.roomId.localeCompare(b.roomId));
+    return roomCounts(await live.tenantConns(tenantId));
   }
 
   return {
@@ -443,7 +392,7 @@ export function createPresence(deps: PresenceDeps) {
     },
     async stop() {
       for (const t of timers) clearInterval(t);
-      for (const lc of local.values()) clearTimeout(lc.caret.timer);
+      for (const lc of local.values()) lc.caret.stop();
     },
   };
 }
