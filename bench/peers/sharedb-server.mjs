@@ -12,6 +12,11 @@ import { WebSocketServer } from 'ws';
 ShareDB.types.register(textUnicode);
 const backend = new ShareDB(); // MemoryDB and in-process pub/sub by default
 const server = http.createServer((req, res) => res.writeHead(req.url === '/readyz' ? 200 : 404).end());
-new WebSocketServer({ server }).on('connection', (ws) => backend.listen(new WebSocketJSONStream(ws)));
+new WebSocketServer({ server }).on('connection', (ws) => {
+  const stream = new WebSocketJSONStream(ws);
+  // A reply to a client that already left fails its write; that ends the connection, not the server.
+  stream.on('error', () => ws.terminate());
+  backend.listen(stream);
+});
 server.listen(Number(process.env.PORT), process.env.HOST ?? '127.0.0.1');
 process.on('SIGTERM', () => process.exit(0));
