@@ -30,13 +30,13 @@ describe.skipIf(!hasPg)('notifications inbox (Postgres)', () => {
         throw new Error('abort');
       })
       .catch(() => undefined);
-    const item = await srv.app.notifications.notifyNow({
+    const item = (await srv.app.notifications.notifyNow({
       tenantId: tenant.tenant.id,
       userId: 'nina',
       type: 'delegation',
       title: 'Fields assigned to you',
       link: { pageKey: 'shop.order:1', field: 'note' },
-    });
+    }))!;
     const [a, b] = await Promise.all(got);
     expect(a).toMatchObject({ id: item.id, title: 'Fields assigned to you', type: 'delegation', read: false, held: false });
     expect(b.id).toBe(item.id);
@@ -142,4 +142,35 @@ describe.skipIf(!hasPg)('notifications inbox (Postgres)', () => {
     });
     expect(post.status).toBe(404);
   });
+
+  // A mention, thread reply or comment on a page someone may not read reached them with its
+  // text and a link (only delegations checked the recipient's rights).
+  it('never notifies someone about a page they may not read: chat mentions and REST alike', async () => {
+    const pageKey = `shop.order:${uniqueId()}`;
+    const hr = await connect(srv.url, await tenant.token('hanna', { perms: { 'hr.*': ['read', 'write', 'comment'] } })); // the directory keeps these rights
+    const omar = await connect(srv.url, await tenant.token('omar'));
+    const ann = await connect(srv.url, await tenant.token('ann'));
+    const hrGot: unknown[] = [];
+    hr.on('notification', (x) => hrGot.push(x));
+    const fields = [{ name: 'note', kind: 'textarea', value: '' }];
+    const { roomId } = await request(ann, 'room:join', { context: { url: '/admin/shop/order/1/change/', pageKey, title: 'Order', fields } });
+    await request(omar, 'room:join', { context: { url: '/admin/shop/order/1/change/', pageKey, title: 'Order', fields } });
+    const omarNote = waitFor(omar, 'notification', (x) => x.type === 'mention');
+    expect(await request(ann, 'chat:send', { roomId, body: 'salary of @hanna is in the note, @omar', clientMsgId: `m-${uniqueId()}` })).toMatchObject({ ok: true, message: { mentions: ['hanna', 'omar'] } });
+    expect(await omarNote).toMatchObject({ type: 'mention', link: { pageKey } });
+    const count = async (userId: string) =>
+      (await srv.app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM notifications WHERE tenant_id = $1 AND user_id = $2 AND link->>'pageKey' = $3`, [tenant.tenant.id, userId, pageKey])).rows[0]!.n;
+    expect(await count('hanna')).toBe(0);
+    // An app asking for it is told, and nothing is stored.
+    const post = (body: unknown) =>
+      fetch(`${srv.url}/api/v1/users/hanna/notifications`, { method: 'POST', headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const refused = await post({ title: 'Order changed', link: { pageKey } });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('validation_failed');
+    expect(await count('hanna')).toBe(0);
+    expect((await post({ title: 'Your leave', link: { pageKey: 'hr.leave:1' } })).status).toBe(201);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(hrGot.filter((x) => (x as { link?: { pageKey?: string } }).link?.pageKey === pageKey)).toEqual([]);
+  });
 });
+

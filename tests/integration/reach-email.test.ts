@@ -40,7 +40,7 @@ describe.skipIf(!hasPg)('notifications by email (Postgres, a real SMTP server)',
     return r.json();
   };
   const notify = (userId: string, title: string, o: { urgent?: boolean; url?: string } = {}) =>
-    srv.app.notifications.notifyNow({ tenantId: tenant.tenant.id, userId, type: 'mention', title, body: `body of ${title}`, urgent: o.urgent ?? false, link: o.url ? { url: o.url } : {} });
+    srv.app.notifications.notifyNow({ tenantId: tenant.tenant.id, userId, type: 'mention', title, body: `body of ${title}`, urgent: o.urgent ?? false, link: o.url ? { url: o.url } : {} }).then((n) => n!);
   const mailsTo = (userId: string) => smtp.got.filter((g) => g.envelopeTo.includes(`${userId}@example.test`));
   const deliveries = async (userId: string) => (await (await api(`/users/${userId}/notification-deliveries`)).json()).deliveries as Array<Record<string, unknown>>;
 

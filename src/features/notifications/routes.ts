@@ -78,6 +78,7 @@ const notificationRoutes: FastifyPluginAsyncZod = async (app) => {
       const tenantId = tenantOf(req);
       if (!(await app.directory.get(tenantId, req.params.userId))) throw new AppError('not_found', `No user "${req.params.userId}" in this tenant`);
       const item = await n.notifyNow({ tenantId, userId: req.params.userId, actor: actorOf(req), ...req.body });
+      if (!item) throw new AppError('validation_failed', `User "${req.params.userId}" may not read page "${req.body.link.pageKey}": nothing was sent`, { userId: req.params.userId });
       return reply.status(201).send(item);
     },
   );

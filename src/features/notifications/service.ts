@@ -8,7 +8,7 @@
  *     text?: { key: NotificationText['key']; params: Record<string, string | number> };  // the title, as data
  *     link?: { roomId?: string; pageKey?: string; url?: string; field?: string };
  *     actor?: { type: 'user' | 'app' | 'system'; id: string }; data?: Record<string, unknown>;
- *   }): Promise<Notification>
+ *   }): Promise<Notification | null>   // null: the recipient may not read link.pageKey
  *
  * Pass the transaction of the change that causes it: the inbox item (and its
  * `notification.created` event) exists iff that change commits. Delivery happens after the
@@ -25,6 +25,7 @@ import type { Logger } from '../../ports/log.js';
 import type { Broadcast } from '../../ports/broadcast.js';
 import type { Conn, Database } from '../../db/client.js';
 import { AppError } from '../../errors.js';
+import { mayRead } from '../../auth/permissions.js';
 import type { Events } from '../events/service.js';
 import { createLoop } from '../../loop.js';
 import { NOTIFICATION_TYPES, notificationLinkSchema, notificationTextSchema, type Notification } from './messages.js';
@@ -66,12 +67,20 @@ export function createNotifications(deps: {
     }
   };
 
-  async function notify(q: Conn, n: NewNotification): Promise<Notification> {
+  /**
+   * Creates the notification, or returns null when its recipient may not read the page it is
+   * about (by their last token's rights): a mention, reply or comment there must not reach them.
+   */
+  async function notify(q: Conn, n: NewNotification): Promise<Notification | null> {
     if (!NOTIFICATION_TYPES.includes(n.type)) throw new AppError('validation_failed', `Unknown notification type "${n.type}"`);
     if (!n.title || n.title.length > 300) throw new AppError('validation_failed', 'A notification title is 1-300 characters');
     if ((n.body ?? '').length > 4000) throw new AppError('validation_failed', 'A notification body is at most 4000 characters');
     if (n.link && !notificationLinkSchema.safeParse(n.link).success) throw new AppError('validation_failed', 'Invalid notification link');
     if (n.text && !notificationTextSchema.safeParse(n.text).success) throw new AppError('validation_failed', 'Invalid notification text (a known key, params of short strings or numbers)');
+    if (n.link?.pageKey) {
+      const perms = await store.recipientPerms(q, n.tenantId, n.userId);
+      if (perms && !mayRead(perms, n.link.pageKey)) return null;
+    }
     const row = await store.insert(q, n);
     for (const hook of createdHooks) await hook(q, row);
     const item = toNotification(row);

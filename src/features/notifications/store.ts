@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Conn, Database } from '../../db/client.js';
 import { iso } from '../../db/rows.js';
-import { notifications } from '../../db/schema/index.js';
+import { notifications, users } from '../../db/schema/index.js';
 import { nextSeq } from '../../db/seqs.js';
 import { type Notification, type NotificationLink, type NotificationText, notificationTextSchema, type NotificationType } from './messages.js';
 
@@ -141,6 +141,12 @@ export function createNotificationStore(db: Database) {
     return rows.map((r) => String(r.id));
   }
 
-  return { insert, claimPending, usersWithHeld, release, list, after, unreadCount, markRead };
+  /** The rights the recipient's last token gave (the directory keeps them); undefined for a user it never saw. */
+  async function recipientPerms(q: Conn, tenantId: string, userId: string) {
+    const [row] = await q.orm.select({ perms: users.perms }).from(users).where(and(eq(users.tenantId, tenantId), eq(users.id, userId)));
+    return row?.perms;
+  }
+
+  return { insert, claimPending, usersWithHeld, release, list, after, unreadCount, markRead, recipientPerms };
 }
 export type NotificationStore = ReturnType<typeof createNotificationStore>;
