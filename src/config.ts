@@ -73,6 +73,7 @@ export const envSchema = z
     DRAFT_RETENTION_SECONDS: seconds(7 * 24 * 3600),
     GROUP_COMMIT_MAX_OPS: z.coerce.number().int().min(1).max(100_000).default(2000),
     GROUP_COMMIT_MAX_WAIT_MS: z.coerce.number().int().min(0).max(1000).default(0),
+    FIELD_OWNER_ROUTING: bool.default(true),
     // Chat, comments, notifications, webhooks, service stream (issue 5).
     CHAT_MESSAGE_MAX_CHARS: z.coerce.number().int().min(1).max(100_000).default(4000),
     COMMENT_MAX_CHARS: z.coerce.number().int().min(1).max(100_000).default(4000),
@@ -196,6 +197,8 @@ export interface Config {
     groupCommitMaxOps: number;
     /** 0: adaptive (flush at once when idle, the rest rides the next batch). */
     groupCommitMaxWaitMs: number;
+    /** With Redis: a room's text ops are written by one instance (its owner); the others forward them. */
+    ownerRouting: boolean;
   };
   collab: {
     messageMaxChars: number;
@@ -333,6 +336,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       opRetentionSweepMs: e.FIELD_OP_RETENTION_SWEEP_MS,
       groupCommitMaxOps: e.GROUP_COMMIT_MAX_OPS,
       groupCommitMaxWaitMs: e.GROUP_COMMIT_MAX_WAIT_MS,
+      ownerRouting: e.FIELD_OWNER_ROUTING,
     },
     collab: {
       messageMaxChars: e.CHAT_MESSAGE_MAX_CHARS,

@@ -1,15 +1,19 @@
 import { createAdapter } from '@socket.io/redis-adapter';
 import fp from 'fastify-plugin';
+import { Gauge } from 'prom-client';
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Server } from 'socket.io';
 import { z } from 'zod';
 import type { UserIdentity } from '../auth/identity.js';
+import { readClusterId } from '../db/cluster-identity.js';
 import { AppError, publicError } from '../errors.js';
 import type { Broadcast, LocalConnections } from '../ports/broadcast.js';
+import { type Peers, soloPeers } from '../ports/peers.js';
 import { socketBroadcast } from './broadcast.js';
 import { bindHandlers, defineHandler, type Handler, type TandemSocket } from './pipeline.js';
 import { PROTOCOL_VERSION, SUPPORTED_PROTOCOLS } from './protocol.js';
+import { createRedisPeers } from './peers.js';
 import { createRedis } from './redis.js';
 import { roomNames } from './rooms.js';
 
@@ -30,6 +34,8 @@ export interface Realtime {
   /** This instance's own connections (resync, the console): the view the Broadcast port hides. */
   readonly local: LocalConnections;
   readonly instanceId: string;
+  /** The other instances (ownership of rooms, calls between instances); solo without Redis. */
+  readonly peers: Peers;
   /** Registers handlers; call while the app is being built, before it is ready. */
   handle(...handlers: AnyHandler[]): void;
   onConnection(hook: ConnectionHook): void;
@@ -97,6 +103,26 @@ export default fp(
         }
       }
     };
+    let peers: Peers = soloPeers;
+    const clusterId = app.redis ? await readClusterId(app.db) : null;
+    if (app.redis && clusterId) {
+      const redisPeers = createRedisPeers({ instanceId, clusterId, pub: createRedis(config.redisUrl!, log, 'peers-pub'), sub: createRedis(config.redisUrl!, log, 'peers-sub'), log });
+      redisPeers.start();
+      peers = redisPeers;
+      // Leaving first: the others stop routing to this instance while it drains what it holds.
+      app.addHook('preClose', () => redisPeers.close());
+      app.addHook('onClose', () => redisPeers.quit());
+      new Gauge({
+        name: 'tandem_cluster_instances',
+        help: 'Live Tandem instances this one sees (itself included; 0 while Redis is unreachable): rooms are owned among them',
+        registers: [app.metrics.registry],
+        collect() {
+          this.set(redisPeers.members().length);
+        },
+      });
+    } else if (app.redis) {
+      log.warn('the database has no cluster identity; this instance writes every room itself');
+    }
     if (app.redis) {
       const pub = createRedis(config.redisUrl!, log, 'adapter-pub');
       // The adapter publishes without awaiting; during a Redis outage (or while closing) each
@@ -256,6 +282,7 @@ export default fp(
       broadcast: app.seams.broadcast?.(sockets) ?? sockets,
       local: sockets,
       instanceId,
+      peers,
       handle: register,
       onConnection: (hook) => connectionHooks.push(hook),
       onDisconnect: (hook) => disconnectHooks.push(hook),

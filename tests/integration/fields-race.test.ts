@@ -2,10 +2,10 @@
 // Versions end gap-free and unique, every acked op is stored once at its acked version, and
 // the losing instance re-transformed its ops rather than failing them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, request } from '../helpers/clients.js';
+import { connect } from '../helpers/clients.js';
 import { createTestDatabase, hasPg, uniqueId } from '../helpers/services.js';
 import { createTenant, startTandem, type TestServer } from '../helpers/server.js';
-import { joinForm, newClientId, storedText } from './fields.harness.js';
+import { joinForm, raceOnField } from './fields.harness.js';
 
 describe.skipIf(!hasPg)('two instances racing on one field (Postgres)', () => {
   let a: TestServer;
@@ -30,30 +30,7 @@ describe.skipIf(!hasPg)('two instances racing on one field (Postgres)', () => {
     const sockets = await Promise.all(Array.from({ length: 8 }, async (_, i) => connect((i % 2 ? b : a).url, await tenant.token(`u${i}`))));
     let roomId = '';
     for (const s of sockets) roomId = (await joinForm(s, url, fields)).roomId;
-    const acks: Array<{ version: number; token: string; clientId: string; seq: number }> = [];
-    const failures: unknown[] = [];
-    // Every socket fires 25 ops, all based on version 0, without waiting for each other.
-    await Promise.all(
-      sockets.map(async (s, i) => {
-        const clientId = newClientId();
-        for (let seq = 1; seq <= 25; seq++) {
-          const token = `[${i}.${seq}]`;
-          const r = await request(s, 'field:op', { roomId, field: 'notes', baseVersion: 0, op: [token], clientId, seq }, 15_000);
-          if (r.ok) acks.push({ version: r.version, token, clientId, seq });
-          else failures.push(r.error);
-        }
-      }),
-    );
-    expect(failures).toEqual([]);
-    const { rows } = await a.app.db.query<{ version: number; client_id: string; seq: number }>(
-      `SELECT version, client_id, seq FROM field_ops WHERE room_id = $1 AND field = 'notes' ORDER BY version`,
-      [roomId],
-    );
-    expect(rows.map((r) => r.version)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
-    expect(new Set(acks.map((x) => x.version)).size).toBe(200);
-    for (const x of acks) expect(rows[x.version - 1]).toMatchObject({ client_id: x.clientId, seq: x.seq });
-    const stored = await storedText(a, roomId, 'notes');
-    for (const x of acks) expect(stored.text.split(x.token).length - 1).toBe(1);
+    expect(await raceOnField(a, sockets, roomId, 'notes', 25)).toEqual([]);
     // The race really happened: some batches lost the compare-and-set and were retried.
     expect(a.app.fields.opLog.stats.lostRaces + b.app.fields.opLog.stats.lostRaces).toBeGreaterThan(0);
     for (const s of sockets) s.close();

@@ -238,3 +238,36 @@ export async function storedText(srv: Pick<TestServer, 'app'>, roomId: string, f
   return { text, version: h.version };
 }
 
+
+/**
+ * The racing load: every socket fires `perSocket` inserts of a unique token into `field`, all
+ * based on version 0, each after its own previous ack. Then checks what every such test needs:
+ * versions 1..n gap-free, each acked op stored once at its acked version, each token once.
+ */
+export async function raceOnField(srv: Pick<TestServer, 'app'>, sockets: Socket[], roomId: string, field: string, perSocket: number) {
+  const acks: Array<{ version: number; token: string; clientId: string; seq: number }> = [];
+  const failures: unknown[] = [];
+  await Promise.all(
+    sockets.map(async (s, i) => {
+      const clientId = newClientId();
+      for (let seq = 1; seq <= perSocket; seq++) {
+        const token = `[${i}.${seq}]`;
+        const r = await s.timeout(15_000).emitWithAck('field:op', { roomId, field, baseVersion: 0, op: [token], clientId, seq });
+        if (r.ok) acks.push({ version: r.version, token, clientId, seq });
+        else failures.push(r.error);
+      }
+    }),
+  );
+  const { rows } = await srv.app.db.query<{ version: number; client_id: string; seq: number }>(`SELECT version, client_id, seq FROM field_ops WHERE room_id = $1 AND field = $2 ORDER BY version`, [roomId, field]);
+  const stored = await storedText(srv, roomId, field);
+  const problems: string[] = failures.map((f) => `failed: ${JSON.stringify(f)}`);
+  const n = sockets.length * perSocket;
+  if (rows.map((r) => r.version).join() !== Array.from({ length: n }, (_, i) => i + 1).join()) problems.push(`versions are not 1..${n}: ${rows.map((r) => r.version).join()}`);
+  if (new Set(acks.map((x) => x.version)).size !== acks.length) problems.push('two ops were acked with the same version');
+  for (const x of acks) {
+    const row = rows[x.version - 1];
+    if (row?.client_id !== x.clientId || row.seq !== x.seq) problems.push(`acked op ${x.token} is not stored at version ${x.version}`);
+    if (stored.text.split(x.token).length - 1 !== 1) problems.push(`token ${x.token} appears ${stored.text.split(x.token).length - 1} times`);
+  }
+  return problems;
+}

@@ -95,3 +95,13 @@ export const auditLog = pgTable(
   },
   (t) => [index('audit_tenant_at_idx').on(t.tenantId, t.at), index('audit_tenant_room_idx').on(t.tenantId, t.roomId, t.id)],
 );
+
+/**
+ * One row, made with the database: which database this is. Instances that share it form one
+ * cluster (src/realtime/peers.ts scopes its Redis keys by it), so deployments that share a Redis
+ * but not a database never route writes to each other.
+ */
+export const clusterIdentity = pgTable('cluster_identity', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});

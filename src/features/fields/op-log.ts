@@ -461,7 +461,12 @@ export function createOpLog(db: Database, store: FieldStore, opts: OpLogOptions)
     if (st && st.pending.length === 0) states.delete(st.key);
   }
 
-  return { submit, current, replace, close, forget, stats };
+  /** Drops every field with nothing pending: each reloads from the database on its next use. */
+  function forgetIdle() {
+    for (const [k, st] of states) if (st.pending.length === 0) states.delete(k);
+  }
+
+  return { submit, current, replace, close, forget, forgetIdle, stats };
 }
 
 export type OpLog = ReturnType<typeof createOpLog>;

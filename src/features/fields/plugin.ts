@@ -24,6 +24,7 @@ export default fp(
       config: app.config.fields,
       log: app.log.child({ component: 'fields' }),
       publish: (q, e) => app.events.publish(q, e),
+      peers: app.realtime.peers,
     });
     const fields = seams.fields?.(built) ?? built;
     app.decorate('fields', fields);

@@ -5,10 +5,12 @@ import { cpLength, type TextOp } from '../../ot/text.js';
 import type { Broadcast } from '../../ports/broadcast.js';
 import { actorId, type AppCaller, type Caller, need, type RoomGrant, systemCaller } from '../../ports/caller.js';
 import type { Logger } from '../../ports/log.js';
+import type { Peers } from '../../ports/peers.js';
 import type { JoinContext, Rooms } from '../rooms/service.js';
 import { decideDraft, sameValue } from './document.js';
 import { type FieldValue, isTextKind, type WireOp } from './messages.js';
 import { type CommittedTextOp, createOpLog, systemClientId } from './op-log.js';
+import { routeToOwners } from './owner-routing.js';
 import type { FieldHead, FieldStore, OpRow } from './store.js';
 
 export interface Actor {
@@ -28,6 +30,8 @@ export interface FieldsDeps {
   config: Config['fields'];
   log: Logger;
   publish?: PublishFn | undefined;
+  /** The other instances: with config.ownerRouting, a room's text ops go to its owning instance. */
+  peers?: Peers | undefined;
   now?: () => Date;
 }
 
@@ -67,6 +71,8 @@ export function createFields(d: FieldsDeps) {
     },
   });
 
+  const writer = config.ownerRouting && d.peers ? routeToOwners(opLog, d.peers, log) : opLog;
+
   /** An event of the caller's room, in q (on PGlite the transaction holds the only connection). */
   async function publish(q: Conn, c: Caller, room: RoomGrant, type: string, data: Record<string, unknown>) {
     if (!d.publish) return;
@@ -100,7 +106,7 @@ export function createFields(d: FieldsDeps) {
 
   async function submitOp(c: Caller, m: { roomId: string; field: string; baseVersion: number; op: TextOp; clientId: string; seq: number }) {
     await writable(c, m.field);
-    const version = await opLog.submit({ tenantId: c.tenantId, ...m, actor: actorId(c), actorName: c.name });
+    const version = await writer.submit({ tenantId: c.tenantId, ...m, actor: actorId(c), actorName: c.name });
     return { version };
   }
 
@@ -236,7 +242,7 @@ export function createFields(d: FieldsDeps) {
         if (isTextKind(h.kind)) {
           const text = typeof v === 'string' ? v : v === null ? '' : String(v);
           if (cpLength(text) > config.maxLength) throw new AppError('payload_too_large', `Value of "${h.field}" exceeds ${config.maxLength} characters`);
-          const version = await opLog.replace(tenantId, roomId, h.field, text, actor.id, actor.name);
+          const version = await writer.replace(tenantId, roomId, h.field, text, actor.id, actor.name);
           if (version !== null) changed.push(h.field);
           return;
         }
