@@ -46,7 +46,8 @@ export const missingPacks = (): readonly string[] => missing;
 /** Loads the adapter packs this page's widgets need, each once; asked again before every mount (an app may draw them later). */
 export async function useAdapterPacks(doc: Document, serverUrl: string): Promise<void> {
   await Promise.all(
-    PACKS.filter((p) => p.on(doc)).map((p) => {
+    // A pack already asked for is not looked for again (the Material UI check scans the document).
+    PACKS.filter((p) => loading.has(p.name) || p.on(doc)).map((p) => {
       let l = loading.get(p.name);
       if (!l) loading.set(p.name, (l = loadPack(`${serverUrl}/tandem-adapters/${p.name}.js`).then((ok) => void (ok || leaveAlone(p)))));
       return l;
