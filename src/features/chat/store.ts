@@ -97,7 +97,8 @@ const INSERT_MESSAGES = `WITH input AS (
        )`;
 
 /** INSERT_MESSAGES followed by `tail` (more CTEs and the final SELECT), with the messages' parameters and then `more`. */
-async function insertMessages<R>(q: Conn, ms: Array<Omit<NewMessage, 'seq'>>, tail: string, more: unknown[]): Promise<R[]> {
+/** `name`: the prepared statement's name, one per `tail`. */
+async function insertMessages<R>(q: Conn, name: string, ms: Array<Omit<NewMessage, 'seq'>>, tail: string, more: unknown[]): Promise<R[]> {
   const params = [
     ms.map((_, i) => i),
     ms.map((m) => m.id),
@@ -112,7 +113,7 @@ async function insertMessages<R>(q: Conn, ms: Array<Omit<NewMessage, 'seq'>>, ta
     ms.map((m) => m.clientMsgId),
     ...more,
   ];
-  return (await q.query<R & Record<string, unknown>>(`${INSERT_MESSAGES}${tail.startsWith(',') ? '' : '\n'}${tail}`, params)).rows;
+  return (await q.query<R & Record<string, unknown>>(`${INSERT_MESSAGES}${tail.startsWith(',') ? '' : '\n'}${tail}`, params, name)).rows;
 }
 
 /** A message as it is once inserted, but for its position and time (seq 0, createdAt ''). */
@@ -157,6 +158,7 @@ export function createChatStore(db: Database) {
   async function insertBatch(q: Conn, ms: Array<Omit<NewMessage, 'seq'>>): Promise<ChatMessage[]> {
     const rows = await insertMessages<{ ord: number; seq: string; created_at: Date | string }>(
       q,
+      'chat_insert_batch',
       ms,
       `SELECT n.ord, n.seq::text AS seq, ins.created_at FROM ins JOIN numbered n ON n.id = ins.id`,
       [ms.map(() => null), ms.map(() => null)],
@@ -181,6 +183,7 @@ export function createChatStore(db: Database) {
     const templates = ms.map(unsaved);
     const rows = await insertMessages<{ ord: number; seq: string; created_at: string; event_id: string; event_created_at: Date | string; tx: string }>(
       q,
+      'chat_insert_published',
       ms,
       `, src AS (
          SELECT n.ord, n.tenant_id, $14::text AS type, n.room_id, n.page_key, n.seq AS room_seq, n.author_type AS actor_type, n.author_id AS actor_id,

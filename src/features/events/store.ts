@@ -50,6 +50,7 @@ export async function insertEvent(q: Queryable, e: PublishInput, roomSeq: number
      )
      SELECT ev.*, pg_current_xact_id()::text AS tx FROM ev`,
     [e.tenantId, e.type, e.roomId ?? null, e.pageKey ?? null, e.actor.type, e.actor.id, JSON.stringify(e.data), roomSeq],
+    'events_insert',
   );
   return { event: toEvent(rows[0]!), tx: rows[0]!.tx! };
 }
@@ -83,6 +84,7 @@ export async function insertEvents(q: Queryable, es: Array<PublishInput & { room
       es.map((e) => e.actor.id),
       es.map((e) => JSON.stringify(e.data)),
     ],
+    'events_insert_batch',
   );
   if (rows.length !== es.length) throw new Error('insertEvents: not every event was written');
   // Ids are taken in `ord` order, so sorted by id the rows line up with the input; the room

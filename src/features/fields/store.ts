@@ -208,6 +208,7 @@ export function createFieldStore(db: Database) {
         ops.map((o) => o.actor),
         ops.map((o) => o.actorName),
       ],
+      'fields_commit_batch',
     );
     return new Set(rows.map((r) => `${r.room_id}\u0000${r.field}`));
   }
