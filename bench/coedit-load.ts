@@ -74,7 +74,7 @@ export interface LoadRun {
   delP99: number;
   /** Messages carrying ops received per op acked. */
   framesPerOp: number;
-  /** Server process CPU per op acked, ms. */
+  /** Server process CPU per op acked, ms (all the server's processes together). */
   srvMsPerOp: number;
   srvCpu: number;
   genCpu: number;
@@ -93,13 +93,16 @@ export class CoeditLoad {
 
   private constructor(
     readonly load: Load,
-    private readonly serverPid: number,
+    private readonly serverPids: readonly number[],
     private readonly notes: string[],
   ) {}
 
-  /** Connects the load's editors, 50 at a time; editor n edits document n % rooms. */
-  static async connect(load: Load, serverPid: number, connect: ConnectEditor, tag: string, notes: string[]): Promise<CoeditLoad> {
-    const self = new CoeditLoad(load, serverPid, notes);
+  /**
+   * Connects the load's editors, 50 at a time; editor n edits document n % rooms. `serverPid`:
+   * the process(es) whose CPU counts as the server's (several instances of a cluster: summed).
+   */
+  static async connect(load: Load, serverPid: number | readonly number[], connect: ConnectEditor, tag: string, notes: string[]): Promise<CoeditLoad> {
+    const self = new CoeditLoad(load, typeof serverPid === 'number' ? [serverPid] : serverPid, notes);
     const clients = load.rooms * load.perRoom;
     const measuredPerRoom = load.perRoom >= 50 ? 5 : 2;
     for (let i = 0; i < clients; i += 50) {
@@ -125,6 +128,10 @@ export class CoeditLoad {
       );
     }
     return self;
+  }
+
+  private serverTicks(): number {
+    return this.serverPids.reduce((sum, pid) => sum + cpuTicks(pid), 0);
   }
 
   close(): void {
@@ -165,7 +172,7 @@ export class CoeditLoad {
     this.frames = 0;
     this.firstKeyOf.clear();
     const finish = await probe?.();
-    const srv0 = cpuTicks(this.serverPid);
+    const srv0 = this.serverTicks();
     const keysEach = Math.max(1, Math.round(seconds * load.rate));
     const spanS = keysEach / load.rate;
     const t0 = performance.now() + 100;
@@ -196,7 +203,7 @@ export class CoeditLoad {
     const cpu = process.cpuUsage(cpu0);
     await new Promise((r) => setTimeout(r, 1000)); // drain
     const ops = this.opsAcked;
-    const srvTicks = cpuTicks(this.serverPid) - srv0;
+    const srvTicks = this.serverTicks() - srv0;
     const extra = (await finish?.(ops)) ?? ({} as X);
     return {
       keys: schedule.length / spanS,

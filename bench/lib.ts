@@ -62,7 +62,15 @@ export async function startServer(env: Record<string, string>, opts: { nodeArgs?
   let err = '';
   child.stderr?.on('data', (d) => (err += d));
   const url = `http://127.0.0.1:${port}`;
-  const stop = () => new Promise<void>((r) => (child.once('exit', () => r()), child.kill('SIGTERM')));
+  // Resolves at once for a child that already exited (its 'exit' would never come again), and
+  // kills one that has not shut down gracefully after 15 s, so a bench's teardown cannot hang.
+  const stop = () =>
+    new Promise<void>((r) => {
+      if (child.exitCode !== null || child.signalCode !== null) return r();
+      const hard = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      child.once('exit', () => (clearTimeout(hard), r()));
+      child.kill('SIGTERM');
+    });
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`server exited: ${err}`);
     try {
@@ -120,6 +128,43 @@ export const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(
 export const cpuTicks = (pid: number) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return Number(f[11]) + Number(f[12]);
+};
+
+/** The value of an unlabelled sample `name` in a Prometheus text exposition; NaN when absent. */
+export function readMetric(text: string, name: string): number {
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : NaN;
+}
+
+/** `readMetric` on a server's /metrics. */
+export async function metric(base: string, name: string): Promise<number> {
+  return readMetric(await (await fetch(`${base}/metrics`)).text(), name);
+}
+
+/** Pids of the Postgres backends serving database `name` (the servers' pools), read through `admin`. */
+export async function pgBackends(admin: pg.Client, name: string): Promise<number[]> {
+  const { rows } = await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [name]);
+  return rows.map((r) => r.pid);
+}
+
+/** CPU ticks by backend pid; a backend that ended is missing. */
+export const ticksOf = (pids: number[]) => {
+  const out = new Map<number, number>();
+  for (const p of pids) {
+    try {
+      out.set(p, cpuTicks(p));
+    } catch {
+      /* ended */
+    }
+  }
+  return out;
+};
+
+/** Ticks the backends spent between two readings: new backends from 0, ended ones lose only their last stretch. */
+export const ticksBetween = (a: Map<number, number>, b: Map<number, number>) => {
+  let sum = 0;
+  for (const [p, t] of b) sum += t - (a.get(p) ?? 0);
+  return sum;
 };
 
 /** Kernel buffer readings over loopback TCP connections to a server (see tcpBuffers). */

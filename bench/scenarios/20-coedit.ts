@@ -24,11 +24,11 @@
 // deliveries in full and give the delivery latencies.
 import { readFileSync, rmSync } from 'node:fs';
 import pg from 'pg';
-import { CoeditLoad, type ConnectEditor, editorLink, INITIAL_TEXT, type LoadRun } from '../coedit-load.js';
-import { type BenchServer, cpuTicks, createBenchDatabase, median, mintToken, pinGenerator, rssKb, startServer } from '../lib.js';
+import { CoeditLoad, type LoadRun } from '../coedit-load.js';
+import { type BenchServer, createBenchDatabase, median, metric, mintToken, pgBackends, pinGenerator, rssKb, startServer, ticksBetween, ticksOf } from '../lib.js';
 import { sharedbEditors } from '../peers/sharedb-client.js';
 import type { BenchReport } from '../run.js';
-import { WireSocket } from '../wire-client.js';
+import { tandemEditors } from '../tandem-editors.js';
 
 const RUN_SECONDS = Number(process.env.BENCH_COEDIT_SECONDS ?? 5);
 const RUNS = Number(process.env.BENCH_COEDIT_RUNS ?? 3);
@@ -49,68 +49,10 @@ const LOADS = [
 /** `BENCH_COEDIT_SHAREDB=0` leaves out the ShareDB peer (and the targets measured against it). */
 const WITH_SHAREDB = process.env.BENCH_COEDIT_SHAREDB !== '0';
 
-async function metric(base: string, name: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : NaN;
-}
-
-/** CPU ticks of the Postgres backends serving database `name` (the server's pool). */
-async function pgBackends(admin: pg.Client, name: string): Promise<number[]> {
-  const { rows } = await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [name]);
-  return rows.map((r) => r.pid);
-}
 /** Committed transactions of database `name` so far (every statement outside a transaction is one). */
 async function xacts(admin: pg.Client, name: string): Promise<number> {
   const { rows } = await admin.query<{ n: string }>(`SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = $1`, [name]);
   return Number(rows[0]?.n ?? NaN);
-}
-
-/** CPU ticks by backend pid; a backend that ended is missing. */
-const ticksOf = (pids: number[]) => {
-  const out = new Map<number, number>();
-  for (const p of pids) {
-    try {
-      out.set(p, cpuTicks(p));
-    } catch {
-      /* ended */
-    }
-  }
-  return out;
-};
-/** Ticks the backends spent between two readings: new backends from 0, ended ones lose only their last stretch. */
-const ticksBetween = (a: Map<number, number>, b: Map<number, number>) => {
-  let sum = 0;
-  for (const [p, t] of b) sum += t - (a.get(p) ?? 0);
-  return sum;
-};
-
-/** Tandem's editors: Socket.IO over WireSocket, joining `/admin/bench/doc/<tag>-<doc>/change/` with the 2 KB text. */
-function tandemEditors(base: string, tokens: string[], tag: string): ConnectEditor {
-  return async (n, doc, clientId, measured, hooks) => {
-    const s = await WireSocket.connect(base, { auth: { token: tokens[n], protocol: 1 } });
-    const r = await s.emitWithAck<{ ok: boolean; roomId: string; document: { fields: { notes: { value: string; version: number } } } }>(
-      'room:join',
-      { context: { url: `/admin/bench/doc/${tag}-${doc}/change/`, title: 'Bench', fields: [{ name: 'notes', kind: 'textarea', value: INITIAL_TEXT }] } },
-      30_000,
-    );
-    if (!r.ok) throw new Error(`join failed: ${JSON.stringify(r)}`);
-    s.onRaw('field:ops', (frame) => {
-      hooks.frame();
-      // Ops are in version order: the last version in the frame is the newest.
-      const at = frame.lastIndexOf('"version":');
-      hooks.seen(Number(/^\d+/.exec(frame.slice(at + 10, at + 24))?.[0]));
-    });
-    if (measured) s.on('field:ops', (m: { ops: Array<{ clientId: string; seq: number }> }) => m.ops.forEach((o) => hooks.delivered(o.clientId, o.seq)));
-    const link = editorLink(s, (pos, text, baseVersion, seq, done) => {
-      s.emit('field:op', { roomId: r.roomId, field: 'notes', baseVersion, op: pos > 0 ? [pos, text] : [text], clientId, seq }, (err, res: { ok: boolean; version: number; error?: unknown }) => {
-        if (err) return done(err.message);
-        if (!res.ok) return done(`refused: ${JSON.stringify(res.error)}`);
-        done(null, res.version);
-      });
-    });
-    return { link, version: r.document.fields.notes.version };
-  };
 }
 
 type Extra = { perTx: number; txMs: number; xactPerOp: number; pgMsPerOp: number };
