@@ -50,15 +50,17 @@ export interface BenchServer {
  * dev mode, warn logs; `env` adds to or overrides that. Resolves once /readyz answers 200.
  * `quiet`: the server's stdout is dropped and stderr kept for the error message (else both inherited).
  * `script`: another server to run the same way (the peers in bench/peers, which answer /readyz too).
+ * `stdout`: gets the server's stdout (its JSON log lines) instead of this process's stdout.
  */
-export async function startServer(env: Record<string, string>, opts: { nodeArgs?: string[]; quiet?: boolean; script?: string } = {}): Promise<BenchServer> {
+export async function startServer(env: Record<string, string>, opts: { nodeArgs?: string[]; quiet?: boolean; script?: string; stdout?: (chunk: string) => void } = {}): Promise<BenchServer> {
   const port = await freePort();
   const cmd = [...(hasTaskset ? ['taskset', '-c', '0'] : []), process.execPath, ...(opts.nodeArgs ?? []), '--import', 'tsx', opts.script ?? 'src/server.ts'];
   const child = spawn(cmd[0]!, cmd.slice(1), {
     // The load generator is one address opening thousands of connections: address limits off.
     env: { ...process.env, NODE_ENV: 'test', DEV_MODE: 'true', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', HANDSHAKES_PER_MINUTE: '10000000', AUTH_FAILURES_PER_MINUTE: '10000000', RATE_LIMIT_PER_MINUTE: '10000000', ...env },
-    stdio: opts.quiet ? ['ignore', 'ignore', 'pipe'] : ['ignore', 'inherit', 'inherit'],
+    stdio: opts.quiet ? ['ignore', opts.stdout ? 'pipe' : 'ignore', 'pipe'] : ['ignore', opts.stdout ? 'pipe' : 'inherit', 'inherit'],
   });
+  if (opts.stdout) child.stdout?.setEncoding('utf8').on('data', opts.stdout);
   let err = '';
   child.stderr?.on('data', (d) => (err += d));
   const url = `http://127.0.0.1:${port}`;
