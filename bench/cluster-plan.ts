@@ -53,14 +53,16 @@ export function logTally() {
       const lines = (rest + chunk).split('\n');
       rest = lines.pop()!;
       for (const line of lines) {
-        let entry: { level?: number; msg?: string; err?: { message?: string } };
+        let entry: { level?: number; msg?: string; err?: string | { message?: string } };
         try {
           entry = JSON.parse(line) as typeof entry;
         } catch {
           continue;
         }
         if (typeof entry.level !== 'number' || entry.level < 40) continue;
-        const why = entry.err?.message?.split('\n').at(-1)?.replace(/^params: .*?: /, '');
+        // The error is an object (pino's serializer) or already its message (`err: err.message`).
+        const message = typeof entry.err === 'string' ? entry.err : entry.err?.message;
+        const why = message?.split('\n').at(-1)?.replace(/^params: .*?: /, '');
         const key = `${entry.level >= 50 ? 'error' : 'warn'}: ${entry.msg ?? '(no message)'}${why ? ` (${why})` : ''}`;
         counts.set(key, (counts.get(key) ?? 0) + 1);
       }

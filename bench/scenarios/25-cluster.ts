@@ -54,10 +54,10 @@ const sumMetric = async (servers: BenchServer[], name: string) => (await Promise
  * others then find them (instances starting together would race seeding the demo tenant).
  * `servers` is filled as they come up, so the caller can stop whichever started if one fails.
  */
-async function startCluster(n: number, databaseUrl: string, servers: BenchServer[], log: ReturnType<typeof logTally>): Promise<void> {
+async function startCluster(n: number, databaseUrl: string, servers: BenchServer[], stdout: (chunk: string) => void): Promise<void> {
   const routing: Record<string, string> = ROUTING === undefined ? {} : { FIELD_OWNER_ROUTING: ROUTING };
   const nodeArgs = (env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  for (let i = 0; i < n; i++) servers.push(await startServer({ DATABASE_URL: databaseUrl, REDIS_URL, ...routing }, { nodeArgs, stdout: log.push }));
+  for (let i = 0; i < n; i++) servers.push(await startServer({ DATABASE_URL: databaseUrl, REDIS_URL, ...routing }, { nodeArgs, stdout }));
 }
 
 /**
@@ -83,10 +83,13 @@ async function measureCluster(n: number, notes: string[], hasRouting: { value: b
   const admin = new pg.Client({ connectionString: db.url });
   const servers: BenchServer[] = [];
   let load: CoeditLoad | undefined;
-  // The instances' warnings (lost-race recoveries that failed, deadlocks, …) counted, not printed.
-  const log = logTally();
+  // The instances' warnings (lost-race recoveries that failed, deadlocks, …) counted, not printed;
+  // those logged while they stop are counted apart (a publish cut off by shutdown is no finding).
+  const running = logTally();
+  const stopping = logTally();
+  let log = running;
   try {
-    await startCluster(n, db.url, servers, log);
+    await startCluster(n, db.url, servers, (chunk) => log.push(chunk));
     await admin.connect();
     hasRouting.value = await awaitClusterView(servers, notes);
     // Tokens are signed with the dev tenant's secret, which lives in the shared database: one
@@ -112,11 +115,13 @@ async function measureCluster(n: number, notes: string[], hasRouting: { value: b
     return { n, runs, m: (k) => median(runs.map((r) => r[k])) };
   } finally {
     load?.close();
+    log = stopping;
     await admin.end().catch(() => undefined);
     // Every instance that started, even when a later one or the load failed.
     await Promise.all(servers.map((s) => s.stop()));
     await db.drop();
-    for (const line of log.lines()) notes.push(`N=${n}, instances logged ${line}`);
+    for (const line of running.lines()) notes.push(`N=${n}, instances logged ${line}`);
+    for (const line of stopping.lines()) notes.push(`N=${n}, instances logged while stopping ${line}`);
   }
 }
 

@@ -54,9 +54,10 @@ describe('logTally', () => {
     const warn = JSON.stringify({ level: 40, msg: 'op-log recovery failed', err: { message: 'Failed query: select …\nparams: 3a49,notes: deadlock detected' } });
     const err = JSON.stringify({ level: 50, msg: 'broadcast after commit failed' });
     const info = JSON.stringify({ level: 30, msg: 'cluster members changed' });
-    const all = `  Tandem demo: http://127.0.0.1:1/demo/\n${warn}\n${info}\n${warn}\n${err}\n`;
+    const redis = JSON.stringify({ level: 40, msg: 'redis error', err: 'Connection is closed.', client: 'pub' });
+    const all = `  Tandem demo: http://127.0.0.1:1/demo/\n${warn}\n${info}\n${warn}\n${err}\n${redis}\n`;
     t.push(all.slice(0, 50));
     t.push(all.slice(50));
-    expect(t.lines()).toEqual(['warn: op-log recovery failed (deadlock detected) ×2', 'error: broadcast after commit failed ×1']);
+    expect(t.lines()).toEqual(['warn: op-log recovery failed (deadlock detected) ×2', 'error: broadcast after commit failed ×1', 'warn: redis error (Connection is closed.) ×1']);
   });
 });
