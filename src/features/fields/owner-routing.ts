@@ -5,29 +5,35 @@
  * moves (an instance starts, leaves or is killed), when two instances may briefly both write a
  * room: one loses the race and recovers, exactly as without routing.
  */
+import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../ports/log.js';
 import type { Peers } from '../../ports/peers.js';
-import type { OpLog, TextSubmit } from './op-log.js';
+import { fieldOpSchema } from './messages.js';
+import type { OpLog } from './op-log.js';
 
 /** Longer than a loaded commit takes; past it the op is written here (dedup covers a late commit there). */
 const FORWARD_TIMEOUT_MS = 3_000;
 
-interface ReplaceCall {
-  tenantId: string;
-  roomId: string;
-  field: string;
-  to: string;
-  actor: string;
-  actorName: string | null;
+// What a peer forwards, checked like any input: an instance of another version (a rolling
+// upgrade) may send another shape. Unreadable calls answer `unavailable`, so the sender writes itself.
+const caller = { tenantId: z.string().min(1), actor: z.string().min(1), actorName: z.string().nullable() };
+const submitCall = fieldOpSchema.extend(caller);
+const replaceCall = fieldOpSchema.pick({ roomId: true, field: true }).extend({ ...caller, to: z.string() });
+type ReplaceCall = z.infer<typeof replaceCall>;
+
+function read<T>(schema: z.ZodType<T>, payload: unknown): T {
+  const parsed = schema.safeParse(payload);
+  if (!parsed.success) throw new AppError('unavailable', 'The owning instance could not read the forwarded call (another version?)');
+  return parsed.data;
 }
 
 export type OpWriter = Pick<OpLog, 'submit' | 'replace'>;
 
 export function routeToOwners(opLog: OpLog, peers: Peers, log: Logger): OpWriter {
-  peers.serve('fields.submit', (p) => opLog.submit(p as TextSubmit));
+  peers.serve('fields.submit', (p) => opLog.submit(read(submitCall, p)));
   peers.serve('fields.replace', (p) => {
-    const r = p as ReplaceCall;
+    const r = read(replaceCall, p);
     return opLog.replace(r.tenantId, r.roomId, r.field, r.to, r.actor, r.actorName);
   });
   // Ownership moved: what this instance cached of a room another instance wrote meanwhile is
